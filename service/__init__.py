@@ -1,0 +1,1 @@
+"""iquest-autofix HTTP edge: webhook receiver, repair API, health and metrics."""

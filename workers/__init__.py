@@ -1,0 +1,1 @@
+"""iquest-autofix workers: settings, jobs, triggers, the Celery app, adapters and the fix pipeline."""

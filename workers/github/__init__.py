@@ -1,0 +1,1 @@
+"""GitHub adapter: the port the pipeline sees and the githubkit client behind it."""

@@ -1,0 +1,1 @@
+"""Model adapter: the port the pipeline sees and the OpenAI-compatible client behind it."""
