@@ -1,0 +1,66 @@
+"""POST /api/github/webhooks: raw body → verify → parse → decide → enqueue → answer."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from fastapi import APIRouter, Request, Response
+
+from service.dispatch import Dispatcher
+from service.signature import SIGNATURE_HEADER, is_valid_signature
+
+log = logging.getLogger("iquest.webhook")
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+def _answer(code: int, fields: dict[str, object]) -> Response:
+    return Response(json.dumps(fields), status_code=code, media_type="application/json")
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    # Chunked or lying clients: stop reading as soon as the limit is passed.
+    chunks = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def build_webhook_router(secret: bytes, dispatcher: Dispatcher, max_body_bytes: int) -> APIRouter:
+    router = APIRouter()
+
+    @router.post("/api/github/webhooks")
+    async def receive_webhook(request: Request) -> Response:
+        try:
+            body = await _read_body(request, max_body_bytes)
+        except BodyTooLarge:
+            return _answer(413, {"error": f"payload larger than {max_body_bytes} bytes"})
+        headers = request.headers
+        # Nothing is parsed or trusted before the signature checks out.
+        if not is_valid_signature(secret, body, headers.get(SIGNATURE_HEADER)):
+            dispatcher.metrics.count_delivery("-", "unauthorized")
+            return _answer(401, {"error": "missing or invalid X-Hub-Signature-256"})
+        event = headers.get("x-github-event")
+        delivery_id = headers.get("x-github-delivery")
+        if not event or not delivery_id:
+            return _answer(400, {"error": "missing X-GitHub-Event or X-GitHub-Delivery header"})
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            return _answer(400, {"error": "body is not valid JSON"})
+        if not isinstance(payload, dict):
+            return _answer(400, {"error": "body is not a JSON object"})
+        outcome = await dispatcher.dispatch(event, delivery_id, payload)
+        return _answer(outcome.status, outcome.body)
+
+    return router

@@ -1,0 +1,62 @@
+"""The real receiver (create_app under uvicorn) on a loopback port, in a background thread."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+import uvicorn
+
+from service.app import create_app
+from tests.support.redis_server import TestRedis
+from tests.support.webhooks import TEST_SECRET
+from workers.config import Settings
+
+
+class ReceiverThread:
+    def __init__(self, settings: Settings, redis_url: str) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        config = uvicorn.Config(
+            create_app(settings, redis_url),
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            access_log=False,
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("receiver did not start")
+            time.sleep(0.01)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def receiver_settings(**overrides: object) -> Settings:
+    values: dict[str, object] = {"webhook_secret": TEST_SECRET, "max_webhook_bytes": 1024 * 1024}
+    values.update(overrides)
+    return Settings(_env_file=None, **values)
+
+
+@pytest.fixture(scope="module")
+def receiver(redis_server: TestRedis) -> Iterator[ReceiverThread]:
+    thread = ReceiverThread(receiver_settings(), redis_server.url)
+    thread.start()
+    yield thread
+    thread.stop()

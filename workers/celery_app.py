@@ -1,0 +1,29 @@
+"""The Celery app, built from settings: late acks, one message at a time, long visibility."""
+
+from __future__ import annotations
+
+from celery import Celery
+
+from workers.config import Settings
+
+
+def create_celery(settings: Settings, broker_url: str) -> Celery:
+    app = Celery("iquest", broker=broker_url)
+    app.conf.update(
+        task_default_queue=settings.queue_name,
+        # A worker killed mid-job leaves the message unacked, so another worker redoes it.
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_ignore_result=True,
+        task_serializer="json",
+        accept_content=["json"],
+        # Redis redelivers unacked messages after this long: it must exceed the longest job.
+        broker_transport_options={"visibility_timeout": settings.job_timeout_seconds * 2},
+        task_time_limit=settings.job_timeout_seconds,
+        task_soft_time_limit=max(settings.job_timeout_seconds - 60, 30),
+        broker_connection_retry_on_startup=True,
+        worker_hijack_root_logger=False,
+        worker_send_task_events=False,
+    )
+    return app

@@ -1,0 +1,48 @@
+"""`iquest serve`: the webhook receiver and API under uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("serve", help="run the webhook receiver and API")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=3000)
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+
+
+def run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from service.app import create_app
+    from workers.cli.logs import configure_logging, exit_cleanly_on_sigterm
+    from workers.config import Settings, SettingsError
+    from workers.redis_server import resolve_redis
+
+    configure_logging()
+    exit_cleanly_on_sigterm()
+    settings = Settings()
+    try:
+        settings.require_webhook_secret()
+    except SettingsError as error:
+        print(f"iquest serve: {error}", file=sys.stderr)
+        return 2
+    endpoint = resolve_redis(settings.redis_url, settings.data_dir)
+    try:
+        if args.workers > 1:
+            # Worker processes build their own app from the environment.
+            os.environ["IQUEST_REDIS_URL"] = endpoint.url
+            uvicorn.run(
+                "service.asgi:build", factory=True, host=args.host, port=args.port,
+                workers=args.workers,
+                access_log=False, log_level="warning",
+            )
+        else:
+            app = create_app(settings, endpoint.url)
+            uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level="warning")
+    finally:
+        endpoint.stop()
+    return 0

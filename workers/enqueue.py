@@ -1,0 +1,120 @@
+"""Durable enqueue from the edge: dedupe the delivery and queue the job in one Redis round trip.
+
+Celery's `send_task` costs ~0.5 ms of client setup per publish on this machine and blocks
+the event loop; the edge instead writes the same Celery protocol-2 message that kombu's
+Redis transport would, with one atomic script that also records the delivery id. A Celery
+worker consumes it like any other task message.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import socket
+import uuid
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Protocol
+
+from workers.jobs import Job
+
+DELIVERY_KEY_PREFIX = "iquest:delivery:"
+
+# Atomic: a delivery is remembered as seen only together with its queued message, so a
+# failed enqueue can be redelivered. KEYS: delivery key, queue list. ARGV: ttl, job id, message.
+_ENQUEUE_ONCE_LUA = """
+local seen = redis.call('GET', KEYS[1])
+if seen then
+  return {0, seen}
+end
+redis.call('LPUSH', KEYS[2], ARGV[3])
+redis.call('SET', KEYS[1], ARGV[2], 'EX', tonumber(ARGV[1]))
+return {1, ARGV[2]}
+"""
+
+_ORIGIN = f"iquest-edge@{socket.gethostname()}:{os.getpid()}"
+
+
+class EnqueueOutcome(StrEnum):
+    QUEUED = "queued"
+    DUPLICATE = "duplicate"
+
+
+@dataclass(frozen=True)
+class EnqueueResult:
+    outcome: EnqueueOutcome
+    job_id: str
+
+
+class EnqueueUnavailable(RuntimeError):
+    """The queue could not take the job; the delivery must be reported as failed."""
+
+
+class AsyncScriptRunner(Protocol):
+    def register_script(self, script: str) -> Any: ...
+
+
+def build_task_message(task_name: str, task_id: str, queue: str, args: list[Any]) -> str:
+    """A Celery protocol-2 message as kombu's Redis transport stores it in the queue list."""
+    body = json.dumps([args, {}, {"callbacks": None, "errbacks": None, "chain": None, "chord": None}])
+    message = {
+        "body": base64.b64encode(body.encode()).decode(),
+        "content-encoding": "utf-8",
+        "content-type": "application/json",
+        "headers": {
+            "lang": "py",
+            "task": task_name,
+            "id": task_id,
+            "shadow": None,
+            "eta": None,
+            "expires": None,
+            "group": None,
+            "group_index": None,
+            "retries": 0,
+            "timelimit": [None, None],
+            "root_id": task_id,
+            "parent_id": None,
+            # Ids only, so a short repr is the whole message anyway.
+            "argsrepr": f"<{task_name} {task_id}>",
+            "kwargsrepr": "{}",
+            "origin": _ORIGIN,
+            "ignore_result": True,
+            "replaced_task_nesting": 0,
+            "stamped_headers": None,
+            "stamps": {},
+        },
+        "properties": {
+            "correlation_id": task_id,
+            "reply_to": "",
+            "delivery_mode": 2,
+            "delivery_info": {"exchange": "", "routing_key": queue},
+            "priority": 0,
+            "body_encoding": "base64",
+            "delivery_tag": str(uuid.uuid4()),
+        },
+    }
+    return json.dumps(message)
+
+
+class RedisEnqueuer:
+    """Queues jobs for the Celery workers; `redis` is a redis.asyncio client."""
+
+    def __init__(self, redis: AsyncScriptRunner, queue: str, delivery_ttl_seconds: int) -> None:
+        self._script = redis.register_script(_ENQUEUE_ONCE_LUA)
+        self._queue = queue
+        self._ttl = delivery_ttl_seconds
+
+    async def enqueue(self, job: Job) -> EnqueueResult:
+        message = build_task_message(
+            job.task_name, job.job_id, self._queue, [job.model_dump(mode="json")]
+        )
+        keys = [DELIVERY_KEY_PREFIX + job.delivery_id, self._queue]
+        try:
+            queued, job_id = await self._script(keys=keys, args=[self._ttl, job.job_id, message])
+        except Exception as error:  # any Redis failure means "not durably queued"
+            raise EnqueueUnavailable(f"queue unavailable: {type(error).__name__}") from error
+        if isinstance(job_id, bytes):
+            job_id = job_id.decode()
+        outcome = EnqueueOutcome.QUEUED if queued == 1 else EnqueueOutcome.DUPLICATE
+        return EnqueueResult(outcome, job_id)

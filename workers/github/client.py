@@ -1,0 +1,135 @@
+"""GitHubPort over githubkit: one installation token, one repository, REST 2022-11-28."""
+
+from __future__ import annotations
+
+import base64
+
+from githubkit import GitHub, TokenAuthStrategy
+from githubkit.exception import RequestFailed
+
+from workers.github.port import (
+    Comment,
+    GitHubError,
+    Issue,
+    Permission,
+    ReactionTarget,
+    Repository,
+)
+from workers.github.retry import CappedRetry
+from workers.github.tokens import REST_VERSION
+
+
+def _comment(data: object) -> Comment:
+    user = getattr(data, "user", None)
+    login = getattr(user, "login", "") or ""
+    return Comment(
+        id=data.id,  # type: ignore[attr-defined]
+        body=getattr(data, "body", None) or "",
+        author=login,
+        author_is_bot=getattr(user, "type", "") == "Bot" or login.endswith("[bot]"),
+    )
+
+
+class GitHubRepoClient:
+    """Implements workers.github.port.GitHubPort for one repository."""
+
+    def __init__(self, full_name: str, token: str, api_url: str, retry: CappedRetry) -> None:
+        self.full_name = full_name
+        self.owner, self.repo = full_name.split("/", 1)
+        self._github = GitHub(TokenAuthStrategy(token), base_url=api_url, auto_retry=retry)
+        self._rest = self._github.rest(REST_VERSION)
+
+    def get_repository(self) -> Repository:
+        data = self._call(self._rest.repos.get, self.owner, self.repo)
+        return Repository(full_name=data.full_name, default_branch=data.default_branch)
+
+    def get_permission(self, login: str) -> Permission:
+        try:
+            data = self._call(
+                self._rest.repos.get_collaborator_permission_level, self.owner, self.repo, login
+            )
+        except GitHubError as error:
+            if error.status == 404:  # not a collaborator at all
+                return Permission.NONE
+            raise
+        try:
+            return Permission(data.permission)
+        except ValueError:
+            return Permission.NONE
+
+    def read_file(self, path: str, ref: str | None = None) -> str | None:
+        kwargs = {"ref": ref} if ref else {}
+        try:
+            data = self._call(self._rest.repos.get_content, self.owner, self.repo, path, **kwargs)
+        except GitHubError as error:
+            if error.status == 404:
+                return None
+            raise
+        content = getattr(data, "content", None)
+        if getattr(data, "type", None) != "file" or content is None:
+            return None
+        return base64.b64decode(content).decode("utf-8", errors="replace")
+
+    def get_issue(self, number: int) -> Issue:
+        data = self._call(self._rest.issues.get, self.owner, self.repo, number)
+        labels = [
+            label if isinstance(label, str) else (getattr(label, "name", "") or "")
+            for label in (data.labels or [])
+        ]
+        return Issue(
+            number=data.number,
+            title=data.title,
+            body=data.body or "",
+            author=getattr(data.user, "login", "") or "",
+            state=data.state,
+            is_pull_request=bool(getattr(data, "pull_request", None)),
+            labels=labels,
+        )
+
+    def list_issue_comments(self, number: int) -> list[Comment]:
+        paginator = self._github.paginate(
+            self._rest.issues.list_comments,
+            owner=self.owner,
+            repo=self.repo,
+            issue_number=number,
+            per_page=100,
+        )
+        try:
+            return [_comment(item) for item in paginator]
+        except RequestFailed as error:
+            raise GitHubError(str(error), error.response.status_code) from error
+
+    def get_issue_comment(self, comment_id: int) -> Comment:
+        return _comment(self._call(self._rest.issues.get_comment, self.owner, self.repo, comment_id))
+
+    def create_issue_comment(self, number: int, body: str) -> Comment:
+        data = self._call(
+            self._rest.issues.create_comment, self.owner, self.repo, number, data={"body": body}
+        )
+        return _comment(data)
+
+    def update_issue_comment(self, comment_id: int, body: str) -> Comment:
+        data = self._call(
+            self._rest.issues.update_comment, self.owner, self.repo, comment_id, data={"body": body}
+        )
+        return _comment(data)
+
+    def add_reaction(self, target: ReactionTarget, target_id: int, content: str) -> None:
+        create = {
+            ReactionTarget.ISSUE: self._rest.reactions.create_for_issue,
+            ReactionTarget.ISSUE_COMMENT: self._rest.reactions.create_for_issue_comment,
+            ReactionTarget.REVIEW_COMMENT: self._rest.reactions.create_for_pull_request_review_comment,
+        }[target]
+        # GitHub answers 200 instead of 201 when the reaction already exists: idempotent.
+        self._call(create, self.owner, self.repo, target_id, data={"content": content})
+
+    @staticmethod
+    def _call(operation, *args, **kwargs):  # type: ignore[no-untyped-def]
+        try:
+            return operation(*args, **kwargs).parsed_data
+        except RequestFailed as error:
+            status = error.response.status_code
+            raise GitHubError(
+                f"GitHub answered {status} to {error.request.method} {error.request.url.path}",
+                status,
+            ) from error

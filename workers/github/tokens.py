@@ -1,0 +1,61 @@
+"""Installation tokens: minted with the App's JWT, scoped to one repository, cached in Redis."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from datetime import UTC, datetime
+from typing import Protocol
+
+from githubkit import AppAuthStrategy, GitHub
+
+from workers.github.retry import CappedRetry
+
+log = logging.getLogger("iquest.github")
+
+REST_VERSION = "2022-11-28"
+# Refresh this long before GitHub's expiry so a token never dies in the middle of a job.
+_EXPIRY_MARGIN_SECONDS = 600
+
+
+class KeyValueStore(Protocol):
+    def get(self, key: str) -> bytes | None: ...
+
+    def set(self, key: str, value: str, ex: int | None = None) -> object: ...
+
+
+class InstallationTokens:
+    def __init__(
+        self,
+        app_id: int,
+        private_key: str,
+        api_url: str,
+        store: KeyValueStore,
+        retry: CappedRetry,
+    ) -> None:
+        self._app = GitHub(
+            AppAuthStrategy(app_id, private_key), base_url=api_url, auto_retry=retry
+        )
+        self._store = store
+
+    def token_for(self, installation_id: int, repo_name: str, permissions: dict[str, str]) -> str:
+        """A token for `repo_name` (without owner) with exactly `permissions`."""
+        scope = json.dumps(permissions, sort_keys=True)
+        digest = hashlib.sha256(f"{repo_name}\n{scope}".encode()).hexdigest()[:16]
+        key = f"iquest:token:{installation_id}:{digest}"
+        cached = self._store.get(key)
+        if cached:
+            return cached.decode()
+        response = self._app.rest(REST_VERSION).apps.create_installation_access_token(
+            installation_id, data={"repositories": [repo_name], "permissions": permissions}
+        )
+        token = response.parsed_data
+        expires_at = token.expires_at
+        if expires_at.tzinfo is None:
+            expires_at = expires_at.replace(tzinfo=UTC)
+        ttl = int((expires_at - datetime.now(UTC)).total_seconds()) - _EXPIRY_MARGIN_SECONDS
+        if ttl > 0:
+            self._store.set(key, token.token, ex=ttl)
+        log.info("minted installation token installation=%s repo=%s", installation_id, repo_name)
+        return token.token

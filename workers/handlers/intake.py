@@ -1,0 +1,59 @@
+"""Accepting a fix trigger: live permission check, 👀 on the trigger, and the one status comment."""
+
+from __future__ import annotations
+
+import logging
+
+from workers.github.port import Comment, GitHubPort, ReactionTarget
+from workers.handlers.context import JobContext
+from workers.jobs import Job, TriggerSource
+from workers.messages import StatusState, find_marked, render_status, status_marker
+
+log = logging.getLogger("iquest.handlers.intake")
+
+_REACTION_TARGETS = {
+    TriggerSource.ISSUE: ReactionTarget.ISSUE,
+    TriggerSource.ISSUE_COMMENT: ReactionTarget.ISSUE_COMMENT,
+    TriggerSource.REVIEW_COMMENT: ReactionTarget.REVIEW_COMMENT,
+}
+
+
+def upsert_status(
+    github: GitHubPort, job: Job, state: StatusState, details: str = ""
+) -> Comment:
+    """Edit the bot's status comment on the target, or create it the first time."""
+    body = render_status(job.number, state, job.job_id, details)
+    existing = find_marked(github.list_issue_comments(job.number), status_marker(job.number))
+    if existing is None:
+        return github.create_issue_comment(job.number, body)
+    if existing.body == body:
+        return existing
+    return github.update_issue_comment(existing.id, body)
+
+
+def accept_fix_trigger(ctx: JobContext) -> bool:
+    """True when the job may go on; otherwise the user has been told why not."""
+    job, github, config = ctx.job, ctx.github, ctx.config.config
+    if not config.enabled:
+        log.info("disabled by repository settings job=%s", job.job_id)
+        return False
+    permission = github.get_permission(job.sender_login)
+    if not permission.allows(config.min_permission):
+        upsert_status(
+            github,
+            job,
+            StatusState.REFUSED,
+            f"@{job.sender_login} has `{permission.value}` permission here; this repository "
+            f"requires at least `{config.min_permission.value}` to ask for a fix.",
+        )
+        return False
+    target = _REACTION_TARGETS.get(job.source)
+    target_id = job.number if job.source is TriggerSource.ISSUE else job.comment_id
+    if target is not None and target_id is not None:
+        github.add_reaction(target, target_id, "eyes")
+    details = ""
+    if ctx.config.error:
+        details = f"⚠️ {ctx.config.error} I am using the defaults until it is fixed."
+    upsert_status(github, job, StatusState.QUEUED, details)
+    log.info("accepted job=%s delivery=%s target=%s", job.job_id, job.delivery_id, job.target_key)
+    return True

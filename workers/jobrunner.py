@@ -1,0 +1,73 @@
+"""Run one job: take the target's lock, load the repository's settings, hand to the job's handler."""
+
+from __future__ import annotations
+
+import logging
+
+from redis.exceptions import RedisError
+
+from workers.github.port import GitHubError, GitHubPort
+from workers.handlers.context import JobContext, load_context
+from workers.handlers.help import answer_help
+from workers.handlers.intake import accept_fix_trigger, upsert_status
+from workers.jobs import Job, JobKind
+from workers.messages import StatusState
+from workers.runtime import Runtime
+
+log = logging.getLogger("iquest.jobs")
+
+
+class TransientJobError(RuntimeError):
+    """Worth retrying later: GitHub 5xx or rate limit, Redis trouble, target busy."""
+
+
+class TargetBusy(TransientJobError):
+    pass
+
+
+def handle_job(ctx: JobContext) -> None:
+    if ctx.job.kind is JobKind.HELP:
+        answer_help(ctx)
+        return
+    accept_fix_trigger(ctx)
+
+
+def _is_transient(error: GitHubError) -> bool:
+    return error.status is None or error.status >= 500 or error.status in (403, 429)
+
+
+def run_job(job: Job, runtime: Runtime) -> None:
+    lock = runtime.redis.lock(
+        f"iquest:lock:{job.target_key}", timeout=runtime.settings.job_timeout_seconds
+    )
+    try:
+        if not lock.acquire(blocking=False):
+            raise TargetBusy(f"another job is running on {job.target_key}")
+    except RedisError as error:
+        raise TransientJobError(f"redis: {error}") from error
+    try:
+        github = runtime.github_for(job)
+        handle_job(load_context(job, github, runtime.rules))
+    except GitHubError as error:
+        if _is_transient(error):
+            raise TransientJobError(str(error)) from error
+        log.error("job failed job=%s delivery=%s: %s", job.job_id, job.delivery_id, error)
+        report_failure(job, runtime, f"GitHub refused a request: {error}")
+    except RedisError as error:
+        raise TransientJobError(f"redis: {error}") from error
+    finally:
+        try:
+            lock.release()
+        except Exception:  # expired or Redis gone: the lock times out by itself
+            log.warning("could not release lock for %s", job.target_key)
+
+
+def report_failure(job: Job, runtime: Runtime, reason: str) -> None:
+    """Make a failure visible on the target; best effort, the job is over either way."""
+    if job.kind is JobKind.HELP:
+        return
+    try:
+        github: GitHubPort = runtime.github_for(job)
+        upsert_status(github, job, StatusState.FAILED, reason)
+    except Exception as error:
+        log.error("could not report failure job=%s: %s", job.job_id, error)

@@ -1,0 +1,86 @@
+"""What the bot says on GitHub: templates, hidden markers that find its own comments again, states."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from importlib import resources
+from string import Template
+
+from workers.github.port import Comment
+
+
+class StatusState(StrEnum):
+    QUEUED = "queued"
+    WORKING = "working"
+    DONE = "done"
+    FAILED = "failed"
+    REFUSED = "refused"
+
+
+_HEADLINES = {
+    StatusState.QUEUED: "👀 Queued: I will look at this and propose a fix.",
+    StatusState.WORKING: "⏳ Working on a fix.",
+    StatusState.DONE: "✅ Done.",
+    StatusState.FAILED: "❌ I could not finish this.",
+    StatusState.REFUSED: "🚫 I will not act on this.",
+}
+
+
+def status_marker(number: int) -> str:
+    return f"<!-- iquest:status number={number} -->"
+
+
+def help_marker(trigger_comment_id: int) -> str:
+    return f"<!-- iquest:help comment={trigger_comment_id} -->"
+
+
+def _template(name: str) -> Template:
+    return Template(resources.files("workers.templates").joinpath(name).read_text())
+
+
+def _no_command_lines(text: str) -> str:
+    # The bot's own comments must never trigger the bot: indent any line that would parse
+    # as a command.
+    return re.sub(r"(?m)^(\s*)/", r"\1\u200b/", text)
+
+
+def render_status(number: int, state: StatusState, job_id: str, details: str = "") -> str:
+    body = _template("status.md").substitute(
+        marker=status_marker(number),
+        headline=_HEADLINES[state],
+        details=details,
+        job_id=job_id,
+    )
+    return _no_command_lines(body)
+
+
+def render_help(
+    trigger_comment_id: int,
+    label: str,
+    word: str,
+    min_permission: str,
+    effective_config: str,
+    config_path: str,
+    config_error: str | None,
+    unknown_command: str = "",
+) -> str:
+    body = _template("help.md").substitute(
+        marker=help_marker(trigger_comment_id),
+        label=label,
+        word=word,
+        min_permission=min_permission,
+        effective_config=effective_config,
+        config_path=config_path,
+        unknown_note=(f"\n`{unknown_command}` is not a command I know.\n" if unknown_command else ""),
+        config_error=(f"\n⚠️ {config_error} I am using the defaults until it is fixed.\n" if config_error else ""),
+    )
+    return _no_command_lines(body)
+
+
+def find_marked(comments: list[Comment], marker: str) -> Comment | None:
+    """The bot's comment carrying `marker`; a human quoting the marker does not count."""
+    for comment in comments:
+        if marker in comment.body and comment.author_is_bot:
+            return comment
+    return None

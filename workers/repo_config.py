@@ -1,0 +1,68 @@
+"""Per-repository settings from `.github/iquest.yml` on the default branch, validated, with defaults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from workers.github.port import Permission
+
+CONFIG_PATH = ".github/iquest.yml"
+
+
+class OutputMode(StrEnum):
+    AUTO = "auto"
+    SUGGESTIONS = "suggestions"
+    DRAFT_PR = "draft_pr"
+
+
+class RepoConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True
+    min_permission: Permission = Permission.WRITE
+    deny_paths: list[str] = Field(default_factory=list)
+    max_files: int = Field(default=5, ge=1, le=50)
+    max_changed_lines: int = Field(default=300, ge=1, le=5000)
+    output_mode: OutputMode = OutputMode.AUTO
+    review_rounds: int = Field(default=3, ge=0, le=10)
+    ci_rounds: int = Field(default=2, ge=0, le=10)
+    instructions: str = Field(default="", max_length=4000)
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    config: RepoConfig
+    # Set when the file exists but is broken: the app runs on defaults and says so.
+    error: str | None = None
+
+
+def parse_repo_config(text: str | None) -> LoadedConfig:
+    if text is None or not text.strip():
+        return LoadedConfig(RepoConfig())
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        return LoadedConfig(RepoConfig(), f"`{CONFIG_PATH}` is not valid YAML{where}.")
+    if data is None:
+        return LoadedConfig(RepoConfig())
+    if not isinstance(data, dict):
+        return LoadedConfig(RepoConfig(), f"`{CONFIG_PATH}` must be a mapping of settings.")
+    try:
+        return LoadedConfig(RepoConfig.model_validate(data))
+    except ValidationError as error:
+        problems = "; ".join(
+            f"`{'.'.join(str(part) for part in item['loc'])}`: {item['msg']}"
+            for item in error.errors()
+        )
+        return LoadedConfig(RepoConfig(), f"`{CONFIG_PATH}` has invalid settings: {problems}.")
+
+
+def render_effective_config(config: RepoConfig) -> str:
+    """The settings in force, as YAML a user can copy into the file."""
+    return yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False).strip()

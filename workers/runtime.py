@@ -1,0 +1,53 @@
+"""A worker process's collaborators, built once from settings: Redis, tokens, per-repo clients."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import redis
+
+from workers.config import Settings
+from workers.github.client import GitHubRepoClient
+from workers.github.retry import CappedRetry
+from workers.github.tokens import InstallationTokens
+from workers.jobs import Job, JobKind
+from workers.triggers import TriggerRules
+
+# Least privilege per job: a token never carries more than its job needs.
+_READ_AND_TALK = {"contents": "read", "issues": "write", "pull_requests": "write", "metadata": "read"}
+_PUSH_AND_TALK = {"contents": "write", "issues": "write", "pull_requests": "write", "metadata": "read"}
+JOB_PERMISSIONS: dict[JobKind, dict[str, str]] = {
+    JobKind.HELP: _READ_AND_TALK,
+    JobKind.FIX_ISSUE: _PUSH_AND_TALK,
+    JobKind.FIX_PULL: _PUSH_AND_TALK,
+    JobKind.FIX_REVIEW_THREAD: _READ_AND_TALK,
+    JobKind.REVIEW_FOLLOWUP: _PUSH_AND_TALK,
+}
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    redis: redis.Redis
+    tokens: InstallationTokens
+    retry: CappedRetry
+
+    @classmethod
+    def build(cls, settings: Settings, redis_url: str) -> Runtime:
+        app_id, private_key = settings.require_app_credentials()
+        client = redis.Redis.from_url(redis_url)
+        retry = CappedRetry(
+            settings.github_max_retries,
+            settings.github_retry_base_seconds,
+            settings.github_max_wait_seconds,
+        )
+        tokens = InstallationTokens(app_id, private_key, settings.github_api_url, client, retry)
+        return cls(settings=settings, redis=client, tokens=tokens, retry=retry)
+
+    @property
+    def rules(self) -> TriggerRules:
+        return TriggerRules(label=self.settings.trigger_label, command_word=self.settings.command_word)
+
+    def github_for(self, job: Job) -> GitHubRepoClient:
+        token = self.tokens.token_for(job.installation_id, job.repo, JOB_PERMISSIONS[job.kind])
+        return GitHubRepoClient(job.repo_full_name, token, self.settings.github_api_url, self.retry)

@@ -1,0 +1,204 @@
+"""Trigger rules, pure: a webhook event either becomes a job or is ignored with a reason.
+
+Routes are registered on typed (event, action) pairs next to their rule, bedevere-style.
+The rules read the payload leniently: real deliveries miss fields and add new ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from workers.commands import CommandKind, parse_command
+from workers.jobs import Job, JobKind, TriggerSource, job_id_for_delivery
+
+BOT_BRANCH_PREFIX = "iquest/"
+# Who may trigger from a comment, before the worker re-checks live permission.
+TRUSTED_ASSOCIATIONS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
+
+
+class Event(StrEnum):
+    PING = "ping"
+    ISSUES = "issues"
+    ISSUE_COMMENT = "issue_comment"
+    PULL_REQUEST_REVIEW = "pull_request_review"
+    PULL_REQUEST_REVIEW_COMMENT = "pull_request_review_comment"
+
+
+@dataclass(frozen=True)
+class Ignored:
+    reason: str
+
+
+@dataclass(frozen=True)
+class TriggerRules:
+    label: str = "autofix"
+    command_word: str = "iquest"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    event: str
+    delivery_id: str
+    payload: Mapping[str, Any]
+
+
+Decision = Job | Ignored
+Rule = Callable[[Delivery, TriggerRules], Decision]
+_ROUTES: dict[tuple[Event, str | None], Rule] = {}
+
+
+def on(event: Event, action: str | None = None) -> Callable[[Rule], Rule]:
+    def register(rule: Rule) -> Rule:
+        _ROUTES[(event, action)] = rule
+        return rule
+
+    return register
+
+
+def decide(delivery: Delivery, rules: TriggerRules) -> Decision:
+    payload = delivery.payload
+    action = payload.get("action") if isinstance(payload, Mapping) else None
+    try:
+        event = Event(delivery.event)
+    except ValueError:
+        return Ignored(f"event '{delivery.event}' is not one the app acts on")
+    rule = _ROUTES.get((event, action)) or _ROUTES.get((event, None))
+    if rule is None:
+        return Ignored(f"{delivery.event}.{action} is not one the app acts on")
+    if _is_bot(payload.get("sender")):
+        return Ignored("sender is a bot")
+    return rule(delivery, rules)
+
+
+@on(Event.PING)
+def _ping(delivery: Delivery, rules: TriggerRules) -> Decision:
+    return Ignored("pong")
+
+
+@on(Event.ISSUES, "labeled")
+def _issue_labeled(delivery: Delivery, rules: TriggerRules) -> Decision:
+    payload = delivery.payload
+    label = _get(payload, "label", "name")
+    if label != rules.label:
+        return Ignored(f"label '{label}' is not '{rules.label}'")
+    issue = payload.get("issue") or {}
+    if issue.get("state") not in (None, "open"):
+        return Ignored("issue is not open")
+    return _job(delivery, JobKind.FIX_ISSUE, issue.get("number"), TriggerSource.ISSUE)
+
+
+@on(Event.ISSUE_COMMENT, "created")
+def _issue_comment(delivery: Delivery, rules: TriggerRules) -> Decision:
+    payload = delivery.payload
+    comment = payload.get("comment") or {}
+    refusal = _refuse_commenter(comment)
+    if refusal:
+        return refusal
+    command = parse_command(comment.get("body"), rules.command_word)
+    if command is None:
+        return Ignored("comment has no /" + rules.command_word + " command")
+    issue = payload.get("issue") or {}
+    source = TriggerSource.ISSUE_COMMENT
+    if command.kind is CommandKind.HELP:
+        kind = JobKind.HELP
+    else:
+        kind = JobKind.FIX_PULL if issue.get("pull_request") else JobKind.FIX_ISSUE
+    return _job(delivery, kind, issue.get("number"), source, comment_id=comment.get("id"))
+
+
+@on(Event.PULL_REQUEST_REVIEW_COMMENT, "created")
+def _review_comment(delivery: Delivery, rules: TriggerRules) -> Decision:
+    payload = delivery.payload
+    comment = payload.get("comment") or {}
+    refusal = _refuse_commenter(comment)
+    if refusal:
+        return refusal
+    command = parse_command(comment.get("body"), rules.command_word)
+    if command is None:
+        # Plain comments on the bot's own PR arrive again as one pull_request_review.
+        return Ignored("review comment has no /" + rules.command_word + " command")
+    kind = JobKind.HELP if command.kind is CommandKind.HELP else JobKind.FIX_REVIEW_THREAD
+    number = _get(payload, "pull_request", "number")
+    return _job(
+        delivery, kind, number, TriggerSource.REVIEW_COMMENT, comment_id=comment.get("id")
+    )
+
+
+@on(Event.PULL_REQUEST_REVIEW, "submitted")
+def _review_submitted(delivery: Delivery, rules: TriggerRules) -> Decision:
+    payload = delivery.payload
+    head_ref = _get(payload, "pull_request", "head", "ref") or ""
+    if not head_ref.startswith(BOT_BRANCH_PREFIX):
+        return Ignored(f"pull request branch '{head_ref}' is not one of the app's")
+    review = payload.get("review") or {}
+    refusal = _refuse_commenter(review)
+    if refusal:
+        return refusal
+    state = (review.get("state") or "").lower()
+    if state == "approved":
+        return Ignored("an approval asks for no follow-up")
+    if state not in ("changes_requested", "commented"):
+        return Ignored(f"review state '{state}' asks for no follow-up")
+    number = _get(payload, "pull_request", "number")
+    return _job(
+        delivery, JobKind.REVIEW_FOLLOWUP, number, TriggerSource.REVIEW, review_id=review.get("id")
+    )
+
+
+def _refuse_commenter(authored: Mapping[str, Any]) -> Ignored | None:
+    if _is_bot(authored.get("user")):
+        return Ignored("author is a bot")
+    association = authored.get("author_association")
+    if association not in TRUSTED_ASSOCIATIONS:
+        return Ignored(f"author association '{association}' may not trigger the app")
+    return None
+
+
+def _job(
+    delivery: Delivery,
+    kind: JobKind,
+    number: Any,
+    source: TriggerSource,
+    comment_id: Any = None,
+    review_id: Any = None,
+) -> Decision:
+    payload = delivery.payload
+    installation_id = _get(payload, "installation", "id")
+    repo_full_name = _get(payload, "repository", "full_name")
+    sender = _get(payload, "sender", "login")
+    if not isinstance(installation_id, int):
+        return Ignored("delivery has no installation (not sent to a GitHub App)")
+    if not isinstance(repo_full_name, str) or "/" not in repo_full_name:
+        return Ignored("delivery names no repository")
+    if not isinstance(number, int):
+        return Ignored("delivery names no issue or pull request number")
+    return Job(
+        kind=kind,
+        job_id=job_id_for_delivery(delivery.delivery_id),
+        delivery_id=delivery.delivery_id,
+        installation_id=installation_id,
+        repo_full_name=repo_full_name,
+        number=number,
+        source=source,
+        sender_login=sender if isinstance(sender, str) else "",
+        comment_id=comment_id if isinstance(comment_id, int) else None,
+        review_id=review_id if isinstance(review_id, int) else None,
+    )
+
+
+def _is_bot(user: Any) -> bool:
+    if not isinstance(user, Mapping):
+        return False
+    login = user.get("login") or ""
+    return user.get("type") == "Bot" or login.endswith("[bot]")
+
+
+def _get(data: Any, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(data, Mapping):
+            return None
+        data = data.get(key)
+    return data
