@@ -42,7 +42,7 @@ def _template(name: str) -> Template:
 def _no_command_lines(text: str) -> str:
     # The bot's own comments must never trigger the bot: indent any line that would parse
     # as a command.
-    return re.sub(r"(?m)^(\s*)/", r"\1\u200b/", text)
+    return re.sub(r"(?m)^(\s*)/", "\\1\u200b/", text)
 
 
 def render_status(number: int, state: StatusState, job_id: str, details: str = "") -> str:
