@@ -37,3 +37,8 @@ def _register(app: Celery, task_name: str, runtime: Callable[[], Runtime]) -> No
             countdown = min(600, 15 * 2**retries)
             log.warning("retrying job=%s in %ss: %s", job.job_id, countdown, error)
             raise self.retry(exc=error, countdown=countdown, max_retries=max_retries) from error
+        except Exception as error:
+            # A bug of ours: say so on GitHub rather than leave a status that never moves.
+            log.exception("job crashed job=%s delivery=%s", job.job_id, job.delivery_id)
+            report_failure(job, current, f"an internal error stopped me ({type(error).__name__}).")
+            raise

@@ -52,6 +52,8 @@ class InstallationTokens:
         )
         token = response.parsed_data
         expires_at = token.expires_at
+        if isinstance(expires_at, str):
+            expires_at = datetime.fromisoformat(expires_at)
         if expires_at.tzinfo is None:
             expires_at = expires_at.replace(tzinfo=UTC)
         ttl = int((expires_at - datetime.now(UTC)).total_seconds()) - _EXPIRY_MARGIN_SECONDS

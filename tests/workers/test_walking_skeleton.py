@@ -1,0 +1,114 @@
+"""End to end: signed webhook → receiver → real Redis → real Celery worker → fake GitHub."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+
+from tests.support.webhooks import post_webhook, variant
+from tests.support.worker import wait_until
+
+REPO = "octo/service"
+INSTALLATION_ID = 31337
+
+
+@pytest.fixture
+def repo(fake_github):
+    fake_github.create_repo(REPO, {"README.md": "# service\n", "app.py": "print('hi')\n"})
+    fake_github.add_installation(INSTALLATION_ID, "octo")
+    fake_github.add_collaborator(REPO, "alice", "write")
+    fake_github.add_collaborator(REPO, "mallory", "read")
+    return REPO
+
+
+def _comment_payload(number: int, comment_id: int, body: str, login: str = "alice") -> dict:
+    return variant(
+        "issue_comment/created.with-installation.json",
+        **{
+            "installation": {"id": INSTALLATION_ID},
+            "repository.full_name": REPO,
+            "repository.name": "service",
+            "repository.owner.login": "octo",
+            "issue.number": number,
+            "comment.id": comment_id,
+            "comment.body": body,
+            "comment.user.login": login,
+            "sender.login": login,
+        },
+    )
+
+
+def _labeled_payload(number: int, login: str = "alice") -> dict:
+    return variant(
+        "issues/labeled.json",
+        **{
+            "installation": {"id": INSTALLATION_ID},
+            "label.name": "autofix",
+            "repository.full_name": REPO,
+            "repository.name": "service",
+            "repository.owner.login": "octo",
+            "issue.number": number,
+            "sender.login": login,
+        },
+    )
+
+
+def _bot_comments(fake_github, number: int) -> list:
+    return [c for c in fake_github.comments(REPO, number) if c.user.type == "Bot"]
+
+
+def test_help_comment_is_answered_exactly_once(fake_github, repo, receiver, worker) -> None:
+    issue = fake_github.open_issue(REPO, "How do I use the bot?", "", user="alice")
+    asking = fake_github.add_issue_comment(REPO, issue.number, "/iquest help", user="alice")
+    delivery = str(uuid.uuid4())
+    payload = _comment_payload(issue.number, asking.id, "/iquest help")
+    assert post_webhook(receiver.url, "issue_comment", payload, delivery).status_code == 202
+    wait_until(lambda: _bot_comments(fake_github, issue.number), what="the help comment")
+    # A redelivery and a retried job both find the answer already given.
+    assert post_webhook(receiver.url, "issue_comment", payload, delivery).status_code == 200
+    time.sleep(1.0)
+    [answer] = _bot_comments(fake_github, issue.number)
+    assert "/iquest fix" in answer.body and "autofix" in answer.body
+    assert "min_permission: write" in answer.body
+    assert fake_github.call_count("POST /repos/{owner}/{repo}/issues/{issue_number}/comments") == 1
+
+
+def test_labeled_issue_gets_eyes_and_one_status_comment(fake_github, repo, receiver, worker) -> None:
+    issue = fake_github.open_issue(REPO, "Crash on login", "Traceback ...", user="bob")
+    delivery = str(uuid.uuid4())
+    payload = _labeled_payload(issue.number)
+    first = post_webhook(receiver.url, "issues", payload, delivery)
+    assert first.status_code == 202
+    wait_until(lambda: _bot_comments(fake_github, issue.number), what="the status comment")
+    wait_until(lambda: fake_github.reactions(REPO, issue.number), what="the 👀 reaction")
+    again = post_webhook(receiver.url, "issues", payload, delivery)
+    assert again.json()["status"] == "duplicate"
+    time.sleep(1.0)
+    [status] = _bot_comments(fake_github, issue.number)
+    assert "Queued" in status.body
+    assert fake_github.reactions(REPO, issue.number) == ["eyes"]
+
+    # A new trigger on the same issue edits the same status comment, never adds one.
+    assert post_webhook(receiver.url, "issues", payload).status_code == 202
+    wait_until(
+        lambda: fake_github.call_count("GET /repos/{owner}/{repo}/issues/{issue_number}/comments") >= 2,
+        what="the second job",
+    )
+    time.sleep(0.5)
+    assert len(_bot_comments(fake_github, issue.number)) == 1
+
+
+def test_user_without_write_permission_is_told_and_nothing_runs(
+    fake_github, repo, receiver, worker
+) -> None:
+    issue = fake_github.open_issue(REPO, "Please fix", "", user="mallory")
+    asking = fake_github.add_issue_comment(REPO, issue.number, "/iquest fix", user="mallory")
+    payload = _comment_payload(issue.number, asking.id, "/iquest fix", login="mallory")
+    # The payload claims COLLABORATOR; the worker checks the live permission (read).
+    assert post_webhook(receiver.url, "issue_comment", payload).status_code == 202
+    wait_until(lambda: _bot_comments(fake_github, issue.number), what="the refusal")
+    [status] = _bot_comments(fake_github, issue.number)
+    assert "`read` permission" in status.body
+    assert fake_github.reactions(REPO, issue.number) == []

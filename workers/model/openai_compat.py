@@ -1,0 +1,81 @@
+"""ChatModel over the official openai SDK: vLLM, SGLang, llama.cpp, Ollama or a hosted API."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import openai
+
+from workers.model.reply import ChatMessage, ModelError, ModelReply, strip_reasoning
+
+log = logging.getLogger("iquest.model")
+
+# The model card's sampling for IQuest-Coder-V1-40B-Instruct.
+TEMPERATURE = 0.6
+TOP_P = 0.85
+TOP_K = 20
+
+
+class OpenAICompatModel:
+    def __init__(
+        self,
+        base_url: str,
+        model: str,
+        api_key: str | None = None,
+        timeout_seconds: float = 600.0,
+        max_retries: int = 2,
+    ) -> None:
+        self.model = model
+        self._client = openai.OpenAI(
+            base_url=base_url,
+            api_key=api_key or "not-needed",
+            timeout=timeout_seconds,
+            max_retries=max_retries,
+        )
+        # top_k is not part of OpenAI's API: servers that reject it still get a request.
+        self._send_top_k = True
+
+    def complete(self, messages: list[ChatMessage], max_tokens: int) -> ModelReply:
+        payload = [{"role": m.role, "content": m.content} for m in messages]
+        try:
+            response = self._create(payload, max_tokens)
+        except openai.BadRequestError as error:
+            if self._send_top_k and re.search(r"top_k", str(error), re.IGNORECASE):
+                log.info("model server rejects top_k; sending requests without it")
+                self._send_top_k = False
+                response = self._create(payload, max_tokens)
+            else:
+                raise ModelError(f"the model server refused the request: {error.message}") from error
+        except openai.APIConnectionError as error:
+            raise ModelError(f"cannot reach the model server: {error}", transient=True) from error
+        except openai.APIStatusError as error:
+            raise ModelError(
+                f"the model server answered {error.status_code}", transient=error.status_code >= 500
+            ) from error
+        if not response.choices:
+            raise ModelError("the model server returned no choices", transient=True)
+        choice = response.choices[0]
+        message = choice.message
+        content = message.content or ""
+        reasoning = getattr(message, "reasoning_content", None) or ""
+        text, inline_reasoning = strip_reasoning(content)
+        usage = response.usage
+        return ModelReply(
+            text=text,
+            reasoning=(reasoning + inline_reasoning).strip(),
+            finish_reason=choice.finish_reason or "",
+            prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
+            completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
+        )
+
+    def _create(self, payload: list[dict[str, str]], max_tokens: int):  # type: ignore[no-untyped-def]
+        extra_body = {"top_k": TOP_K} if self._send_top_k else None
+        return self._client.chat.completions.create(
+            model=self.model,
+            messages=payload,  # type: ignore[arg-type]
+            temperature=TEMPERATURE,
+            top_p=TOP_P,
+            max_tokens=max_tokens,
+            extra_body=extra_body,
+        )
