@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.support.redis_server",
     "tests.support.receiver",
     "tests.support.worker",
+    "tests.support.model",
 ]

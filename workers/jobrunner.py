@@ -8,10 +8,13 @@ from redis.exceptions import RedisError
 
 from workers.github.port import GitHubError, GitHubPort
 from workers.handlers.context import JobContext, load_context
+from workers.handlers.fix_issue import fix_issue
 from workers.handlers.help import answer_help
 from workers.handlers.intake import accept_fix_trigger, upsert_status
 from workers.jobs import Job, JobKind
 from workers.messages import StatusState
+from workers.model.reply import ModelError
+from workers.pipeline.snapshot import SnapshotError
 from workers.runtime import Runtime
 
 log = logging.getLogger("iquest.jobs")
@@ -25,11 +28,23 @@ class TargetBusy(TransientJobError):
     pass
 
 
-def handle_job(ctx: JobContext) -> None:
-    if ctx.job.kind is JobKind.HELP:
+_NOT_YET = (
+    "Fixes on pull requests (suggestions, review follow-ups) are not available in this "
+    "version yet. Label an issue `{label}` to get a draft pull request."
+)
+
+
+def handle_job(ctx: JobContext, runtime: Runtime) -> None:
+    kind = ctx.job.kind
+    if kind is JobKind.HELP:
         answer_help(ctx)
-        return
-    accept_fix_trigger(ctx)
+    elif kind is JobKind.FIX_ISSUE:
+        fix_issue(ctx, runtime.fix_services(ctx.github))
+    elif accept_fix_trigger(ctx):
+        # Say so plainly rather than leave a "queued" status that never moves.
+        upsert_status(
+            ctx.github, ctx.job, StatusState.REFUSED, _NOT_YET.format(label=ctx.rules.label)
+        )
 
 
 def _is_transient(error: GitHubError) -> bool:
@@ -47,7 +62,7 @@ def run_job(job: Job, runtime: Runtime) -> None:
         raise TransientJobError(f"redis: {error}") from error
     try:
         github = runtime.github_for(job)
-        handle_job(load_context(job, github, runtime.rules))
+        handle_job(load_context(job, github, runtime.rules), runtime)
     except GitHubError as error:
         if _is_transient(error):
             raise TransientJobError(str(error)) from error
@@ -55,6 +70,12 @@ def run_job(job: Job, runtime: Runtime) -> None:
         report_failure(job, runtime, f"GitHub refused a request: {error}")
     except RedisError as error:
         raise TransientJobError(f"redis: {error}") from error
+    except ModelError as error:
+        if error.transient:
+            raise TransientJobError(str(error)) from error
+        report_failure(job, runtime, str(error))
+    except SnapshotError as error:
+        report_failure(job, runtime, f"I could not read the repository: {error}")
     finally:
         try:
             lock.release()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import redis
 
@@ -10,7 +11,11 @@ from workers.config import Settings
 from workers.github.client import GitHubRepoClient
 from workers.github.retry import CappedRetry
 from workers.github.tokens import InstallationTokens
+from workers.handlers.fix_issue import FixServices
 from workers.jobs import Job, JobKind
+from workers.model.openai_compat import OpenAICompatModel
+from workers.model.tokenizer import VllmTokenizer
+from workers.pipeline.snapshot import SnapshotCache
 from workers.triggers import TriggerRules
 
 # Least privilege per job: a token never carries more than its job needs.
@@ -47,6 +52,37 @@ class Runtime:
     @property
     def rules(self) -> TriggerRules:
         return TriggerRules(label=self.settings.trigger_label, command_word=self.settings.command_word)
+
+    @cached_property
+    def model(self) -> OpenAICompatModel:
+        key = self.settings.model_api_key
+        return OpenAICompatModel(
+            self.settings.model_base_url,
+            self.settings.model,
+            key.get_secret_value() if key else None,
+        )
+
+    @cached_property
+    def tokenizer(self) -> VllmTokenizer:
+        key = self.settings.model_api_key
+        return VllmTokenizer(
+            self.settings.model_base_url,
+            self.settings.model,
+            api_key=key.get_secret_value() if key else None,
+        )
+
+    def fix_services(self, github: GitHubRepoClient) -> FixServices:
+        snapshots = SnapshotCache(
+            self.settings.data_dir / "snapshots",
+            # One tarball per commit, fetched with this job's token.
+            fetch_tarball=lambda owner, repo, sha: github.download_tarball(sha),
+        )
+        return FixServices(
+            model=self.model,
+            tokenizer=self.tokenizer,
+            snapshots=snapshots,
+            context_tokens=self.settings.model_context_tokens,
+        )
 
     def github_for(self, job: Job) -> GitHubRepoClient:
         token = self.tokens.token_for(job.installation_id, job.repo, JOB_PERMISSIONS[job.kind])

@@ -72,10 +72,17 @@ def worker_env(fake_github: object, redis_url: str, data_dir: Path, **extra: str
 
 
 @pytest.fixture
-def worker(fake_github, redis_server: TestRedis, redis_client, tmp_path: Path) -> Iterator[WorkerProcess]:
-    process = WorkerProcess(
-        worker_env(fake_github, redis_server.url, tmp_path / "data"), tmp_path / "worker.log"
+def worker(
+    fake_github, model_server, redis_server: TestRedis, redis_client, tmp_path: Path
+) -> Iterator[WorkerProcess]:
+    env = worker_env(
+        fake_github,
+        redis_server.url,
+        tmp_path / "data",
+        IQUEST_MODEL_BASE_URL=model_server.base_url,
+        IQUEST_MODEL_CONTEXT_TOKENS="32768",
     )
+    process = WorkerProcess(env, tmp_path / "worker.log")
     try:
         process.wait_ready()
         yield process

@@ -7,6 +7,7 @@ import base64
 from githubkit import GitHub, TokenAuthStrategy
 from githubkit.exception import RequestFailed
 
+from workers.github.git_data import GitDataMixin
 from workers.github.port import (
     Comment,
     GitHubError,
@@ -30,7 +31,7 @@ def _comment(data: object) -> Comment:
     )
 
 
-class GitHubRepoClient:
+class GitHubRepoClient(GitDataMixin):
     """Implements workers.github.port.GitHubPort for one repository."""
 
     def __init__(self, full_name: str, token: str, api_url: str, retry: CappedRetry) -> None:
@@ -93,6 +94,8 @@ class GitHubRepoClient:
             repo=self.repo,
             issue_number=number,
             per_page=100,
+            # githubkit sends the version header on later pages only when given explicitly.
+            headers={"X-GitHub-Api-Version": REST_VERSION},
         )
         try:
             return [_comment(item) for item in paginator]
@@ -123,10 +126,12 @@ class GitHubRepoClient:
         # GitHub answers 200 instead of 201 when the reaction already exists: idempotent.
         self._call(create, self.owner, self.repo, target_id, data={"content": content})
 
-    @staticmethod
-    def _call(operation, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def _call(self, operation, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return self._raw(operation, *args, **kwargs).parsed_data
+
+    def _raw(self, operation, *args, **kwargs):  # type: ignore[no-untyped-def]
         try:
-            return operation(*args, **kwargs).parsed_data
+            return operation(*args, **kwargs)
         except RequestFailed as error:
             status = error.response.status_code
             raise GitHubError(

@@ -54,6 +54,26 @@ class Repository:
     default_branch: str
 
 
+@dataclass(frozen=True)
+class PullRequest:
+    number: int
+    html_url: str
+    title: str
+    head_ref: str
+    head_sha: str
+    base_ref: str
+    draft: bool = False
+    state: str = "open"
+
+
+@dataclass(frozen=True)
+class GitCommit:
+    sha: str
+    tree_sha: str
+    message: str
+    parents: list[str] = field(default_factory=list)
+
+
 class GitHubError(RuntimeError):
     """A GitHub call failed in a way the job cannot recover from by itself."""
 
@@ -86,3 +106,29 @@ class GitHubPort(Protocol):
     def update_issue_comment(self, comment_id: int, body: str) -> Comment: ...
 
     def add_reaction(self, target: ReactionTarget, target_id: int, content: str) -> None: ...
+
+    # Git database: how the app commits without a clone.
+    def get_branch_sha(self, branch: str) -> str | None: ...
+
+    def get_commit(self, sha: str) -> GitCommit: ...
+
+    def create_tree(
+        self, base_tree: str, files: dict[str, str | None], executable: frozenset[str] = frozenset()
+    ) -> str:
+        """A tree: `base_tree` with `files` written (text) or deleted (None)."""
+        ...
+
+    def create_commit(self, message: str, tree: str, parents: list[str]) -> str: ...
+
+    def create_branch(self, branch: str, sha: str) -> None: ...
+
+    def move_branch(self, branch: str, sha: str, force: bool) -> None: ...
+
+    def download_tarball(self, ref: str) -> bytes: ...
+
+    # Pull requests
+    def find_open_pull(self, head_branch: str) -> PullRequest | None: ...
+
+    def create_pull(self, title: str, body: str, head: str, base: str, draft: bool) -> PullRequest: ...
+
+    def update_pull(self, number: int, title: str, body: str) -> PullRequest: ...

@@ -1,0 +1,5 @@
+"""Schema-shaped response bodies built from the fake's records."""
+
+from .pulls import PullShapes as Shapes
+
+__all__ = ["Shapes"]

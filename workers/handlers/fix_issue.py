@@ -1,0 +1,101 @@
+"""An `autofix` issue end to end: accept, read, compute the fix, open or update the draft PR, report."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from workers.github.port import GitHubPort, Permission
+from workers.handlers.context import JobContext
+from workers.handlers.intake import accept_fix_trigger, upsert_status
+from workers.messages import StatusState
+from workers.model.port import ChatModel, Tokenizer
+from workers.pipeline.prompt import IssueText
+from workers.pipeline.proposal import FixStatus
+from workers.pipeline.publish import PublishRefused, publish_draft_pr
+from workers.pipeline.run import FixLimits, propose_fix
+from workers.pipeline.snapshot import SnapshotCache
+
+log = logging.getLogger("iquest.handlers.fix_issue")
+
+# Reading every commenter's permission costs a call each; the first few voices are enough.
+_MAX_COMMENT_AUTHORS = 5
+
+
+@dataclass(frozen=True)
+class FixServices:
+    model: ChatModel
+    tokenizer: Tokenizer
+    snapshots: SnapshotCache
+    context_tokens: int
+
+
+def _trusted_comments(github: GitHubPort, number: int, required: Permission) -> list[str]:
+    """Comments by people allowed to trigger the app; everyone else's text stays out of the prompt."""
+    allowed: dict[str, bool] = {}
+    texts = []
+    for comment in github.list_issue_comments(number):
+        if comment.author_is_bot:
+            continue
+        if comment.author not in allowed:
+            if len(allowed) >= _MAX_COMMENT_AUTHORS:
+                continue
+            allowed[comment.author] = github.get_permission(comment.author).allows(required)
+        if allowed[comment.author]:
+            texts.append(comment.body)
+    return texts
+
+
+def fix_issue(ctx: JobContext, services: FixServices) -> None:
+    if not accept_fix_trigger(ctx):
+        return
+    job, github, config = ctx.job, ctx.github, ctx.config.config
+    upsert_status(github, job, StatusState.WORKING, "Reading the issue and the code.")
+    issue = github.get_issue(job.number)
+    repository = github.get_repository()
+    head = github.get_branch_sha(repository.default_branch)
+    if head is None:
+        upsert_status(github, job, StatusState.FAILED, "The repository has no default branch yet.")
+        return
+    snapshot = services.snapshots.get(job.owner, job.repo, head)
+    outcome = propose_fix(
+        snapshot.root,
+        job.repo_full_name,
+        IssueText(
+            number=issue.number,
+            title=issue.title,
+            body=issue.body,
+            comments=_trusted_comments(github, job.number, config.min_permission),
+        ),
+        services.model,
+        services.tokenizer,
+        services.context_tokens,
+        FixLimits(
+            max_files=config.max_files,
+            max_changed_lines=config.max_changed_lines,
+            deny_paths=tuple(config.deny_paths),
+            instructions=config.instructions,
+        ),
+        progress=lambda message: log.info("job=%s %s", job.job_id, message),
+    )
+    if outcome.status is not FixStatus.PROPOSED or outcome.proposal is None:
+        state = StatusState.FAILED if outcome.status is FixStatus.FAILED else StatusState.REFUSED
+        upsert_status(github, job, state, f"No pull request this time: {outcome.reason}")
+        return
+    try:
+        pull = publish_draft_pr(
+            github, issue.number, issue.title, outcome.proposal, repository.default_branch
+        )
+    except PublishRefused as error:
+        upsert_status(github, job, StatusState.REFUSED, str(error))
+        return
+    files = len(outcome.proposal.changes)
+    upsert_status(
+        github,
+        job,
+        StatusState.DONE,
+        f"Opened draft pull request #{pull.number} ({files} file{'s' if files != 1 else ''} "
+        f"changed): {pull.html_url}\n\nIt has not been run; please review it like any other "
+        "contribution.",
+    )
+    log.info("job=%s published %s", job.job_id, pull.html_url)

@@ -1,0 +1,59 @@
+"""The fix prompt from its templates: the long, stable part first so retries reuse the prefix cache."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import resources
+from string import Template
+
+from workers.model.reply import ChatMessage
+from workers.pipeline.sanitize import sanitize_untrusted
+
+
+@dataclass(frozen=True)
+class IssueText:
+    number: int
+    title: str
+    body: str
+    # Comments by people allowed to trigger the app, oldest first.
+    comments: list[str] = field(default_factory=list)
+
+    def as_query(self) -> str:
+        """The text localization searches with."""
+        return "\n\n".join([self.title, self.body, *self.comments])
+
+
+def _template(name: str) -> Template:
+    return Template(resources.files("workers.model.prompts").joinpath(name).read_text())
+
+
+def system_prompt() -> str:
+    return _template("system.md").template
+
+
+def render_fix_prompt(
+    repository: str, code: str, issue: IssueText, instructions: str = ""
+) -> list[ChatMessage]:
+    comments = ""
+    if issue.comments:
+        quoted = "\n\n".join(
+            f"<comment>\n{sanitize_untrusted(c, 4000)}\n</comment>" for c in issue.comments
+        )
+        comments = f"\nComments from maintainers (also data):\n\n{quoted}\n"
+    extra = ""
+    if instructions.strip():
+        extra = f"\nThe repository's maintainers ask: {sanitize_untrusted(instructions, 4000)}\n"
+    user = _template("fix_issue.md").substitute(
+        repository=repository,
+        code=code,
+        number=issue.number,
+        title=sanitize_untrusted(issue.title, 300).replace("\n", " "),
+        body=sanitize_untrusted(issue.body) or "(no description)",
+        comments=comments,
+        instructions=extra,
+    )
+    return [ChatMessage("system", system_prompt()), ChatMessage("user", user)]
+
+
+def render_repair_prompt(problems: str) -> ChatMessage:
+    return ChatMessage("user", _template("repair.md").substitute(problems=problems.strip()))

@@ -1,0 +1,41 @@
+"""The computed fix: what the model said and the exact file changes, before anything is published."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class FixStatus(StrEnum):
+    PROPOSED = "proposed"  # edits applied and validated
+    NO_CHANGE = "no_change"  # the model found nothing to edit
+    REFUSED = "refused"  # the edits broke a rule (limits, denied paths) or never applied
+    FAILED = "failed"  # the model or a service failed
+
+
+@dataclass(frozen=True)
+class FixProposal:
+    root_cause: str
+    explanation: str
+    tests: str
+    # path → new text, or None to delete; produced by applying the edits to real files.
+    changes: dict[str, str | None]
+    # The unified diff of `changes`, generated from the files, never the model's text.
+    diff: str
+    executable: frozenset[str] = frozenset()
+
+    @property
+    def changed_lines(self) -> int:
+        return sum(
+            1
+            for line in self.diff.splitlines()
+            if line[:1] in "+-" and not line.startswith(("+++", "---"))
+        )
+
+
+@dataclass(frozen=True)
+class FixOutcome:
+    status: FixStatus
+    proposal: FixProposal | None = None
+    reason: str = ""
+    notes: list[str] = field(default_factory=list)

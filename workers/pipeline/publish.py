@@ -1,0 +1,88 @@
+"""Publish a fix as a draft PR on the app's own `iquest/issue-N` branch: one branch, one PR per issue."""
+
+from __future__ import annotations
+
+from importlib import resources
+from string import Template
+
+from workers.github.port import GitHubPort, PullRequest
+from workers.pipeline.proposal import FixProposal
+
+COMMIT_TRAILER = "Generated-by: iquest-autofix"
+
+
+class PublishRefused(RuntimeError):
+    """Publishing would overwrite work that is not the app's; nothing was changed."""
+
+
+def branch_for_issue(number: int) -> str:
+    return f"iquest/issue-{number}"
+
+
+def pull_marker(number: int) -> str:
+    return f"<!-- iquest:pull issue={number} -->"
+
+
+def _diff_stat(proposal: FixProposal) -> str:
+    lines = []
+    for path in sorted(proposal.changes):
+        verb = "deleted" if proposal.changes[path] is None else "changed"
+        lines.append(f"- `{path}` ({verb})")
+    return "\n".join(lines)
+
+
+def render_pull_body(number: int, proposal: FixProposal) -> str:
+    template = Template(resources.files("workers.templates").joinpath("pull_body.md").read_text())
+    return template.substitute(
+        marker=pull_marker(number),
+        number=number,
+        root_cause=proposal.root_cause.strip() or "_The model did not state one._",
+        explanation=proposal.explanation.strip() or "_See the diff._",
+        stat=_diff_stat(proposal),
+        tests=proposal.tests.strip() or "_The model proposed no test; please add one._",
+        diff=proposal.diff.rstrip("\n").replace("```", "`\u200b``"),
+    )
+
+
+def _is_ours(github: GitHubPort, sha: str) -> bool:
+    return COMMIT_TRAILER in github.get_commit(sha).message
+
+
+def publish_draft_pr(
+    github: GitHubPort,
+    number: int,
+    title: str,
+    proposal: FixProposal,
+    base_branch: str,
+) -> PullRequest:
+    """Commit the changes on top of `base_branch` and open or update the draft PR."""
+    branch = branch_for_issue(number)
+    base_sha = github.get_branch_sha(base_branch)
+    if base_sha is None:
+        raise PublishRefused(f"the base branch `{base_branch}` does not exist")
+    existing = github.get_branch_sha(branch)
+    if existing is not None and not _is_ours(github, existing):
+        # Someone pushed to the app's branch: their work wins, the app steps back.
+        raise PublishRefused(
+            f"`{branch}` has commits that are not mine; I will not overwrite them. "
+            "Delete the branch or merge it, then ask again."
+        )
+    tree = github.create_tree(
+        github.get_commit(base_sha).tree_sha, proposal.changes, proposal.executable
+    )
+    message = (
+        f"Fix #{number}: {title}\n\n{proposal.root_cause.strip()[:2000]}\n\n{COMMIT_TRAILER}\n"
+    )
+    commit = github.create_commit(message, tree, [base_sha])
+    if existing is None:
+        github.create_branch(branch, commit)
+    else:
+        # Only the app's own commits are replaced (checked above), so a re-run rebases onto
+        # the current default branch instead of piling up.
+        github.move_branch(branch, commit, force=True)
+    pull_title = f"Fix #{number}: {title}"
+    body = render_pull_body(number, proposal)
+    pull = github.find_open_pull(branch)
+    if pull is None:
+        return github.create_pull(pull_title, body, branch, base_branch, draft=True)
+    return github.update_pull(pull.number, pull_title, body)

@@ -1,0 +1,138 @@
+"""Compute a fix for an issue: localize → pack → prompt → model → apply → validate (one repair round).
+
+Publishing is separate (publish.py), so `iquest fix --dry-run`, the Celery task and the tests
+run exactly this.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from workers.model.port import ChatModel, Tokenizer
+from workers.model.reply import ChatMessage, ModelError
+from workers.pipeline.apply import ApplyPlan, plan_edits
+from workers.pipeline.diffs import render_diff, verify_diff
+from workers.pipeline.edits import EditRefused, ParsedResponse
+from workers.pipeline.localize import localize
+from workers.pipeline.pack import pack_context
+from workers.pipeline.prompt import IssueText, render_fix_prompt, render_repair_prompt
+from workers.pipeline.proposal import FixOutcome, FixProposal, FixStatus
+from workers.pipeline.response_parser import parse_response
+from workers.pipeline.validate import validate_changes
+
+log = logging.getLogger("iquest.pipeline")
+
+# Paths the app never edits, whatever the repository says.
+ALWAYS_PROTECTED = (".github/workflows/",)
+REPLY_TOKENS = 8192
+PROMPT_OVERHEAD_TOKENS = 2048
+LOCALIZE_TOP_K = 15
+
+
+@dataclass(frozen=True)
+class FixLimits:
+    max_files: int = 5
+    max_changed_lines: int = 300
+    deny_paths: tuple[str, ...] = ()
+    instructions: str = ""
+
+
+Progress = Callable[[str], None]
+
+
+def _attempt(root: Path, text: str, protected: Sequence[str]) -> tuple[ParsedResponse, ApplyPlan | None, str]:
+    """(parsed, plan, problems): a plan when every edit applied and the result parses."""
+    parsed = parse_response(text)
+    try:
+        plan = plan_edits(root, parsed, protected)
+    except EditRefused as error:
+        return parsed, None, error.message
+    report = validate_changes(plan.changes)
+    if not report.ok:
+        return parsed, None, report.render_for_model()
+    return parsed, plan, ""
+
+
+def _check_limits(plan: ApplyPlan, diff_lines: int, limits: FixLimits) -> str:
+    files = len(plan.changes)
+    if files > limits.max_files:
+        return f"the fix changes {files} files; this repository allows at most {limits.max_files}"
+    if diff_lines > limits.max_changed_lines:
+        return (
+            f"the fix changes {diff_lines} lines; this repository allows at most "
+            f"{limits.max_changed_lines}"
+        )
+    return ""
+
+
+def _proposal(root: Path, parsed: ParsedResponse, plan: ApplyPlan) -> FixProposal:
+    diff = render_diff(plan.changes)
+    verify_diff(diff, plan.changes)
+    changes = {
+        c.path: None if c.new is None else c.new.decode("utf-8") for c in plan.changes
+    }
+    executable = frozenset(
+        c.path
+        for c in plan.changes
+        if c.new is not None and (root / c.path).exists() and os.access(root / c.path, os.X_OK)
+    )
+    return FixProposal(
+        root_cause=parsed.root_cause,
+        explanation=parsed.explanation,
+        tests=parsed.tests,
+        changes=changes,
+        diff=diff,
+        executable=executable,
+    )
+
+
+def propose_fix(
+    root: Path,
+    repository: str,
+    issue: IssueText,
+    model: ChatModel,
+    tokenizer: Tokenizer,
+    context_tokens: int,
+    limits: FixLimits = FixLimits(),
+    progress: Progress = lambda message: None,
+) -> FixOutcome:
+    protected = (*ALWAYS_PROTECTED, *limits.deny_paths)
+    progress("finding the code the issue is about")
+    ranked = localize(root, issue.as_query(), top_k=LOCALIZE_TOP_K)
+    if not ranked:
+        return FixOutcome(FixStatus.REFUSED, reason="I found no source files to work on.")
+    reply_tokens = min(REPLY_TOKENS, context_tokens // 4)
+    budget = max(1024, context_tokens - reply_tokens - PROMPT_OVERHEAD_TOKENS)
+    code = pack_context(root, ranked, issue.as_query(), budget, tokenizer)
+    log.info("packed %d files (%d tokens) for %s#%d", len(code.files), code.tokens, repository, issue.number)
+    messages: list[ChatMessage] = render_fix_prompt(repository, code.text, issue, limits.instructions)
+    problems = ""
+    for round_number in (1, 2):
+        progress("asking the model" if round_number == 1 else "asking the model to correct its edits")
+        try:
+            reply = model.complete(messages, max_tokens=reply_tokens)
+        except ModelError as error:
+            if error.transient:
+                raise  # the job retries later; the model server may be restarting
+            return FixOutcome(FixStatus.FAILED, reason=str(error))
+        progress("applying and checking the edits")
+        parsed, plan, problems = _attempt(root, reply.text, protected)
+        if plan is not None:
+            proposal = _proposal(root, parsed, plan)
+            over = _check_limits(plan, proposal.changed_lines, limits)
+            if over:
+                return FixOutcome(FixStatus.REFUSED, reason=over + ".")
+            return FixOutcome(FixStatus.PROPOSED, proposal=proposal, notes=list(plan.notes))
+        if not parsed.edits and round_number == 1 and reply.truncated:
+            problems = "your answer was cut off before any edit; answer with the edits first"
+        log.info("round %d edits unusable for %s#%d: %s", round_number, repository, issue.number, problems)
+        # The failed answer stays in the conversation so the model sees what it wrote.
+        messages = [*messages, ChatMessage("assistant", reply.text), render_repair_prompt(problems)]
+    return FixOutcome(
+        FixStatus.REFUSED,
+        reason=f"the model's edits could not be applied exactly, even after one correction: {problems}",
+    )
