@@ -12,7 +12,7 @@ from service.dispatch import Dispatcher
 from service.health import build_health_router
 from service.metrics import ServiceMetrics
 from service.setup_page import MANIFEST_FILE, build_setup_router, load_manifest
-from service.webhook import build_webhook_router
+from service.webhook import WEBHOOK_PATH, build_webhook_endpoint
 from workers.config import Settings
 from workers.enqueue import RedisEnqueuer
 from workers.triggers import TriggerRules
@@ -46,7 +46,11 @@ def create_app(settings: Settings, redis_url: str) -> FastAPI:
         await redis.aclose()
 
     app = FastAPI(title="iquest-autofix", lifespan=lifespan, docs_url=None, redoc_url=None)
-    app.include_router(build_webhook_router(secret, dispatcher, settings.max_webhook_bytes))
+    app.add_route(
+        WEBHOOK_PATH,
+        build_webhook_endpoint(secret, dispatcher, settings.max_webhook_bytes),
+        methods=["POST"],
+    )
     app.include_router(build_health_router(redis, metrics))
     if MANIFEST_FILE.exists():
         app.include_router(

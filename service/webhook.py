@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Awaitable, Callable
 
-from fastapi import APIRouter, Request, Response
+from starlette.requests import Request
+from starlette.responses import Response
 
 from service.dispatch import Dispatcher
 from service.signature import SIGNATURE_HEADER, is_valid_signature
 
 log = logging.getLogger("iquest.webhook")
+
+WEBHOOK_PATH = "/api/github/webhooks"
 
 
 class BodyTooLarge(Exception):
@@ -36,10 +40,11 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def build_webhook_router(secret: bytes, dispatcher: Dispatcher, max_body_bytes: int) -> APIRouter:
-    router = APIRouter()
+def build_webhook_endpoint(
+    secret: bytes, dispatcher: Dispatcher, max_body_bytes: int
+) -> Callable[[Request], Awaitable[Response]]:
+    """A plain Starlette endpoint: the hot path skips FastAPI's per-request dependency solving."""
 
-    @router.post("/api/github/webhooks")
     async def receive_webhook(request: Request) -> Response:
         try:
             body = await _read_body(request, max_body_bytes)
@@ -63,4 +68,4 @@ def build_webhook_router(secret: bytes, dispatcher: Dispatcher, max_body_bytes: 
         outcome = await dispatcher.dispatch(event, delivery_id, payload)
         return _answer(outcome.status, outcome.body)
 
-    return router
+    return receive_webhook

@@ -47,10 +47,6 @@ def handle_job(ctx: JobContext, runtime: Runtime) -> None:
         )
 
 
-def _is_transient(error: GitHubError) -> bool:
-    return error.status is None or error.status >= 500 or error.status in (403, 429)
-
-
 def run_job(job: Job, runtime: Runtime) -> None:
     lock = runtime.redis.lock(
         f"iquest:lock:{job.target_key}", timeout=runtime.settings.job_timeout_seconds
@@ -60,11 +56,12 @@ def run_job(job: Job, runtime: Runtime) -> None:
             raise TargetBusy(f"another job is running on {job.target_key}")
     except RedisError as error:
         raise TransientJobError(f"redis: {error}") from error
+    github = None
     try:
         github = runtime.github_for(job)
         handle_job(load_context(job, github, runtime.rules), runtime)
     except GitHubError as error:
-        if _is_transient(error):
+        if error.transient:
             raise TransientJobError(str(error)) from error
         log.error("job failed job=%s delivery=%s: %s", job.job_id, job.delivery_id, error)
         report_failure(job, runtime, f"GitHub refused a request: {error}")
@@ -77,6 +74,8 @@ def run_job(job: Job, runtime: Runtime) -> None:
     except SnapshotError as error:
         report_failure(job, runtime, f"I could not read the repository: {error}")
     finally:
+        if github is not None:
+            github.close()
         try:
             lock.release()
         except Exception:  # expired or Redis gone: the lock times out by itself

@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 
+from tests.fakes.model_server import ErrorReply
 from tests.support.webhooks import post_webhook, variant
 from tests.support.worker import wait_until
 
@@ -59,6 +60,11 @@ def _bot_comments(fake_github, number: int) -> list:
     return [c for c in fake_github.comments(REPO, number) if c.user.type == "Bot"]
 
 
+def _status_body(fake_github, number: int) -> str:
+    bots = _bot_comments(fake_github, number)
+    return bots[0].body if bots else ""
+
+
 def test_help_comment_is_answered_exactly_once(fake_github, repo, receiver, worker) -> None:
     issue = fake_github.open_issue(REPO, "How do I use the bot?", "", user="alice")
     asking = fake_github.add_issue_comment(REPO, issue.number, "/iquest help", user="alice")
@@ -75,7 +81,12 @@ def test_help_comment_is_answered_exactly_once(fake_github, repo, receiver, work
     assert fake_github.call_count("POST /repos/{owner}/{repo}/issues/{issue_number}/comments") == 1
 
 
-def test_labeled_issue_gets_eyes_and_one_status_comment(fake_github, repo, receiver, worker) -> None:
+def test_labeled_issue_gets_eyes_and_one_status_comment(
+    fake_github, model_server, repo, receiver, worker
+) -> None:
+    # The model refuses both runs outright, so each job ends quickly in a visible status.
+    refusal = ErrorReply(400, "prompt is longer than the context")
+    model_server.script(refusal, refusal)
     issue = fake_github.open_issue(REPO, "Crash on login", "Traceback ...", user="bob")
     delivery = str(uuid.uuid4())
     payload = _labeled_payload(issue.number)
@@ -85,18 +96,20 @@ def test_labeled_issue_gets_eyes_and_one_status_comment(fake_github, repo, recei
     wait_until(lambda: fake_github.reactions(REPO, issue.number), what="the 👀 reaction")
     again = post_webhook(receiver.url, "issues", payload, delivery)
     assert again.json()["status"] == "duplicate"
+    wait_until(lambda: "No pull request" in _status_body(fake_github, issue.number),
+               what="the final status")
     time.sleep(1.0)
     [status] = _bot_comments(fake_github, issue.number)
-    assert "Queued" in status.body
+    assert "the model server refused the request" in status.body
     assert fake_github.reactions(REPO, issue.number) == ["eyes"]
+    # The first status was "Queued": created once, then edited in place.
+    created = fake_github.calls("POST /repos/{owner}/{repo}/issues/{issue_number}/comments")
+    assert len(created) == 1 and "Queued" in created[0].body["body"]
 
     # A new trigger on the same issue edits the same status comment, never adds one.
     assert post_webhook(receiver.url, "issues", payload).status_code == 202
-    wait_until(
-        lambda: fake_github.call_count("GET /repos/{owner}/{repo}/issues/{issue_number}/comments") >= 2,
-        what="the second job",
-    )
-    time.sleep(0.5)
+    wait_until(lambda: len(model_server.chat_requests()) == 2, what="the second job")
+    time.sleep(1.0)
     assert len(_bot_comments(fake_github, issue.number)) == 1
 
 

@@ -12,6 +12,7 @@ SUBCOMMANDS: dict[str, str] = {
     "serve": "serve",
     "worker": "worker",
     "dev": "dev",
+    "fix": "fix",
     "apply": "apply",
     "localize": "localize",
     "replay": "replay",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 
 from githubkit import GitHub, TokenAuthStrategy
-from githubkit.exception import RequestFailed
+from githubkit.exception import RateLimitExceeded, RequestFailed
 
 from workers.github.git_data import GitDataMixin
 from workers.github.port import (
@@ -31,6 +31,15 @@ def _comment(data: object) -> Comment:
     )
 
 
+def _as_github_error(error: RequestFailed) -> GitHubError:
+    status = error.response.status_code
+    return GitHubError(
+        f"GitHub answered {status} to {error.request.method} {error.request.url.path}",
+        status,
+        transient=status >= 500 or isinstance(error, RateLimitExceeded),
+    )
+
+
 class GitHubRepoClient(GitDataMixin):
     """Implements workers.github.port.GitHubPort for one repository."""
 
@@ -38,7 +47,13 @@ class GitHubRepoClient(GitDataMixin):
         self.full_name = full_name
         self.owner, self.repo = full_name.split("/", 1)
         self._github = GitHub(TokenAuthStrategy(token), base_url=api_url, auto_retry=retry)
+        # Inside its context githubkit keeps one connection pool; outside it builds a new
+        # HTTP client (and TLS context) for every call.
+        self._github.__enter__()
         self._rest = self._github.rest(REST_VERSION)
+
+    def close(self) -> None:
+        self._github.__exit__(None, None, None)
 
     def get_repository(self) -> Repository:
         data = self._call(self._rest.repos.get, self.owner, self.repo)
@@ -100,7 +115,7 @@ class GitHubRepoClient(GitDataMixin):
         try:
             return [_comment(item) for item in paginator]
         except RequestFailed as error:
-            raise GitHubError(str(error), error.response.status_code) from error
+            raise _as_github_error(error) from error
 
     def get_issue_comment(self, comment_id: int) -> Comment:
         return _comment(self._call(self._rest.issues.get_comment, self.owner, self.repo, comment_id))
@@ -133,8 +148,4 @@ class GitHubRepoClient(GitDataMixin):
         try:
             return operation(*args, **kwargs)
         except RequestFailed as error:
-            status = error.response.status_code
-            raise GitHubError(
-                f"GitHub answered {status} to {error.request.method} {error.request.url.path}",
-                status,
-            ) from error
+            raise _as_github_error(error) from error

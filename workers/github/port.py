@@ -77,9 +77,11 @@ class GitCommit:
 class GitHubError(RuntimeError):
     """A GitHub call failed in a way the job cannot recover from by itself."""
 
-    def __init__(self, message: str, status: int | None = None) -> None:
+    def __init__(self, message: str, status: int | None = None, transient: bool = False) -> None:
         super().__init__(message)
         self.status = status
+        # Server errors and rate limits pass; a refusal (401/403/404/422) does not.
+        self.transient = transient
 
 
 class GitHubPort(Protocol):

@@ -39,6 +39,11 @@ class InstallationTokens:
         )
         self._store = store
 
+    def installation_for(self, owner: str, repo: str) -> int:
+        """The id of the App's installation on owner/repo (for commands run outside a webhook)."""
+        response = self._app.rest(REST_VERSION).apps.get_repo_installation(owner, repo)
+        return response.parsed_data.id
+
     def token_for(self, installation_id: int, repo_name: str, permissions: dict[str, str]) -> str:
         """A token for `repo_name` (without owner) with exactly `permissions`."""
         scope = json.dumps(permissions, sort_keys=True)

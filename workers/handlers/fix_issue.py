@@ -5,16 +5,17 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from workers.github.port import GitHubPort, Permission
+from workers.github.port import GitHubPort, Issue, Permission
 from workers.handlers.context import JobContext
 from workers.handlers.intake import accept_fix_trigger, upsert_status
 from workers.messages import StatusState
 from workers.model.port import ChatModel, Tokenizer
 from workers.pipeline.prompt import IssueText
-from workers.pipeline.proposal import FixStatus
+from workers.pipeline.proposal import FixOutcome, FixStatus
 from workers.pipeline.publish import PublishRefused, publish_draft_pr
-from workers.pipeline.run import FixLimits, propose_fix
+from workers.pipeline.run import FixLimits, Progress, propose_fix
 from workers.pipeline.snapshot import SnapshotCache
+from workers.repo_config import RepoConfig
 
 log = logging.getLogger("iquest.handlers.fix_issue")
 
@@ -46,26 +47,38 @@ def _trusted_comments(github: GitHubPort, number: int, required: Permission) -> 
     return texts
 
 
-def fix_issue(ctx: JobContext, services: FixServices) -> None:
-    if not accept_fix_trigger(ctx):
-        return
-    job, github, config = ctx.job, ctx.github, ctx.config.config
-    upsert_status(github, job, StatusState.WORKING, "Reading the issue and the code.")
-    issue = github.get_issue(job.number)
+@dataclass(frozen=True)
+class ComputedFix:
+    issue: Issue
+    base_branch: str
+    outcome: FixOutcome
+
+
+def compute_issue_fix(
+    github: GitHubPort,
+    number: int,
+    config: RepoConfig,
+    services: FixServices,
+    progress: Progress,
+) -> ComputedFix:
+    """Read the issue and the repository at its default branch head, and compute the fix."""
+    issue = github.get_issue(number)
     repository = github.get_repository()
     head = github.get_branch_sha(repository.default_branch)
     if head is None:
-        upsert_status(github, job, StatusState.FAILED, "The repository has no default branch yet.")
-        return
-    snapshot = services.snapshots.get(job.owner, job.repo, head)
+        outcome = FixOutcome(FixStatus.FAILED, reason="the repository has no default branch yet.")
+        return ComputedFix(issue, repository.default_branch, outcome)
+    progress(f"downloading {github.full_name} at {head[:12]}")
+    owner, repo = github.full_name.split("/", 1)
+    snapshot = services.snapshots.get(owner, repo, head)
     outcome = propose_fix(
         snapshot.root,
-        job.repo_full_name,
+        github.full_name,
         IssueText(
             number=issue.number,
             title=issue.title,
             body=issue.body,
-            comments=_trusted_comments(github, job.number, config.min_permission),
+            comments=_trusted_comments(github, number, config.min_permission),
         ),
         services.model,
         services.tokenizer,
@@ -76,15 +89,32 @@ def fix_issue(ctx: JobContext, services: FixServices) -> None:
             deny_paths=tuple(config.deny_paths),
             instructions=config.instructions,
         ),
+        progress=progress,
+    )
+    return ComputedFix(issue, repository.default_branch, outcome)
+
+
+def fix_issue(ctx: JobContext, services: FixServices) -> None:
+    if not accept_fix_trigger(ctx):
+        return
+    job, github = ctx.job, ctx.github
+    upsert_status(github, job, StatusState.WORKING, "Reading the issue and the code.")
+    computed = compute_issue_fix(
+        github,
+        job.number,
+        ctx.config.config,
+        services,
         progress=lambda message: log.info("job=%s %s", job.job_id, message),
     )
+    outcome = computed.outcome
     if outcome.status is not FixStatus.PROPOSED or outcome.proposal is None:
         state = StatusState.FAILED if outcome.status is FixStatus.FAILED else StatusState.REFUSED
         upsert_status(github, job, state, f"No pull request this time: {outcome.reason}")
         return
     try:
         pull = publish_draft_pr(
-            github, issue.number, issue.title, outcome.proposal, repository.default_branch
+            github, computed.issue.number, computed.issue.title, outcome.proposal,
+            computed.base_branch,
         )
     except PublishRefused as error:
         upsert_status(github, job, StatusState.REFUSED, str(error))

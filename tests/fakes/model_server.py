@@ -1,0 +1,304 @@
+"""A scripted OpenAI-compatible model server on loopback: real HTTP, prepared replies, strict."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+DEFAULT_MODEL = "IQuestLab/IQuest-Coder-V1-40B-Instruct"
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+
+
+def count_fake_tokens(text: str) -> int:
+    """The fake's tokenizer: one token per word or punctuation mark (deterministic, simple)."""
+    return len(_TOKEN.findall(text))
+
+
+@dataclass(frozen=True)
+class ChatReply:
+    """A well-formed chat completion; streamed when the request asks for it."""
+
+    content: str
+    reasoning: str | None = None
+    finish_reason: str = "stop"
+    delay_seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class ErrorReply:
+    """An HTTP error with an OpenAI-style error body (or any body given)."""
+
+    status: int
+    message: str = "scripted failure"
+    headers: dict[str, str] = field(default_factory=dict)
+    delay_seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class RawReply:
+    """Bytes sent as they are: malformed JSON, a wrong shape, an HTML error page."""
+
+    body: bytes
+    status: int = 200
+    content_type: str = "application/json"
+    delay_seconds: float = 0.0
+
+
+Reply = ChatReply | ErrorReply | RawReply
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request as the server saw it."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def json(self) -> Any:
+        """The body parsed as JSON, or None when it is not JSON."""
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            return None
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """Treats a client that hung up (a timeout under test) as normal; anything else is a problem."""
+
+    owner: ScriptedModelServer
+
+    def handle_error(self, request, client_address) -> None:
+        error = sys.exc_info()[1]
+        if not isinstance(error, ConnectionError):
+            self.owner._complain(f"fake server error: {error!r}")
+
+
+class ScriptedModelServer:
+    """Serves /v1/chat/completions from a script, /v1/models, and /tokenize (or a 404 when off).
+
+    Every request is recorded. A request nobody scripted gets HTTP 500 and is remembered;
+    `verify()` (called when the `with` block ends) raises for those and for replies that
+    were scripted but never asked for, so a test cannot pass by accident.
+    """
+
+    def __init__(self, model: str = DEFAULT_MODEL, tokenize: bool = True):
+        self.model = model
+        self.tokenize_enabled = tokenize
+        self.requests: list[RecordedRequest] = []
+        self.problems: list[str] = []
+        self._script: list[Reply] = []
+        self._lock = threading.Lock()
+        self._httpd = _QuietServer(("127.0.0.1", 0), _handler_for(self))
+        self._httpd.owner = self
+        self._httpd.daemon_threads = True
+        # A short poll interval keeps shutdown (and so every test's teardown) fast.
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+
+    @property
+    def root_url(self) -> str:
+        """Where the server listens (vLLM's /tokenize lives here)."""
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def base_url(self) -> str:
+        """The OpenAI-style base URL clients are configured with."""
+        return self.root_url + "/v1"
+
+    def script(self, *replies: Reply) -> None:
+        """Queue replies for the next chat completion requests, in order."""
+        with self._lock:
+            self._script.extend(replies)
+
+    def chat_requests(self) -> list[RecordedRequest]:
+        """The chat completion requests received so far."""
+        return [r for r in self.requests if r.path == "/v1/chat/completions"]
+
+    def start(self) -> ScriptedModelServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(timeout=5)
+
+    def verify(self) -> None:
+        """Raise when a request was unexpected or a scripted reply was never used."""
+        with self._lock:
+            problems = list(self.problems)
+            if self._script:
+                problems.append(f"{len(self._script)} scripted repl(ies) never requested")
+        if problems:
+            raise AssertionError("model server: " + "; ".join(problems))
+
+    def __enter__(self) -> ScriptedModelServer:
+        return self.start()
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.stop()
+        if exc_type is None:
+            self.verify()
+
+    def _record(self, request: RecordedRequest) -> None:
+        with self._lock:
+            self.requests.append(request)
+
+    def _complain(self, problem: str) -> None:
+        with self._lock:
+            self.problems.append(problem)
+
+    def _next_reply(self) -> Reply | None:
+        with self._lock:
+            return self._script.pop(0) if self._script else None
+
+
+def _handler_for(server: ScriptedModelServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+            return
+
+        def do_GET(self) -> None:  # noqa: N802 - stdlib naming
+            self._handle("GET")
+
+        def do_POST(self) -> None:  # noqa: N802
+            self._handle("POST")
+
+        def _handle(self, method: str) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            request = RecordedRequest(method, self.path, dict(self.headers.items()), body)
+            server._record(request)
+            route = (method, self.path.split("?", 1)[0])
+            if route == ("GET", "/v1/models"):
+                self._send_json(
+                    200,
+                    {
+                        "object": "list",
+                        "data": [{"id": server.model, "object": "model", "owned_by": "scripted"}],
+                    },
+                )
+            elif route == ("POST", "/tokenize"):
+                if server.tokenize_enabled:
+                    self._tokenize(request)
+                else:
+                    # What a server without the endpoint (llama.cpp, a hosted API) answers.
+                    self._send_json(404, {"detail": "Not Found"})
+            elif route == ("POST", "/v1/chat/completions"):
+                self._chat(request)
+            else:
+                self._unexpected(f"unscripted request {method} {self.path}")
+
+        def _tokenize(self, request: RecordedRequest) -> None:
+            payload = request.json
+            if not isinstance(payload, dict) or not isinstance(payload.get("prompt"), str):
+                self._unexpected("/tokenize without a string prompt")
+                return
+            count = count_fake_tokens(payload["prompt"])
+            self._send_json(
+                200, {"count": count, "tokens": list(range(count)), "max_model_len": 131072}
+            )
+
+        def _chat(self, request: RecordedRequest) -> None:
+            payload = request.json
+            if (
+                not isinstance(payload, dict)
+                or not payload.get("messages")
+                or "model" not in payload
+            ):
+                self._unexpected("chat completion without model and messages")
+                return
+            reply = server._next_reply()
+            if reply is None:
+                self._unexpected("chat completion with no scripted reply left")
+                return
+            time.sleep(reply.delay_seconds)
+            if isinstance(reply, ErrorReply):
+                body = {
+                    "error": {"message": reply.message, "type": "scripted", "code": reply.status}
+                }
+                self._send_json(reply.status, body, reply.headers)
+            elif isinstance(reply, RawReply):
+                self._send(reply.status, reply.body, reply.content_type)
+            elif payload.get("stream"):
+                self._stream(reply, payload)
+            else:
+                self._send_json(200, _completion(reply, payload))
+
+        def _stream(self, reply: ChatReply, payload: dict) -> None:
+            chunks = []
+            if reply.reasoning:
+                chunks.append({"role": "assistant", "reasoning_content": reply.reasoning})
+            pieces = re.findall(r"\S*\s*", reply.content) or [""]
+            chunks += [{"content": piece} for piece in pieces if piece]
+            lines = [_sse(_chunk(payload, delta, None)) for delta in chunks]
+            lines.append(_sse(_chunk(payload, {}, reply.finish_reason)))
+            lines.append(b"data: [DONE]\n\n")
+            self._send(200, b"".join(lines), "text/event-stream")
+
+        def _unexpected(self, problem: str) -> None:
+            server._complain(problem)
+            self._send_json(500, {"error": {"message": problem, "type": "unscripted"}})
+
+        def _send_json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+            self._send(status, json.dumps(body).encode(), "application/json", headers)
+
+        def _send(
+            self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None
+        ) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(body)
+
+    return Handler
+
+
+def _completion(reply: ChatReply, payload: dict) -> dict:
+    message: dict[str, Any] = {"role": "assistant", "content": reply.content}
+    if reply.reasoning:
+        message["reasoning_content"] = reply.reasoning
+    prompt_tokens = sum(count_fake_tokens(str(m.get("content", ""))) for m in payload["messages"])
+    completion_tokens = count_fake_tokens(reply.content)
+    return {
+        "id": "chatcmpl-scripted",
+        "object": "chat.completion",
+        "created": 0,
+        "model": payload.get("model"),
+        "choices": [{"index": 0, "message": message, "finish_reason": reply.finish_reason}],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
+    }
+
+
+def _chunk(payload: dict, delta: dict, finish_reason: str | None) -> dict:
+    return {
+        "id": "chatcmpl-scripted",
+        "object": "chat.completion.chunk",
+        "created": 0,
+        "model": payload.get("model"),
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}],
+    }
+
+
+def _sse(data: dict) -> bytes:
+    return b"data: " + json.dumps(data).encode() + b"\n\n"

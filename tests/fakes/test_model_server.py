@@ -1,0 +1,98 @@
+import json
+
+import httpx
+import pytest
+
+from tests.fakes.model_server import (
+    ChatReply,
+    ErrorReply,
+    RawReply,
+    ScriptedModelServer,
+    count_fake_tokens,
+)
+
+MESSAGES = [{"role": "user", "content": "Fix the bug"}]
+
+
+def chat(server: ScriptedModelServer, timeout: float = 5.0, **extra) -> httpx.Response:
+    body = {"model": server.model, "messages": MESSAGES, **extra}
+    return httpx.post(server.base_url + "/chat/completions", json=body, timeout=timeout)
+
+
+def test_scripted_replies_come_in_order_and_requests_are_recorded():
+    with ScriptedModelServer() as server:
+        server.script(
+            ChatReply("first", reasoning="thinking"), ChatReply("second", finish_reason="length")
+        )
+        one, two = chat(server).json(), chat(server, temperature=0.6).json()
+        assert one["choices"][0]["message"] == {
+            "role": "assistant",
+            "content": "first",
+            "reasoning_content": "thinking",
+        }
+        assert two["choices"][0]["finish_reason"] == "length"
+        assert one["usage"]["prompt_tokens"] == count_fake_tokens("Fix the bug")
+        assert [r.json.get("temperature") for r in server.chat_requests()] == [None, 0.6]
+
+
+def test_models_are_listed():
+    with ScriptedModelServer(model="m1") as server:
+        listed = httpx.get(server.base_url + "/models").json()
+        assert [m["id"] for m in listed["data"]] == ["m1"]
+
+
+def test_streaming_sends_chunks_then_done():
+    with ScriptedModelServer() as server:
+        server.script(ChatReply("two words", reasoning="hmm"))
+        response = chat(server, stream=True)
+        events = [line[6:] for line in response.text.splitlines() if line.startswith("data: ")]
+        assert events[-1] == "[DONE]"
+        deltas = [json.loads(e)["choices"][0]["delta"] for e in events[:-1]]
+        assert "".join(d.get("content", "") for d in deltas) == "two words"
+        assert deltas[0]["reasoning_content"] == "hmm"
+        assert json.loads(events[-2])["choices"][0]["finish_reason"] == "stop"
+
+
+def test_errors_malformed_and_slow_replies_are_served_as_scripted():
+    with ScriptedModelServer() as server:
+        server.script(
+            ErrorReply(429, "slow down", headers={"Retry-After": "3"}),
+            RawReply(b'{"choices": [', status=200),
+            ChatReply("late", delay_seconds=0.5),
+        )
+        limited = chat(server)
+        assert limited.status_code == 429 and limited.headers["Retry-After"] == "3"
+        assert limited.json()["error"]["message"] == "slow down"
+        with pytest.raises(json.JSONDecodeError):
+            chat(server).json()
+        with pytest.raises(httpx.ReadTimeout):
+            chat(server, timeout=0.1)
+
+
+def test_tokenize_counts_or_is_absent():
+    with ScriptedModelServer() as server:
+        reply = httpx.post(
+            server.root_url + "/tokenize", json={"model": "m", "prompt": "a b."}
+        ).json()
+        assert reply["count"] == 3 and len(reply["tokens"]) == 3
+    with ScriptedModelServer(tokenize=False) as server:
+        assert httpx.post(server.root_url + "/tokenize", json={"prompt": "a"}).status_code == 404
+
+
+def test_unscripted_requests_get_500_and_fail_the_test():
+    server = ScriptedModelServer().start()
+    try:
+        assert chat(server).status_code == 500  # nothing scripted
+        assert httpx.get(server.root_url + "/v1/embeddings").status_code == 500
+        bad = httpx.post(server.base_url + "/chat/completions", json={"messages": []})
+        assert bad.status_code == 500
+    finally:
+        server.stop()
+    assert len(server.problems) == 3
+    with pytest.raises(AssertionError, match="unscripted request GET /v1/embeddings"):
+        server.verify()
+
+
+def test_leaving_the_block_verifies():
+    with pytest.raises(AssertionError, match="never requested"), ScriptedModelServer() as server:
+        server.script(ChatReply("unused"))
