@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from workers.commands import CommandKind, parse_command
+from workers.commands import Command, CommandKind, parse_command
 from workers.jobs import Job, JobKind, TriggerSource, job_id_for_delivery
 
 BOT_BRANCH_PREFIX = "iquest/"
@@ -90,38 +90,42 @@ def _issue_labeled(delivery: Delivery, rules: TriggerRules) -> Decision:
     return _job(delivery, JobKind.FIX_ISSUE, issue.get("number"), TriggerSource.ISSUE)
 
 
-@on(Event.ISSUE_COMMENT, "created")
-def _issue_comment(delivery: Delivery, rules: TriggerRules) -> Decision:
-    payload = delivery.payload
-    comment = payload.get("comment") or {}
+def _command_in(comment: Mapping[str, Any], rules: TriggerRules, where: str) -> Command | Ignored:
+    """The command a trusted human's comment asks for, or why it asks for nothing."""
     refusal = _refuse_commenter(comment)
     if refusal:
         return refusal
     command = parse_command(comment.get("body"), rules.command_word)
     if command is None:
-        return Ignored("comment has no /" + rules.command_word + " command")
-    issue = payload.get("issue") or {}
-    source = TriggerSource.ISSUE_COMMENT
+        return Ignored(f"{where} has no /{rules.command_word} command")
+    return command
+
+
+@on(Event.ISSUE_COMMENT, "created")
+def _issue_comment(delivery: Delivery, rules: TriggerRules) -> Decision:
+    comment = delivery.payload.get("comment") or {}
+    command = _command_in(comment, rules, "comment")
+    if isinstance(command, Ignored):
+        return command
+    issue = delivery.payload.get("issue") or {}
     if command.kind is CommandKind.HELP:
         kind = JobKind.HELP
     else:
         kind = JobKind.FIX_PULL if issue.get("pull_request") else JobKind.FIX_ISSUE
-    return _job(delivery, kind, issue.get("number"), source, comment_id=comment.get("id"))
+    return _job(
+        delivery, kind, issue.get("number"), TriggerSource.ISSUE_COMMENT, comment_id=comment.get("id")
+    )
 
 
 @on(Event.PULL_REQUEST_REVIEW_COMMENT, "created")
 def _review_comment(delivery: Delivery, rules: TriggerRules) -> Decision:
-    payload = delivery.payload
-    comment = payload.get("comment") or {}
-    refusal = _refuse_commenter(comment)
-    if refusal:
-        return refusal
-    command = parse_command(comment.get("body"), rules.command_word)
-    if command is None:
-        # Plain comments on the bot's own PR arrive again as one pull_request_review.
-        return Ignored("review comment has no /" + rules.command_word + " command")
+    comment = delivery.payload.get("comment") or {}
+    # Plain comments on the bot's own PR arrive again as one pull_request_review.
+    command = _command_in(comment, rules, "review comment")
+    if isinstance(command, Ignored):
+        return command
     kind = JobKind.HELP if command.kind is CommandKind.HELP else JobKind.FIX_REVIEW_THREAD
-    number = _get(payload, "pull_request", "number")
+    number = _get(delivery.payload, "pull_request", "number")
     return _job(
         delivery, kind, number, TriggerSource.REVIEW_COMMENT, comment_id=comment.get("id")
     )

@@ -60,3 +60,18 @@ def post_webhook(
     }
     headers.update(extra_headers or {})
     return httpx.post(f"{base_url}/api/github/webhooks", content=raw, headers=headers, timeout=10)
+
+
+def repo_variant(relative: str, repo_full_name: str, installation_id: int, **changes: Any) -> dict[str, Any]:
+    """A real payload moved to `repo_full_name` under an App installation, plus `changes`."""
+    owner, name = repo_full_name.split("/")
+    return variant(
+        relative,
+        **{
+            "installation": {"id": installation_id},
+            "repository.full_name": repo_full_name,
+            "repository.name": name,
+            "repository.owner.login": owner,
+            **changes,
+        },
+    )

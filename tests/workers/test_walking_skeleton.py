@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from tests.fakes.model_server import ErrorReply
-from tests.support.webhooks import post_webhook, variant
+from tests.support.webhooks import post_webhook, repo_variant
 from tests.support.worker import wait_until
 
 REPO = "octo/service"
@@ -25,13 +25,11 @@ def repo(fake_github):
 
 
 def _comment_payload(number: int, comment_id: int, body: str, login: str = "alice") -> dict:
-    return variant(
+    return repo_variant(
         "issue_comment/created.with-installation.json",
+        REPO,
+        INSTALLATION_ID,
         **{
-            "installation": {"id": INSTALLATION_ID},
-            "repository.full_name": REPO,
-            "repository.name": "service",
-            "repository.owner.login": "octo",
             "issue.number": number,
             "comment.id": comment_id,
             "comment.body": body,
@@ -42,17 +40,11 @@ def _comment_payload(number: int, comment_id: int, body: str, login: str = "alic
 
 
 def _labeled_payload(number: int, login: str = "alice") -> dict:
-    return variant(
+    return repo_variant(
         "issues/labeled.json",
-        **{
-            "installation": {"id": INSTALLATION_ID},
-            "label.name": "autofix",
-            "repository.full_name": REPO,
-            "repository.name": "service",
-            "repository.owner.login": "octo",
-            "issue.number": number,
-            "sender.login": login,
-        },
+        REPO,
+        INSTALLATION_ID,
+        **{"label.name": "autofix", "issue.number": number, "sender.login": login},
     )
 
 

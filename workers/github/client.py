@@ -68,10 +68,14 @@ class GitHubRepoClient(GitDataMixin):
             if error.status == 404:  # not a collaborator at all
                 return Permission.NONE
             raise
-        try:
-            return Permission(data.permission)
-        except ValueError:
-            return Permission.NONE
+        # `permission` is the legacy four-level value (maintain reads as write, triage as
+        # read); `role_name` carries the real role, custom roles aside.
+        for value in (getattr(data, "role_name", None), data.permission):
+            try:
+                return Permission(value)
+            except ValueError:
+                continue
+        return Permission.NONE
 
     def read_file(self, path: str, ref: str | None = None) -> str | None:
         kwargs = {"ref": ref} if ref else {}

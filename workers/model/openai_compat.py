@@ -39,19 +39,20 @@ class OpenAICompatModel:
     def complete(self, messages: list[ChatMessage], max_tokens: int) -> ModelReply:
         payload = [{"role": m.role, "content": m.content} for m in messages]
         try:
-            response = self._create(payload, max_tokens)
+            response = self._create_with_fallback(payload, max_tokens)
         except openai.BadRequestError as error:
-            if self._send_top_k and re.search(r"top_k", str(error), re.IGNORECASE):
-                log.info("model server rejects top_k; sending requests without it")
-                self._send_top_k = False
-                response = self._create(payload, max_tokens)
-            else:
-                raise ModelError(f"the model server refused the request: {error.message}") from error
+            raise ModelError(f"the model server refused the request: {error.message}") from error
         except openai.APIConnectionError as error:
             raise ModelError(f"cannot reach the model server: {error}", transient=True) from error
         except openai.APIStatusError as error:
             raise ModelError(
                 f"the model server answered {error.status_code}", transient=error.status_code >= 500
+            ) from error
+        except (openai.APIError, ValueError) as error:
+            # A body that is not a completion: usually a proxy's error page mid-restart.
+            raise ModelError(
+                f"the model server sent an unreadable answer ({type(error).__name__})",
+                transient=True,
             ) from error
         if not response.choices:
             raise ModelError("the model server returned no choices", transient=True)
@@ -60,6 +61,7 @@ class OpenAICompatModel:
         content = message.content or ""
         reasoning = getattr(message, "reasoning_content", None) or ""
         text, inline_reasoning = strip_reasoning(content)
+        text = text.strip()
         usage = response.usage
         return ModelReply(
             text=text,
@@ -68,6 +70,16 @@ class OpenAICompatModel:
             prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
             completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
         )
+
+    def _create_with_fallback(self, payload: list[dict[str, str]], max_tokens: int):  # type: ignore[no-untyped-def]
+        try:
+            return self._create(payload, max_tokens)
+        except openai.BadRequestError as error:
+            if not (self._send_top_k and re.search(r"top_k", str(error), re.IGNORECASE)):
+                raise
+            log.info("model server rejects top_k; sending requests without it")
+            self._send_top_k = False
+            return self._create(payload, max_tokens)
 
     def _create(self, payload: list[dict[str, str]], max_tokens: int):  # type: ignore[no-untyped-def]
         extra_body = {"top_k": TOP_K} if self._send_top_k else None

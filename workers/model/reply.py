@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_THINK_BLOCK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
-_UNCLOSED_THINK = re.compile(r"<think>.*\Z", re.DOTALL | re.IGNORECASE)
+_TAGS = "think|thinking|reasoning"
+_REASONING = re.compile(rf"^\s*<({_TAGS})>.*?</\1>[ \t]*$\n?", re.S | re.I | re.M)
+_LONE_CLOSE = re.compile(rf"^\s*</(?:{_TAGS})>[ \t]*$", re.I | re.M)
+_LONE_OPEN = re.compile(rf"^\s*<(?:{_TAGS})>", re.I | re.M)
+_ANY_TAG = re.compile(rf"</?(?:{_TAGS})>", re.I)
 
 
 @dataclass(frozen=True)
@@ -35,16 +38,21 @@ class ModelReply:
 
 
 def strip_reasoning(content: str) -> tuple[str, str]:
-    """(answer, reasoning): `<think>` blocks removed from the answer, an unclosed one too."""
-    reasoning = [m.group(0) for m in _THINK_BLOCK.finditer(content)]
-    answer = _THINK_BLOCK.sub("", content)
-    # Some servers leave only the closing tag when the template opened the block.
-    if "</think>" in answer.lower():
-        head, _, answer = re.split(r"(</think>)", answer, maxsplit=1, flags=re.IGNORECASE)
-        reasoning.append(head)
-    unclosed = _UNCLOSED_THINK.search(answer)
-    if unclosed:
-        reasoning.append(unclosed.group(0))
-        answer = answer[: unclosed.start()]
-    cleaned = [re.sub(r"</?think>", "", r, flags=re.IGNORECASE).strip() for r in reasoning]
-    return answer.strip(), "\n".join(c for c in cleaned if c)
+    """(answer, reasoning): reasoning blocks moved out of the answer, never parsed for edits.
+
+    Tags count only at the start of a line, so prose that mentions `<think>` stays.
+    """
+    reasoning = [m.group(0) for m in _REASONING.finditer(content)]
+    answer = _REASONING.sub("", content)
+    # Some servers strip the opening tag, leaving only the closing one after the reasoning.
+    closes = list(_LONE_CLOSE.finditer(answer))
+    if closes:
+        reasoning.append(answer[: closes[-1].end()])
+        answer = answer[closes[-1].end() :]
+    opened = _LONE_OPEN.search(answer)
+    if opened:
+        # Reasoning that never closed: the reply was cut off while thinking.
+        reasoning.append(answer[opened.start() :])
+        answer = answer[: opened.start()]
+    cleaned = (_ANY_TAG.sub("", part).strip() for part in reasoning)
+    return answer, "\n".join(part for part in cleaned if part)

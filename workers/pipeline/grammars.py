@@ -12,39 +12,9 @@ from __future__ import annotations
 import functools
 import importlib
 from collections import Counter
-from pathlib import PurePosixPath
 
-_BY_SUFFIX = {
-    ".py": "python",
-    ".pyi": "python",
-    ".js": "javascript",
-    ".mjs": "javascript",
-    ".cjs": "javascript",
-    ".jsx": "javascript",
-    ".ts": "typescript",
-    ".mts": "typescript",
-    ".tsx": "tsx",
-    ".go": "go",
-    ".rs": "rust",
-    ".java": "java",
-    ".c": "c",
-    ".h": "c",
-    ".cc": "cpp",
-    ".cpp": "cpp",
-    ".cxx": "cpp",
-    ".hpp": "cpp",
-    ".rb": "ruby",
-    ".sh": "bash",
-    ".bash": "bash",
-    ".cs": "csharp",
-    ".kt": "kotlin",
-    ".swift": "swift",
-    ".scala": "scala",
-    ".php": "php",
-    ".lua": "lua",
-    ".css": "css",
-    ".html": "html",
-}
+from workers.pipeline.languages import language_of
+
 # Wheels whose grammar function is not called `language`.
 _WHEEL_FUNCTIONS = {
     "typescript": ("typescript", "language_typescript"),
@@ -54,7 +24,7 @@ _SHOWN = 40
 
 
 def tree_sitter_language(path: str) -> str | None:
-    return _BY_SUFFIX.get(PurePosixPath(path).suffix.lower())
+    return language_of(path)
 
 
 class TreeSitterCheck:

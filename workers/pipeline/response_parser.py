@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from workers.model.reply import strip_reasoning
 from workers.pipeline.diff_parser import read_diff, read_headerless_hunks, starts_diff
 from workers.pipeline.edits import (
     FilePatch,
@@ -23,31 +24,15 @@ _FENCE = re.compile(r"^ {0,3}(?P<fence>`{3,}|~{3,})(?P<info>[^`]*)$")
 _SEARCH = re.compile(r"^\s*<{5,9} ?SEARCH\s*$")
 _DIVIDER = re.compile(r"^\s*={7}\s*$")
 _REPLACE = re.compile(r"^\s*>{5,9} ?REPLACE\s*$")
-_TAGS = "think|thinking|reasoning"
-_REASONING = re.compile(rf"^\s*<({_TAGS})>.*?</\1>[ \t]*$\n?", re.S | re.I | re.M)
-_LONE_CLOSE = re.compile(rf"^\s*</(?:{_TAGS})>[ \t]*$", re.I | re.M)
-_LONE_OPEN = re.compile(rf"^\s*<(?:{_TAGS})>", re.I | re.M)
 _DIFF_INFO = {"diff", "patch", "udiff"}
-
-
-def strip_reasoning(text: str) -> str:
-    """Drop reasoning blocks: edits are never taken from what the model thought aloud."""
-    text = _REASONING.sub("", text)
-    # Some servers strip the opening tag, leaving only the closing one after the reasoning.
-    closes = list(_LONE_CLOSE.finditer(text))
-    if closes:
-        text = text[closes[-1].end() :]
-    opened = _LONE_OPEN.search(text)
-    if opened:
-        # Reasoning that never closed: the response was cut off while thinking.
-        text = text[: opened.start()]
-    return text
 
 
 def parse_response(text: str) -> ParsedResponse:
     """Read the analysis and the edits (SEARCH/REPLACE, unified diff, whole file)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    scanner = _Scanner(strip_reasoning(text).split("\n"))
+    # Edits are never taken from what the model thought aloud.
+    answer, _reasoning = strip_reasoning(text)
+    scanner = _Scanner(answer.split("\n"))
     scanner.run()
     prose = [text for index, text in sorted(scanner.prose.items())]
     root_cause, explanation, tests = extract_analysis(prose)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.model_server import ChatReply
-from tests.support.webhooks import post_webhook, variant
+from tests.support.webhooks import post_webhook, repo_variant
 from tests.support.worker import wait_until
 
 SHOWCASE = Path(__file__).resolve().parents[2] / "fixtures" / "showcase"
@@ -30,17 +30,11 @@ def _repo_files() -> dict[str, str]:
 
 
 def _labeled(number: int) -> dict:
-    return variant(
+    return repo_variant(
         "issues/labeled.json",
-        **{
-            "installation": {"id": INSTALLATION_ID},
-            "label.name": "autofix",
-            "repository.full_name": REPO,
-            "repository.name": "login-service",
-            "repository.owner.login": "acme",
-            "issue.number": number,
-            "sender.login": "alice",
-        },
+        REPO,
+        INSTALLATION_ID,
+        **{"label.name": "autofix", "issue.number": number, "sender.login": "alice"},
     )
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from workers.model.reply import strip_reasoning
 from workers.pipeline.edits import FilePatch, LineKind, SearchReplaceEdit, WholeFileEdit
-from workers.pipeline.response_parser import parse_response, strip_reasoning
+from workers.pipeline.response_parser import parse_response
 from workers.pipeline.response_paths import extract_path_line, looks_like_path
 
 
@@ -158,8 +159,8 @@ def test_reasoning_blocks_are_ignored():
 
 
 def test_reasoning_whose_opening_tag_the_server_dropped():
-    assert strip_reasoning("thinking aloud\n</think>\nanswer") == "\nanswer"
-    assert strip_reasoning("answer\n<think>\nstill thinking") == "answer\n"
+    assert strip_reasoning("thinking aloud\n</think>\nanswer") == ("\nanswer", "thinking aloud")
+    assert strip_reasoning("answer\n<think>\nstill thinking") == ("answer\n", "still thinking")
 
 
 def test_crlf_response_is_read_as_lf():

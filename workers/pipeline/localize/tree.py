@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
+from workers.pipeline.languages import LANGUAGES
+
 
 class FileKind(Enum):
     """What a file is for; only SOURCE and DATA are likely places for a fix."""
@@ -83,56 +85,6 @@ DOC_DIRS = frozenset(
     }
 )
 DOC_EXTENSIONS = frozenset({".rst", ".md", ".txt", ".adoc", ".ipynb", ".rtf", ".tex"})
-LANGUAGES = {
-    ".py": "python",
-    ".pyi": "python",
-    ".pyx": "cython",
-    ".pxd": "cython",
-    ".js": "javascript",
-    ".mjs": "javascript",
-    ".cjs": "javascript",
-    ".jsx": "javascript",
-    ".ts": "typescript",
-    ".mts": "typescript",
-    ".cts": "typescript",
-    ".tsx": "tsx",
-    ".go": "go",
-    ".rs": "rust",
-    ".java": "java",
-    ".kt": "kotlin",
-    ".kts": "kotlin",
-    ".scala": "scala",
-    ".c": "c",
-    ".h": "c",
-    ".cc": "cpp",
-    ".cpp": "cpp",
-    ".cxx": "cpp",
-    ".hpp": "cpp",
-    ".hh": "cpp",
-    ".hxx": "cpp",
-    ".rb": "ruby",
-    ".php": "php",
-    ".cs": "csharp",
-    ".swift": "swift",
-    ".lua": "lua",
-    ".sh": "bash",
-    ".bash": "bash",
-    ".pl": "perl",
-    ".pm": "perl",
-    ".r": "r",
-    ".jl": "julia",
-    ".ex": "elixir",
-    ".exs": "elixir",
-    ".erl": "erlang",
-    ".hs": "haskell",
-    ".ml": "ocaml",
-    ".dart": "dart",
-    ".vue": "vue",
-    ".m": "objc",
-    ".mm": "objc",
-    ".zig": "zig",
-    ".sql": "sql",
-}
 _TEST_NAME = re.compile(
     r"^(?:test_.+|.+_tests?|conftest|.+Tests?|.+[._-](?:test|spec)|.+_spec)\.[A-Za-z]+$"
 )

@@ -1,0 +1,147 @@
+"""The githubkit adapter against the fake GitHub: scoped cached tokens, retries, errors, git data."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from workers.github.client import GitHubRepoClient
+from workers.github.port import GitHubError, Permission, ReactionTarget
+from workers.github.retry import CappedRetry
+from workers.github.tokens import InstallationTokens
+from workers.pipeline.snapshot import SnapshotCache
+
+REPO = "octo/app"
+READ_ISSUES = {"contents": "read", "issues": "write", "metadata": "read"}
+FAST = CappedRetry(max_retries=3, base_seconds=0.01, max_wait_seconds=5)
+
+
+@pytest.fixture
+def tokens(fake_github, redis_client) -> InstallationTokens:
+    fake_github.create_repo(REPO, {"a.py": "x = 1\n", "pkg/b.py": "y = 2\n"})
+    fake_github.create_repo("octo/other", {"c.py": "z\n"})
+    fake_github.add_installation(9, "octo")
+    return InstallationTokens(
+        fake_github.app_id, fake_github.private_key, fake_github.url, redis_client, FAST
+    )
+
+
+def _client(fake_github, tokens, permissions=READ_ISSUES, repo=REPO) -> GitHubRepoClient:
+    token = tokens.token_for(9, repo.split("/")[1], permissions)
+    return GitHubRepoClient(repo, token, fake_github.url, FAST)
+
+
+def test_token_is_minted_once_and_cached_in_redis(fake_github, tokens, redis_client) -> None:
+    first = tokens.token_for(9, "app", READ_ISSUES)
+    second = tokens.token_for(9, "app", READ_ISSUES)
+    assert first == second
+    assert fake_github.call_count("apps/create-installation-access-token") == 1
+    [key] = redis_client.keys("iquest:token:9:*")
+    # Cached until shortly before GitHub's one-hour expiry, never past it.
+    assert 0 < redis_client.ttl(key) <= 3600 - 600
+    # Another scope is another token.
+    tokens.token_for(9, "app", {"contents": "write", "metadata": "read"})
+    assert fake_github.call_count("apps/create-installation-access-token") == 2
+
+
+def test_token_is_scoped_to_one_repository(fake_github, tokens) -> None:
+    client = _client(fake_github, tokens)
+    assert client.read_file("a.py") == "x = 1\n"
+    token = tokens.token_for(9, "app", READ_ISSUES)
+    elsewhere = GitHubRepoClient("octo/other", token, fake_github.url, FAST)
+    with pytest.raises(GitHubError) as error:
+        elsewhere.get_repository()
+    assert error.value.status == 404 and not error.value.transient
+    fake_github.pop_failures()  # the fake records the out-of-scope call, as intended here
+
+
+def test_server_errors_are_retried_with_backoff(fake_github, tokens) -> None:
+    client = _client(fake_github, tokens)
+    fake_github.fail_next("repos/get", times=2, status=502)
+    assert client.get_repository().default_branch == "main"
+    assert fake_github.call_count("repos/get") == 3
+
+
+def test_secondary_rate_limit_waits_for_retry_after(fake_github, tokens) -> None:
+    client = _client(fake_github, tokens)
+    fake_github.secondary_rate_limit("issues/get", retry_after=1)
+    issue = fake_github.open_issue(REPO, "t", "b")
+    started = time.monotonic()
+    assert client.get_issue(issue.number).title == "t"
+    assert time.monotonic() - started >= 0.9
+
+
+def test_long_rate_limit_waits_are_left_to_the_task(fake_github, tokens) -> None:
+    patient = CappedRetry(max_retries=3, base_seconds=0.01, max_wait_seconds=0.5)
+    token = tokens.token_for(9, "app", READ_ISSUES)
+    client = GitHubRepoClient(REPO, token, fake_github.url, patient)
+    fake_github.secondary_rate_limit("repos/get", retry_after=30)
+    with pytest.raises(GitHubError) as error:
+        client.get_repository()
+    assert error.value.transient  # the Celery task retries later instead of sleeping 30 s
+    assert fake_github.call_count("repos/get") == 1
+
+
+def test_validation_failure_is_permanent(fake_github, tokens) -> None:
+    client = _client(fake_github, tokens)
+    issue = fake_github.open_issue(REPO, "t", "b")
+    fake_github.validation_failure("issues/create-comment")
+    with pytest.raises(GitHubError) as error:
+        client.create_issue_comment(issue.number, "hello")
+    assert error.value.status == 422 and not error.value.transient
+
+
+def test_permission_reactions_and_comments(fake_github, tokens) -> None:
+    fake_github.add_collaborator(REPO, "alice", "maintain")
+    client = _client(fake_github, tokens)
+    assert client.get_permission("alice") is Permission.MAINTAIN
+    assert client.get_permission("stranger") is Permission.NONE
+    issue = fake_github.open_issue(REPO, "t", "b")
+    client.add_reaction(ReactionTarget.ISSUE, issue.number, "eyes")
+    client.add_reaction(ReactionTarget.ISSUE, issue.number, "eyes")  # idempotent on GitHub
+    assert fake_github.reactions(REPO, issue.number) == ["eyes"]
+    posted = client.create_issue_comment(issue.number, "first")
+    client.update_issue_comment(posted.id, "edited")
+    [comment] = client.list_issue_comments(issue.number)
+    assert comment.body == "edited" and comment.author_is_bot
+
+
+def test_comments_are_read_across_pages(fake_github, tokens) -> None:
+    client = _client(fake_github, tokens)
+    issue = fake_github.open_issue(REPO, "t", "b")
+    for index in range(105):
+        fake_github.add_issue_comment(REPO, issue.number, f"c{index}")
+    assert len(client.list_issue_comments(issue.number)) == 105
+
+
+def test_commit_branch_and_draft_pull(fake_github, tokens) -> None:
+    push = {"contents": "write", "pull_requests": "write", "issues": "write", "metadata": "read"}
+    client = _client(fake_github, tokens, permissions=push)
+    base = client.get_branch_sha("main")
+    tree = client.create_tree(
+        client.get_commit(base).tree_sha,
+        {"a.py": "x = 2\n", "pkg/b.py": None, "run.sh": "#!/bin/sh\n"},
+        executable=frozenset({"run.sh"}),
+    )
+    commit = client.create_commit("Fix\n\nGenerated-by: iquest-autofix\n", tree, [base])
+    client.create_branch("iquest/issue-1", commit)
+    assert client.get_branch_sha("iquest/issue-1") == commit
+    assert client.get_branch_sha("nope") is None
+    repo = fake_github.repo(REPO)
+    assert repo.read_file("iquest/issue-1", "a.py") == "x = 2\n"
+    assert repo.read_file("iquest/issue-1", "pkg/b.py") is None
+    pull = client.create_pull("Fix #1", "Fixes #1", "iquest/issue-1", "main", draft=True)
+    assert pull.draft and client.find_open_pull("iquest/issue-1").number == pull.number
+    assert client.find_open_pull("other-branch") is None
+    assert client.update_pull(pull.number, "Fix #1 again", "body").title == "Fix #1 again"
+
+
+def test_snapshot_comes_from_one_tarball_per_commit(fake_github, tokens, tmp_path) -> None:
+    client = _client(fake_github, tokens)
+    head = client.get_branch_sha("main")
+    cache = SnapshotCache(tmp_path, lambda owner, repo, sha: client.download_tarball(sha))
+    snapshot = cache.get("octo", "app", head)
+    assert (snapshot.root / "pkg" / "b.py").read_text() == "y = 2\n"
+    cache.get("octo", "app", head)
+    assert fake_github.call_count("repos/download-tarball-archive") == 1
