@@ -9,6 +9,7 @@ from redis.exceptions import RedisError
 from workers.github.port import GitHubError, GitHubPort
 from workers.handlers.context import JobContext, load_context
 from workers.handlers.fix_issue import fix_issue
+from workers.handlers.fix_pull import fix_pull
 from workers.handlers.help import answer_help
 from workers.handlers.intake import accept_fix_trigger, upsert_status
 from workers.jobs import Job, JobKind
@@ -29,8 +30,8 @@ class TargetBusy(TransientJobError):
 
 
 _NOT_YET = (
-    "Fixes on pull requests (suggestions, review follow-ups) are not available in this "
-    "version yet. Label an issue `{label}` to get a draft pull request."
+    "Fixes inside review threads and review follow-ups are not available in this version "
+    "yet. Comment `/{word} fix` on the pull request itself for suggestions."
 )
 
 
@@ -40,10 +41,12 @@ def handle_job(ctx: JobContext, runtime: Runtime) -> None:
         answer_help(ctx)
     elif kind is JobKind.FIX_ISSUE:
         fix_issue(ctx, runtime.fix_services(ctx.github))
+    elif kind is JobKind.FIX_PULL:
+        fix_pull(ctx, runtime.fix_services(ctx.github))
     elif accept_fix_trigger(ctx):
         # Say so plainly rather than leave a "queued" status that never moves.
         upsert_status(
-            ctx.github, ctx.job, StatusState.REFUSED, _NOT_YET.format(label=ctx.rules.label)
+            ctx.github, ctx.job, StatusState.REFUSED, _NOT_YET.format(word=ctx.rules.command_word)
         )
 
 

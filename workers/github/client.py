@@ -16,6 +16,7 @@ from workers.github.port import (
     ReactionTarget,
     Repository,
 )
+from workers.github.pulls import PullsMixin
 from workers.github.retry import CappedRetry
 from workers.github.tokens import REST_VERSION
 
@@ -40,7 +41,7 @@ def _as_github_error(error: RequestFailed) -> GitHubError:
     )
 
 
-class GitHubRepoClient(GitDataMixin):
+class GitHubRepoClient(GitDataMixin, PullsMixin):
     """Implements workers.github.port.GitHubPort for one repository."""
 
     def __init__(self, full_name: str, token: str, api_url: str, retry: CappedRetry) -> None:
@@ -107,19 +108,8 @@ class GitHubRepoClient(GitDataMixin):
         )
 
     def list_issue_comments(self, number: int) -> list[Comment]:
-        paginator = self._github.paginate(
-            self._rest.issues.list_comments,
-            owner=self.owner,
-            repo=self.repo,
-            issue_number=number,
-            per_page=100,
-            # githubkit sends the version header on later pages only when given explicitly.
-            headers={"X-GitHub-Api-Version": REST_VERSION},
-        )
-        try:
-            return [_comment(item) for item in paginator]
-        except RequestFailed as error:
-            raise _as_github_error(error) from error
+        items = self._paginate(self._rest.issues.list_comments, issue_number=number)
+        return [_comment(item) for item in items]
 
     def get_issue_comment(self, comment_id: int) -> Comment:
         return _comment(self._call(self._rest.issues.get_comment, self.owner, self.repo, comment_id))
@@ -144,6 +134,20 @@ class GitHubRepoClient(GitDataMixin):
         }[target]
         # GitHub answers 200 instead of 201 when the reaction already exists: idempotent.
         self._call(create, self.owner, self.repo, target_id, data={"content": content})
+
+    def _paginate(self, operation, **kwargs):  # type: ignore[no-untyped-def]
+        """Every page of a list operation on this repository."""
+        kwargs.update(
+            owner=self.owner,
+            repo=self.repo,
+            per_page=100,
+            # githubkit sends the version header on later pages only when given explicitly.
+            headers={"X-GitHub-Api-Version": REST_VERSION},
+        )
+        try:
+            return list(self._github.paginate(operation, **kwargs))
+        except RequestFailed as error:
+            raise _as_github_error(error) from error
 
     def _call(self, operation, *args, **kwargs):  # type: ignore[no-untyped-def]
         return self._raw(operation, *args, **kwargs).parsed_data

@@ -6,22 +6,10 @@ from collections.abc import Callable
 from typing import Any
 
 from workers.github.port import GitCommit, GitHubError, PullRequest
+from workers.github.pulls import pull_from
 
 _FILE_MODE = "100644"
 _EXECUTABLE_MODE = "100755"
-
-
-def _pull(data: Any) -> PullRequest:
-    return PullRequest(
-        number=data.number,
-        html_url=data.html_url,
-        title=data.title,
-        head_ref=data.head.ref,
-        head_sha=data.head.sha,
-        base_ref=data.base.ref,
-        draft=bool(getattr(data, "draft", False)),
-        state=data.state,
-    )
 
 
 class GitDataMixin:
@@ -110,7 +98,7 @@ class GitDataMixin:
             state="open",
             head=f"{self.owner}:{head_branch}",
         )
-        return _pull(pulls[0]) if pulls else None
+        return pull_from(pulls[0]) if pulls else None
 
     def create_pull(self, title: str, body: str, head: str, base: str, draft: bool) -> PullRequest:
         data = self._call(
@@ -119,7 +107,7 @@ class GitDataMixin:
             self.repo,
             data={"title": title, "body": body, "head": head, "base": base, "draft": draft},
         )
-        return _pull(data)
+        return pull_from(data)
 
     def update_pull(self, number: int, title: str, body: str) -> PullRequest:
         data = self._call(
@@ -129,4 +117,4 @@ class GitDataMixin:
             number,
             data={"title": title, "body": body},
         )
-        return _pull(data)
+        return pull_from(data)

@@ -64,6 +64,34 @@ class PullRequest:
     base_ref: str
     draft: bool = False
     state: str = "open"
+    # "" when unknown; differs from the base repository's name for a fork's PR.
+    head_repo_full_name: str = ""
+    body: str = ""
+
+
+@dataclass(frozen=True)
+class PullFile:
+    path: str
+    status: str  # added | removed | modified | renamed | copied | changed | unchanged
+    # GitHub's hunks for the file (no ---/+++ header); None for binary or very large diffs.
+    patch: str | None = None
+
+
+@dataclass(frozen=True)
+class ReviewCommentDraft:
+    """One inline comment of a review to create; lines are the PR head's (RIGHT) numbering."""
+
+    path: str
+    line: int
+    body: str
+    start_line: int | None = None
+    side: str = "RIGHT"
+
+
+@dataclass(frozen=True)
+class Review:
+    id: int
+    html_url: str
 
 
 @dataclass(frozen=True)
@@ -134,3 +162,17 @@ class GitHubPort(Protocol):
     def create_pull(self, title: str, body: str, head: str, base: str, draft: bool) -> PullRequest: ...
 
     def update_pull(self, number: int, title: str, body: str) -> PullRequest: ...
+
+    def get_pull(self, number: int) -> PullRequest: ...
+
+    def list_pull_files(self, number: int) -> list[PullFile]: ...
+
+    def find_review(self, number: int, marker: str) -> Review | None:
+        """The app's own review on the PR whose body carries `marker`."""
+        ...
+
+    def create_review(
+        self, number: int, commit_id: str, body: str, comments: list[ReviewCommentDraft]
+    ) -> Review:
+        """A submitted COMMENT review; GitHub refuses it whole if any comment misses the diff."""
+        ...

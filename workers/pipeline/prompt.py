@@ -55,5 +55,34 @@ def render_fix_prompt(
     return [ChatMessage("system", system_prompt()), ChatMessage("user", user)]
 
 
+def render_pull_prompt(
+    repository: str,
+    code: str,
+    pull: IssueText,
+    instructions: str = "",
+    *,
+    changed_files: list[str],
+    request: str = "",
+) -> list[ChatMessage]:
+    """The fix prompt for `/iquest fix [request]` on a pull request, over the PR head's code."""
+    quoted = ""
+    if request.strip():
+        quoted = f"\nThe reviewer asks (data):\n\n<request>\n{sanitize_untrusted(request, 4000)}\n</request>\n"
+    extra = ""
+    if instructions.strip():
+        extra = f"\nThe repository's maintainers ask: {sanitize_untrusted(instructions, 4000)}\n"
+    user = _template("fix_pull.md").substitute(
+        repository=repository,
+        code=code,
+        number=pull.number,
+        title=sanitize_untrusted(pull.title, 300).replace("\n", " "),
+        changed_files=", ".join(f"`{p}`" for p in changed_files[:50]) or "(none listed)",
+        body=sanitize_untrusted(pull.body) or "(no description)",
+        request=quoted,
+        instructions=extra,
+    )
+    return [ChatMessage("system", system_prompt()), ChatMessage("user", user)]
+
+
 def render_repair_prompt(problems: str) -> ChatMessage:
     return ChatMessage("user", _template("repair.md").substitute(problems=problems.strip()))

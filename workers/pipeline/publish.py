@@ -23,7 +23,7 @@ def pull_marker(number: int) -> str:
     return f"<!-- iquest:pull issue={number} -->"
 
 
-def _diff_stat(proposal: FixProposal) -> str:
+def diff_stat(proposal: FixProposal) -> str:
     lines = []
     for path in sorted(proposal.changes):
         verb = "deleted" if proposal.changes[path] is None else "changed"
@@ -38,7 +38,7 @@ def render_pull_body(number: int, proposal: FixProposal) -> str:
         number=number,
         root_cause=proposal.root_cause.strip() or "_The model did not state one._",
         explanation=proposal.explanation.strip() or "_See the diff._",
-        stat=_diff_stat(proposal),
+        stat=diff_stat(proposal),
         tests=proposal.tests.strip() or "_The model proposed no test; please add one._",
         diff=proposal.diff.rstrip("\n").replace("```", "`\u200b``"),
     )
@@ -46,6 +46,33 @@ def render_pull_body(number: int, proposal: FixProposal) -> str:
 
 def _is_ours(github: GitHubPort, sha: str) -> bool:
     return COMMIT_TRAILER in github.get_commit(sha).message
+
+
+def commit_on_branch(
+    github: GitHubPort, branch: str, base_sha: str, message: str, proposal: FixProposal
+) -> str:
+    """Commit the changes on top of `base_sha` and point the app's `branch` at it.
+
+    Raises PublishRefused, changing nothing, when the branch holds a commit that is not the app's.
+    """
+    existing = github.get_branch_sha(branch)
+    if existing is not None and not _is_ours(github, existing):
+        # Someone pushed to the app's branch: their work wins, the app steps back.
+        raise PublishRefused(
+            f"`{branch}` has commits that are not mine; I will not overwrite them. "
+            "Delete the branch or merge it, then ask again."
+        )
+    tree = github.create_tree(
+        github.get_commit(base_sha).tree_sha, proposal.changes, proposal.executable
+    )
+    commit = github.create_commit(message, tree, [base_sha])
+    if existing is None:
+        github.create_branch(branch, commit)
+    else:
+        # Only the app's own commits are replaced (checked above), so a re-run rebases onto
+        # the current base instead of piling up.
+        github.move_branch(branch, commit, force=True)
+    return commit
 
 
 def publish_draft_pr(
@@ -60,26 +87,10 @@ def publish_draft_pr(
     base_sha = github.get_branch_sha(base_branch)
     if base_sha is None:
         raise PublishRefused(f"the base branch `{base_branch}` does not exist")
-    existing = github.get_branch_sha(branch)
-    if existing is not None and not _is_ours(github, existing):
-        # Someone pushed to the app's branch: their work wins, the app steps back.
-        raise PublishRefused(
-            f"`{branch}` has commits that are not mine; I will not overwrite them. "
-            "Delete the branch or merge it, then ask again."
-        )
-    tree = github.create_tree(
-        github.get_commit(base_sha).tree_sha, proposal.changes, proposal.executable
-    )
     message = (
         f"Fix #{number}: {title}\n\n{proposal.root_cause.strip()[:2000]}\n\n{COMMIT_TRAILER}\n"
     )
-    commit = github.create_commit(message, tree, [base_sha])
-    if existing is None:
-        github.create_branch(branch, commit)
-    else:
-        # Only the app's own commits are replaced (checked above), so a re-run rebases onto
-        # the current default branch instead of piling up.
-        github.move_branch(branch, commit, force=True)
+    commit_on_branch(github, branch, base_sha, message, proposal)
     pull_title = f"Fix #{number}: {title}"
     body = render_pull_body(number, proposal)
     pull = github.find_open_pull(branch)

@@ -42,6 +42,8 @@ class FixLimits:
 
 
 Progress = Callable[[str], None]
+# (repository, packed code, issue, instructions) → the conversation; the PR flow passes its own.
+PromptRenderer = Callable[[str, str, IssueText, str], list[ChatMessage]]
 
 
 def _attempt(root: Path, text: str, protected: Sequence[str]) -> tuple[ParsedResponse, ApplyPlan | None, str]:
@@ -99,17 +101,23 @@ def propose_fix(
     context_tokens: int,
     limits: FixLimits = FixLimits(),
     progress: Progress = lambda message: None,
+    ranked_first: Sequence[str] = (),
+    render_prompt: PromptRenderer = render_fix_prompt,
 ) -> FixOutcome:
+    """`ranked_first`: paths put ahead of localization's picks (a PR's changed files)."""
     protected = (*ALWAYS_PROTECTED, *limits.deny_paths)
     progress("finding the code the issue is about")
     ranked = localize(root, issue.as_query(), top_k=LOCALIZE_TOP_K)
+    if ranked_first:
+        first = [p for p in ranked_first if (root / p).is_file()]
+        ranked = [*first, *(p for p in ranked if p not in first)][: max(LOCALIZE_TOP_K, len(first))]
     if not ranked:
         return FixOutcome(FixStatus.REFUSED, reason="I found no source files to work on.")
     reply_tokens = min(REPLY_TOKENS, context_tokens // 4)
     budget = max(1024, context_tokens - reply_tokens - PROMPT_OVERHEAD_TOKENS)
     code = pack_context(root, ranked, issue.as_query(), budget, tokenizer)
     log.info("packed %d files (%d tokens) for %s#%d", len(code.files), code.tokens, repository, issue.number)
-    messages: list[ChatMessage] = render_fix_prompt(repository, code.text, issue, limits.instructions)
+    messages: list[ChatMessage] = render_prompt(repository, code.text, issue, limits.instructions)
     problems = ""
     for round_number in (1, 2):
         progress("asking the model" if round_number == 1 else "asking the model to correct its edits")

@@ -1,0 +1,192 @@
+"""`/iquest fix` on a pull request: suggestions when the fix stays inside the diff, else a stacked PR.
+
+Real receiver, real Redis, real Celery worker, the fake GitHub and the scripted model server.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.fakes.model_server import ChatReply
+from tests.support.webhooks import post_webhook, repo_variant
+from tests.support.worker import wait_until
+
+REPO = "acme/calc"
+INSTALLATION_ID = 4242
+
+MAIN = '''"""Small arithmetic helpers."""
+
+
+def add(a, b):
+    return a - b
+
+
+def mean(values):
+    if not values:
+        return 0.0
+    return sum(values) / len(values)
+
+
+def clamp(value, low, high):
+    return max(low, min(value, high))
+
+
+def square(x):
+    return x * x
+'''
+# The PR adds `percent`, with a bug on its line 23; `add` (line 5) is outside its diff.
+PR_HEAD = MAIN + '''
+
+def percent(part, whole):
+    return part / whole * 10
+'''
+
+PERCENT_FIX = '''calc.py
+```python
+<<<<<<< SEARCH
+def percent(part, whole):
+    return part / whole * 10
+=======
+def percent(part, whole):
+    if whole == 0:
+        return 0.0
+    return part / whole * 100
+>>>>>>> REPLACE
+```
+'''
+
+ADD_FIX = '''calc.py
+```python
+<<<<<<< SEARCH
+def add(a, b):
+    return a - b
+=======
+def add(a, b):
+    return a + b
+>>>>>>> REPLACE
+```
+'''
+
+
+def _reply(*blocks: str) -> ChatReply:
+    return ChatReply("## Root cause\n\n`percent` scales by 10 instead of 100 and divides by "
+                     "zero.\n\n## Changes\n\n" + "\n".join(blocks) + "\n## Tests\n\nNone.\n")
+
+
+@pytest.fixture
+def pull(fake_github):
+    fake_github.create_repo(REPO, {"calc.py": MAIN, "README.md": "# calc\n"})
+    fake_github.add_installation(INSTALLATION_ID, "acme")
+    fake_github.add_collaborator(REPO, "alice", "write")
+    return fake_github.open_pull(REPO, head="feature", title="Add percent",
+                                 body="Adds a percent helper.", user="alice",
+                                 files={"calc.py": PR_HEAD})
+
+
+def _ask(fake_github, receiver, number: int, body: str) -> None:
+    asking = fake_github.add_issue_comment(REPO, number, body, user="alice")
+    payload = repo_variant(
+        "issue_comment/created.pull_request.json",
+        REPO,
+        INSTALLATION_ID,
+        **{
+            "issue.number": number,
+            "issue.pull_request": {"url": f"https://api.github.com/repos/{REPO}/pulls/{number}"},
+            "comment.id": asking.id,
+            "comment.body": body,
+            "comment.user.login": "alice",
+            "comment.author_association": "OWNER",
+            "sender.login": "alice",
+        },
+    )
+    assert post_webhook(receiver.url, "issue_comment", payload).status_code == 202
+
+
+def _status(fake_github, number: int) -> str:
+    bots = [c for c in fake_github.comments(REPO, number) if c.user.type == "Bot"]
+    return bots[0].body if bots else ""
+
+
+def test_fix_inside_the_diff_becomes_one_review_of_suggestions(
+    fake_github, model_server, pull, receiver, worker
+) -> None:
+    model_server.script(_reply(PERCENT_FIX))
+    _ask(fake_github, receiver, pull.number, "/iquest fix percent should be out of 100")
+    wait_until(lambda: "Posted a review" in _status(fake_github, pull.number),
+               timeout=60, what="the review")
+
+    [review] = fake_github.reviews(REPO, pull.number)
+    assert review.state == "COMMENTED"
+    assert review.commit_id == fake_github.repo(REPO).refs["refs/heads/feature"]
+    assert "scales by 10" in review.body
+    [comment] = fake_github.review_comments(REPO, pull.number)
+    assert (comment.path, comment.line, comment.start_line, comment.side) == ("calc.py", 23, None, "RIGHT")
+    assert comment.body == ("```suggestion\n    if whole == 0:\n        return 0.0\n"
+                            "    return part / whole * 100\n```")
+    # Nothing was pushed, and the status says what happened.
+    assert fake_github.pulls(REPO) == [fake_github.pull(REPO, pull.number)]
+    assert not any("iquest/" in ref for ref in fake_github.refs(REPO))
+    assert fake_github.reactions(REPO, pull.number) == []  # 👀 went on the asking comment
+    assert "1 suggestion" in _status(fake_github, pull.number)
+
+    # The model saw the PR head's code, the PR and the reviewer's request, fenced as data.
+    [request] = model_server.chat_requests()
+    prompt = request.json["messages"][-1]["content"]
+    assert "Pull request #" in prompt and "Add percent" in prompt
+    assert "<request>" in prompt and "out of 100" in prompt
+    assert "return part / whole * 10" in prompt
+
+
+def test_fix_outside_the_diff_becomes_a_stacked_draft_pr(
+    fake_github, model_server, pull, receiver, worker
+) -> None:
+    model_server.script(_reply(PERCENT_FIX, ADD_FIX))
+    _ask(fake_github, receiver, pull.number, "/iquest fix")
+    wait_until(lambda: "opened draft pull request" in _status(fake_github, pull.number),
+               timeout=60, what="the stacked PR")
+
+    assert fake_github.reviews(REPO, pull.number) == []
+    stacked = next(p for p in fake_github.pulls(REPO) if p.number != pull.number)
+    assert stacked.draft
+    assert (stacked.head_ref, stacked.base_ref) == (f"iquest/pr-{pull.number}", "feature")
+    repo = fake_github.repo(REPO)
+    fixed = repo.read_file(stacked.head_ref, "calc.py")
+    assert "return a + b" in fixed and "* 100" in fixed
+    # Stacked on the PR head; the PR's own branch is untouched.
+    assert repo.read_file("feature", "calc.py") == PR_HEAD
+    status = _status(fake_github, pull.number)
+    assert f"#{stacked.number}" in status and "outside the pull request's diff" in status
+    description = fake_github.issue(REPO, stacked.number).body
+    assert f"#{pull.number}" in description and "Fixes #" not in description
+
+
+def test_fork_pull_gets_the_patch_in_a_comment(
+    fake_github, model_server, pull, receiver, worker
+) -> None:
+    fake_github.create_repo("mallory/calc", fork_of=REPO)
+    fork_pull = fake_github.open_pull(REPO, head="idea", head_repo="mallory/calc",
+                                      title="Add percent", user="mallory",
+                                      files={"calc.py": PR_HEAD})
+    model_server.script(_reply(PERCENT_FIX, ADD_FIX))
+    _ask(fake_github, receiver, fork_pull.number, "/iquest fix")
+    wait_until(lambda: "from a fork" in _status(fake_github, fork_pull.number),
+               timeout=60, what="the patch comment")
+    bots = [c for c in fake_github.comments(REPO, fork_pull.number) if c.user.type == "Bot"]
+    [patch] = [c for c in bots if "iquest:patch" in c.body]
+    assert "```diff" in patch.body and "+    return a + b" in patch.body
+    assert fake_github.reviews(REPO, fork_pull.number) == []
+    assert len(fake_github.pulls(REPO)) == 2  # nothing opened, nothing pushed to the fork
+    assert fake_github.repo("mallory/calc").read_file("idea", "calc.py") == PR_HEAD
+
+
+def test_unusable_model_answer_is_reported_not_posted(
+    fake_github, model_server, pull, receiver, worker
+) -> None:
+    bad = _reply("calc.py\n```python\n<<<<<<< SEARCH\ndef nowhere():\n=======\ndef x():\n"
+                 ">>>>>>> REPLACE\n```\n")
+    model_server.script(bad, bad)
+    _ask(fake_github, receiver, pull.number, "/iquest fix")
+    wait_until(lambda: "No fix this time" in _status(fake_github, pull.number),
+               timeout=60, what="the refusal")
+    assert fake_github.reviews(REPO, pull.number) == []
+    assert len(fake_github.pulls(REPO)) == 1

@@ -1,0 +1,153 @@
+"""`/iquest fix [text]` on a pull request: fix the PR head, post suggestions, a stacked PR, or a patch."""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+from pathlib import Path
+
+from workers.commands import parse_command
+from workers.github.port import GitHubError, GitHubPort, PullFile, PullRequest
+from workers.handlers.context import JobContext
+from workers.handlers.fix_issue import FixServices
+from workers.handlers.intake import accept_fix_trigger, upsert_status
+from workers.jobs import Job
+from workers.messages import StatusState, find_marked
+from workers.pipeline.prompt import IssueText, render_pull_prompt
+from workers.pipeline.proposal import FixOutcome, FixProposal, FixStatus
+from workers.pipeline.publish import PublishRefused
+from workers.pipeline.publish_pull import (
+    patch_marker,
+    post_suggestions,
+    publish_stacked_pr,
+    render_patch_comment,
+)
+from workers.pipeline.run import FixLimits, propose_fix
+from workers.pipeline.suggestions import plan_suggestions
+from workers.repo_config import RepoConfig
+
+log = logging.getLogger("iquest.handlers.fix_pull")
+
+
+def _request_text(ctx: JobContext) -> str:
+    """The free text after `/iquest fix`, re-read from GitHub: the queue carries ids only."""
+    if ctx.job.comment_id is None:
+        return ""
+    trigger = ctx.github.get_issue_comment(ctx.job.comment_id)
+    command = parse_command(trigger.body, ctx.rules.command_word)
+    return command.text if command else ""
+
+
+def _head_text(root: Path, path: str) -> str | None:
+    try:
+        return (root / path).read_bytes().decode("utf-8")
+    except (FileNotFoundError, IsADirectoryError, UnicodeDecodeError):
+        return None
+
+
+def _compute(
+    github: GitHubPort,
+    pull: PullRequest,
+    files: list[PullFile],
+    request: str,
+    config: RepoConfig,
+    services: FixServices,
+    job: Job,
+) -> tuple[FixOutcome, Path]:
+    changed = [f.path for f in files if f.status != "removed"]
+    owner, repo = github.full_name.split("/", 1)
+    # GitHub serves a fork PR's head commit from the base repository too (refs/pull/N/head).
+    snapshot = services.snapshots.get(owner, repo, pull.head_sha)
+    outcome = propose_fix(
+        snapshot.root,
+        github.full_name,
+        IssueText(
+            number=pull.number,
+            title=pull.title,
+            body=pull.body,
+            comments=[request] if request else [],
+        ),
+        services.model,
+        services.tokenizer,
+        services.context_tokens,
+        FixLimits(
+            max_files=config.max_files,
+            max_changed_lines=config.max_changed_lines,
+            deny_paths=tuple(config.deny_paths),
+            instructions=config.instructions,
+        ),
+        progress=lambda message: log.info("job=%s %s", job.job_id, message),
+        ranked_first=changed,
+        render_prompt=partial(render_pull_prompt, changed_files=changed, request=request),
+    )
+    return outcome, snapshot.root
+
+
+def _publish_patch_comment(github: GitHubPort, pull: PullRequest, proposal: FixProposal) -> None:
+    body = render_patch_comment(pull, proposal)
+    existing = find_marked(github.list_issue_comments(pull.number), patch_marker(pull.number))
+    if existing is None:
+        github.create_issue_comment(pull.number, body)
+    elif existing.body != body:
+        github.update_issue_comment(existing.id, body)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def fix_pull(ctx: JobContext, services: FixServices) -> None:
+    if not accept_fix_trigger(ctx):
+        return
+    job, github = ctx.job, ctx.github
+    upsert_status(github, job, StatusState.WORKING, "Reading the pull request and the code.")
+    pull = github.get_pull(job.number)
+    if pull.state != "open":
+        upsert_status(github, job, StatusState.REFUSED, "This pull request is closed.")
+        return
+    request = _request_text(ctx)
+    files = github.list_pull_files(job.number)
+    outcome, root = _compute(github, pull, files, request, ctx.config.config, services, job)
+    if outcome.status is not FixStatus.PROPOSED or outcome.proposal is None:
+        state = StatusState.FAILED if outcome.status is FixStatus.FAILED else StatusState.REFUSED
+        upsert_status(github, job, state, f"No fix this time: {outcome.reason}")
+        return
+    proposal = outcome.proposal
+    plan = plan_suggestions(
+        files, {path: _head_text(root, path) for path in proposal.changes}, proposal.changes
+    )
+    if plan.fits:
+        try:
+            review = post_suggestions(
+                github, pull, proposal, plan.comments, job.comment_id or 0
+            )
+        except GitHubError as error:
+            if error.status != 422:
+                raise
+            # GitHub pins the review to the head the fix was computed on; a push since
+            # moves the lines, and a suggestion on the wrong line is worse than none.
+            upsert_status(github, job, StatusState.FAILED, "The pull request changed while I "
+                          "worked, so my suggestions no longer fit. Ask again.")
+            return
+        upsert_status(github, job, StatusState.DONE, f"Posted a review with "
+                      f"{_plural(len(plan.comments), 'suggestion')}: {review.html_url}\n\n"
+                      "They have not been run; please review them before committing.")
+        log.info("job=%s posted review %s", job.job_id, review.id)
+        return
+    why = f"The fix does not fit as review suggestions ({plan.reason})"
+    if pull.head_repo_full_name != github.full_name:
+        # A fork's branch is not the app's to push to: hand over the patch instead.
+        _publish_patch_comment(github, pull, proposal)
+        upsert_status(github, job, StatusState.DONE, f"{why}, and this pull request comes "
+                      "from a fork, so I posted the patch in a comment below.")
+        return
+    try:
+        stacked = publish_stacked_pr(github, pull, proposal)
+    except PublishRefused as error:
+        upsert_status(github, job, StatusState.REFUSED, str(error))
+        return
+    upsert_status(github, job, StatusState.DONE, f"{why}, so I opened draft pull request "
+                  f"#{stacked.number} into `{pull.head_ref}` "
+                  f"({_plural(len(proposal.changes), 'file')} changed): {stacked.html_url}\n\n"
+                  "It has not been run; please review it like any other contribution.")
+    log.info("job=%s published %s", job.job_id, stacked.html_url)
