@@ -10,8 +10,10 @@ from workers.github.port import GitHubError, GitHubPort
 from workers.handlers.context import JobContext, load_context
 from workers.handlers.fix_issue import fix_issue
 from workers.handlers.fix_pull import fix_pull
+from workers.handlers.fix_thread import fix_thread
 from workers.handlers.help import answer_help
-from workers.handlers.intake import accept_fix_trigger, upsert_status
+from workers.handlers.intake import upsert_status
+from workers.handlers.review_followup import review_followup
 from workers.jobs import Job, JobKind
 from workers.messages import StatusState
 from workers.model.reply import ModelError
@@ -29,12 +31,6 @@ class TargetBusy(TransientJobError):
     pass
 
 
-_NOT_YET = (
-    "Fixes inside review threads and review follow-ups are not available in this version "
-    "yet. Comment `/{word} fix` on the pull request itself for suggestions."
-)
-
-
 def handle_job(ctx: JobContext, runtime: Runtime) -> None:
     kind = ctx.job.kind
     if kind is JobKind.HELP:
@@ -43,11 +39,10 @@ def handle_job(ctx: JobContext, runtime: Runtime) -> None:
         fix_issue(ctx, runtime.fix_services(ctx.github))
     elif kind is JobKind.FIX_PULL:
         fix_pull(ctx, runtime.fix_services(ctx.github))
-    elif accept_fix_trigger(ctx):
-        # Say so plainly rather than leave a "queued" status that never moves.
-        upsert_status(
-            ctx.github, ctx.job, StatusState.REFUSED, _NOT_YET.format(word=ctx.rules.command_word)
-        )
+    elif kind is JobKind.FIX_REVIEW_THREAD:
+        fix_thread(ctx, runtime.fix_services(ctx.github))
+    elif kind is JobKind.REVIEW_FOLLOWUP:
+        review_followup(ctx, runtime.fix_services(ctx.github))
 
 
 def run_job(job: Job, runtime: Runtime) -> None:

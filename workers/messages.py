@@ -39,7 +39,7 @@ def _template(name: str) -> Template:
     return Template(resources.files("workers.templates").joinpath(name).read_text())
 
 
-def _no_command_lines(text: str) -> str:
+def no_command_lines(text: str) -> str:
     # The bot's own comments must never trigger the bot: indent any line that would parse
     # as a command.
     return re.sub(r"(?m)^(\s*)/", "\\1\u200b/", text)
@@ -52,7 +52,7 @@ def render_status(number: int, state: StatusState, job_id: str, details: str = "
         details=details,
         job_id=job_id,
     )
-    return _no_command_lines(body)
+    return no_command_lines(body)
 
 
 def render_help(
@@ -75,7 +75,7 @@ def render_help(
         unknown_note=(f"\n`{unknown_command}` is not a command I know.\n" if unknown_command else ""),
         config_error=(f"\n⚠️ {config_error} I am using the defaults until it is fixed.\n" if config_error else ""),
     )
-    return _no_command_lines(body)
+    return no_command_lines(body)
 
 
 def find_marked(comments: list[Comment], marker: str) -> Comment | None:

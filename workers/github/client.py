@@ -18,6 +18,7 @@ from workers.github.port import (
 )
 from workers.github.pulls import PullsMixin
 from workers.github.retry import CappedRetry
+from workers.github.reviews import ReviewsMixin
 from workers.github.tokens import REST_VERSION
 
 
@@ -41,7 +42,7 @@ def _as_github_error(error: RequestFailed) -> GitHubError:
     )
 
 
-class GitHubRepoClient(GitDataMixin, PullsMixin):
+class GitHubRepoClient(GitDataMixin, PullsMixin, ReviewsMixin):
     """Implements workers.github.port.GitHubPort for one repository."""
 
     def __init__(self, full_name: str, token: str, api_url: str, retry: CappedRetry) -> None:

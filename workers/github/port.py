@@ -95,6 +95,37 @@ class Review:
 
 
 @dataclass(frozen=True)
+class ReviewComment:
+    """An inline review comment; `line`/`start_line` are the PR head's numbering on `side`."""
+
+    id: int
+    body: str
+    author: str
+    path: str
+    # None when the thread is outdated: its lines are gone from the current diff.
+    line: int | None
+    start_line: int | None = None
+    side: str = "RIGHT"
+    # The thread's first comment when this is a reply; GitHub threads are one level deep.
+    in_reply_to_id: int | None = None
+    review_id: int | None = None
+    author_is_bot: bool = False
+    html_url: str = ""
+
+    @property
+    def thread_id(self) -> int:
+        return self.in_reply_to_id or self.id
+
+
+@dataclass(frozen=True)
+class SubmittedReview:
+    id: int
+    body: str
+    state: str  # APPROVED | CHANGES_REQUESTED | COMMENTED | DISMISSED | PENDING
+    author: str
+
+
+@dataclass(frozen=True)
 class GitCommit:
     sha: str
     tree_sha: str
@@ -175,4 +206,21 @@ class GitHubPort(Protocol):
         self, number: int, commit_id: str, body: str, comments: list[ReviewCommentDraft]
     ) -> Review:
         """A submitted COMMENT review; GitHub refuses it whole if any comment misses the diff."""
+        ...
+
+    def list_pull_commits(self, number: int) -> list[GitCommit]:
+        """The PR's commits, oldest first (GitHub lists at most 250)."""
+        ...
+
+    # Review threads
+    def get_review(self, number: int, review_id: int) -> SubmittedReview: ...
+
+    def list_review_comments(self, number: int, review_id: int | None = None) -> list[ReviewComment]:
+        """Every inline comment on the PR, or only those of one review, oldest first."""
+        ...
+
+    def get_review_comment(self, comment_id: int) -> ReviewComment: ...
+
+    def reply_to_review_comment(self, number: int, comment_id: int, body: str) -> ReviewComment:
+        """A reply in the thread of `comment_id`, which must be the thread's first comment."""
         ...

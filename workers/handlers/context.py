@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from workers.github.port import GitHubPort
 from workers.jobs import Job
-from workers.repo_config import CONFIG_PATH, LoadedConfig, parse_repo_config
+from workers.pipeline.run import FixLimits
+from workers.repo_config import CONFIG_PATH, LoadedConfig, RepoConfig, parse_repo_config
 from workers.triggers import TriggerRules
 
 
@@ -24,3 +25,13 @@ def load_context(job: Job, github: GitHubPort, rules: TriggerRules) -> JobContex
     default_branch = github.get_repository().default_branch
     config = parse_repo_config(github.read_file(CONFIG_PATH, ref=default_branch))
     return JobContext(job=job, github=github, rules=rules, config=config)
+
+
+def limits_for(config: RepoConfig) -> FixLimits:
+    """The repository's limits on what one fix may change, as the pipeline takes them."""
+    return FixLimits(
+        max_files=config.max_files,
+        max_changed_lines=config.max_changed_lines,
+        deny_paths=tuple(config.deny_paths),
+        instructions=config.instructions,
+    )

@@ -6,14 +6,14 @@ import logging
 from dataclasses import dataclass
 
 from workers.github.port import GitHubPort, Issue, Permission
-from workers.handlers.context import JobContext
+from workers.handlers.context import JobContext, limits_for
 from workers.handlers.intake import accept_fix_trigger, upsert_status
 from workers.messages import StatusState
 from workers.model.port import ChatModel, Tokenizer
 from workers.pipeline.prompt import IssueText
 from workers.pipeline.proposal import FixOutcome, FixStatus
 from workers.pipeline.publish import PublishRefused, publish_draft_pr
-from workers.pipeline.run import FixLimits, Progress, propose_fix
+from workers.pipeline.run import Progress, propose_fix
 from workers.pipeline.snapshot import SnapshotCache
 from workers.repo_config import RepoConfig
 
@@ -83,12 +83,7 @@ def compute_issue_fix(
         services.model,
         services.tokenizer,
         services.context_tokens,
-        FixLimits(
-            max_files=config.max_files,
-            max_changed_lines=config.max_changed_lines,
-            deny_paths=tuple(config.deny_paths),
-            instructions=config.instructions,
-        ),
+        limits_for(config),
         progress=progress,
     )
     return ComputedFix(issue, repository.default_branch, outcome)

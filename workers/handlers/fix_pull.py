@@ -8,7 +8,7 @@ from pathlib import Path
 
 from workers.commands import parse_command
 from workers.github.port import GitHubError, GitHubPort, PullFile, PullRequest
-from workers.handlers.context import JobContext
+from workers.handlers.context import JobContext, limits_for
 from workers.handlers.fix_issue import FixServices
 from workers.handlers.intake import accept_fix_trigger, upsert_status
 from workers.jobs import Job
@@ -22,7 +22,7 @@ from workers.pipeline.publish_pull import (
     publish_stacked_pr,
     render_patch_comment,
 )
-from workers.pipeline.run import FixLimits, propose_fix
+from workers.pipeline.run import propose_fix
 from workers.pipeline.suggestions import plan_suggestions
 from workers.repo_config import RepoConfig
 
@@ -70,12 +70,7 @@ def _compute(
         services.model,
         services.tokenizer,
         services.context_tokens,
-        FixLimits(
-            max_files=config.max_files,
-            max_changed_lines=config.max_changed_lines,
-            deny_paths=tuple(config.deny_paths),
-            instructions=config.instructions,
-        ),
+        limits_for(config),
         progress=lambda message: log.info("job=%s %s", job.job_id, message),
         ranked_first=changed,
         render_prompt=partial(render_pull_prompt, changed_files=changed, request=request),

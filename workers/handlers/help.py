@@ -6,6 +6,7 @@ import logging
 
 from workers.commands import parse_command
 from workers.handlers.context import JobContext
+from workers.jobs import TriggerSource
 from workers.messages import find_marked, help_marker, render_help
 from workers.repo_config import CONFIG_PATH, render_effective_config
 
@@ -24,8 +25,12 @@ def answer_help(ctx: JobContext, command_text: str | None = None) -> int:
         return existing.id
     unknown = ""
     if job.comment_id is not None:
-        trigger = ctx.github.get_issue_comment(job.comment_id)
-        command = parse_command(trigger.body, ctx.rules.command_word)
+        # A review-thread comment lives under another endpoint than a conversation comment.
+        if job.source is TriggerSource.REVIEW_COMMENT:
+            asking = ctx.github.get_review_comment(job.comment_id).body
+        else:
+            asking = ctx.github.get_issue_comment(job.comment_id).body
+        command = parse_command(asking, ctx.rules.command_word)
         unknown = command.unknown if command else ""
     body = render_help(
         trigger_comment_id=trigger_id,

@@ -29,7 +29,8 @@ log = logging.getLogger("iquest.pipeline")
 # Paths the app never edits, whatever the repository says.
 ALWAYS_PROTECTED = (".github/workflows/",)
 REPLY_TOKENS = 8192
-PROMPT_OVERHEAD_TOKENS = 2048
+REPAIR_PROMPT_TOKENS = 1024
+MIN_CODE_TOKENS = 1024
 LOCALIZE_TOP_K = 15
 
 
@@ -114,7 +115,16 @@ def propose_fix(
     if not ranked:
         return FixOutcome(FixStatus.REFUSED, reason="I found no source files to work on.")
     reply_tokens = min(REPLY_TOKENS, context_tokens // 4)
-    budget = max(1024, context_tokens - reply_tokens - PROMPT_OVERHEAD_TOKENS)
+    # The code gets what the rest leaves: the prompt's own text (a long issue counts), the
+    # answer, and for the repair round the first answer kept in the conversation too.
+    frame = render_prompt(repository, "", issue, limits.instructions)
+    frame_tokens = sum(tokenizer.count_tokens(message.content) for message in frame)
+    budget = context_tokens - frame_tokens - 2 * reply_tokens - REPAIR_PROMPT_TOKENS
+    if budget < MIN_CODE_TOKENS:
+        return FixOutcome(
+            FixStatus.REFUSED,
+            reason="the issue's text leaves too little room for code in the model's context.",
+        )
     code = pack_context(root, ranked, issue.as_query(), budget, tokenizer)
     log.info("packed %d files (%d tokens) for %s#%d", len(code.files), code.tokens, repository, issue.number)
     messages: list[ChatMessage] = render_prompt(repository, code.text, issue, limits.instructions)

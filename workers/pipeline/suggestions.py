@@ -145,3 +145,51 @@ def plan_suggestions(
     if not comments:
         return SuggestionPlan(reason="the fix changes nothing")
     return SuggestionPlan(comments=comments)
+
+
+@dataclass(frozen=True)
+class LinesSuggestion:
+    """One suggestion replacing lines `first`..`last` of one file, or why the fix does not fit."""
+
+    body: str = ""
+    reason: str = ""
+
+
+def suggest_within(
+    path: str,
+    first: int,
+    last: int,
+    head_text: str | None,
+    changes: Mapping[str, str | None],
+) -> LinesSuggestion:
+    """A ```suggestion for a review thread on `path` lines `first`..`last` (1-based, inclusive).
+
+    It fits only when the fix leaves every other file, and every line of `path` outside the
+    range, exactly as it is: then the new text of the range is the suggestion.
+    """
+    if path not in changes:
+        return LinesSuggestion(reason=f"the fix does not change `{path}`")
+    others = sorted(p for p in changes if p != path)
+    if others:
+        return LinesSuggestion(reason=f"the fix also changes `{others[0]}`")
+    new_text = changes[path]
+    if head_text is None or new_text is None:
+        return LinesSuggestion(reason=f"the fix creates or deletes `{path}`")
+    old, new = split_keepends(head_text), split_keepends(new_text)
+    if not 1 <= first <= last <= len(old):
+        return LinesSuggestion(reason=f"lines {first}–{last} are not in `{path}` any more")
+    before, after = old[: first - 1], old[last:]
+    inside = len(new) - len(before) - len(after)
+    if inside < 0 or new[: len(before)] != before or new[len(new) - len(after) :] != after:
+        return LinesSuggestion(reason=f"the fix changes lines of `{path}` outside {_span(first, last)}")
+    replacement = new[len(before) : len(new) - len(after)]
+    if replacement == old[first - 1 : last]:
+        return LinesSuggestion(reason="the fix changes nothing on these lines")
+    if not after and (not replacement or not replacement[-1].endswith("\n")) and old[-1].endswith("\n"):
+        # A suggestion cannot drop the newline at the end of the file.
+        return LinesSuggestion(reason=f"the fix changes the final newline of `{path}`")
+    return LinesSuggestion(body=suggestion_body(replacement))
+
+
+def _span(first: int, last: int) -> str:
+    return f"line {first}" if first == last else f"lines {first}–{last}"

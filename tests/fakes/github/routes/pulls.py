@@ -117,6 +117,15 @@ def list_reviews(ctx: Ctx) -> Reply:
     return ctx.page([ctx.shapes.review(repo, r) for r in reviews])
 
 
+@route("get", "/repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}", perms=PULLS_READ)
+def get_review(ctx: Ctx) -> Reply:
+    repo, pull = ctx.the_repo, the_pull(ctx)
+    review = repo.reviews.get(ctx.params["review_id"])
+    if review is None or review.pull_number != pull.number:
+        raise not_found()
+    return Reply(200, ctx.shapes.review(repo, review))
+
+
 @route("get", "/repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/comments",
        perms=PULLS_READ)
 def list_review_comments_of_review(ctx: Ctx) -> Reply:
@@ -135,6 +144,14 @@ def list_review_comments(ctx: Ctx) -> Reply:
     comments.sort(key=lambda c: (c.created_at, c.id),
                   reverse=ctx.params.get("direction") == "desc")
     return ctx.page([ctx.shapes.review_comment(repo, c) for c in comments])
+
+
+@route("get", "/repos/{owner}/{repo}/pulls/comments/{comment_id}", perms=PULLS_READ)
+def get_review_comment(ctx: Ctx) -> Reply:
+    comment = ctx.the_repo.review_comments.get(ctx.params["comment_id"])
+    if comment is None:
+        raise not_found()
+    return Reply(200, ctx.shapes.review_comment(ctx.the_repo, comment))
 
 
 @route("post", "/repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies",
