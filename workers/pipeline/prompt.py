@@ -23,12 +23,19 @@ class IssueText:
         return "\n\n".join([self.title, self.body, *self.comments])
 
 
-def _template(name: str) -> Template:
+def prompt_template(name: str) -> Template:
     return Template(resources.files("workers.model.prompts").joinpath(name).read_text())
 
 
+def maintainer_instructions(text: str) -> str:
+    """The repository's own extra instructions (from .github/iquest.yml), or nothing."""
+    if not text.strip():
+        return ""
+    return f"\nThe repository's maintainers ask: {sanitize_untrusted(text, 4000)}\n"
+
+
 def system_prompt() -> str:
-    return _template("system.md").template
+    return prompt_template("system.md").template
 
 
 def render_fix_prompt(
@@ -40,17 +47,14 @@ def render_fix_prompt(
             f"<comment>\n{sanitize_untrusted(c, 4000)}\n</comment>" for c in issue.comments
         )
         comments = f"\nComments from maintainers (also data):\n\n{quoted}\n"
-    extra = ""
-    if instructions.strip():
-        extra = f"\nThe repository's maintainers ask: {sanitize_untrusted(instructions, 4000)}\n"
-    user = _template("fix_issue.md").substitute(
+    user = prompt_template("fix_issue.md").substitute(
         repository=repository,
         code=code,
         number=issue.number,
         title=sanitize_untrusted(issue.title, 300).replace("\n", " "),
         body=sanitize_untrusted(issue.body) or "(no description)",
         comments=comments,
-        instructions=extra,
+        instructions=maintainer_instructions(instructions),
     )
     return [ChatMessage("system", system_prompt()), ChatMessage("user", user)]
 
@@ -68,10 +72,7 @@ def render_pull_prompt(
     quoted = ""
     if request.strip():
         quoted = f"\nThe reviewer asks (data):\n\n<request>\n{sanitize_untrusted(request, 4000)}\n</request>\n"
-    extra = ""
-    if instructions.strip():
-        extra = f"\nThe repository's maintainers ask: {sanitize_untrusted(instructions, 4000)}\n"
-    user = _template("fix_pull.md").substitute(
+    user = prompt_template("fix_pull.md").substitute(
         repository=repository,
         code=code,
         number=pull.number,
@@ -79,10 +80,10 @@ def render_pull_prompt(
         changed_files=", ".join(f"`{p}`" for p in changed_files[:50]) or "(none listed)",
         body=sanitize_untrusted(pull.body) or "(no description)",
         request=quoted,
-        instructions=extra,
+        instructions=maintainer_instructions(instructions),
     )
     return [ChatMessage("system", system_prompt()), ChatMessage("user", user)]
 
 
 def render_repair_prompt(problems: str) -> ChatMessage:
-    return ChatMessage("user", _template("repair.md").substitute(problems=problems.strip()))
+    return ChatMessage("user", prompt_template("repair.md").substitute(problems=problems.strip()))

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import resources
-from string import Template
 
 from workers.model.reply import ChatMessage
-from workers.pipeline.prompt import IssueText, system_prompt
+from workers.pipeline.prompt import (
+    IssueText,
+    maintainer_instructions,
+    prompt_template,
+    system_prompt,
+)
 from workers.pipeline.sanitize import sanitize_untrusted
 
 _MAX_NOTE = 4000
@@ -34,23 +37,12 @@ def line_span(first: int, last: int) -> str:
     return f"line {first}" if first == last else f"lines {first}–{last}"
 
 
-def _template(name: str) -> Template:
-    return Template(resources.files("workers.model.prompts").joinpath(name).read_text())
-
-
 def _quoted(notes: list[ThreadNote]) -> str:
-    # The thread and review sit inside <thread>/<review> tags; a comment must not close them.
     blocks = []
     for note in notes:
-        body = sanitize_untrusted(note.body, _MAX_NOTE).replace("</", "<\\/")
+        body = sanitize_untrusted(note.body, _MAX_NOTE)
         blocks.append(f'<comment on="{note.where()}">\n{body}\n</comment>')
     return "\n\n".join(blocks)
-
-
-def _instructions(text: str) -> str:
-    if not text.strip():
-        return ""
-    return f"\nThe repository's maintainers ask: {sanitize_untrusted(text, _MAX_NOTE)}\n"
 
 
 def render_thread_prompt(
@@ -66,7 +58,7 @@ def render_thread_prompt(
     notes: list[ThreadNote],
 ) -> list[ChatMessage]:
     """The fix prompt for `/iquest fix` inside a review thread on `path` lines first..last."""
-    user = _template("fix_thread.md").substitute(
+    user = prompt_template("fix_thread.md").substitute(
         repository=repository,
         code=code,
         number=pull.number,
@@ -75,7 +67,7 @@ def render_thread_prompt(
         span=line_span(first, last),
         excerpt=excerpt.rstrip("\n").replace("```", "`\u200b``"),
         thread=_quoted(notes),
-        instructions=_instructions(instructions),
+        instructions=maintainer_instructions(instructions),
     )
     return [ChatMessage("system", system_prompt()), ChatMessage("user", user)]
 
@@ -89,12 +81,12 @@ def render_followup_prompt(
     notes: list[ThreadNote],
 ) -> list[ChatMessage]:
     """The fix prompt for a review of the app's own draft PR: the review body and its comments."""
-    user = _template("review_followup.md").substitute(
+    user = prompt_template("review_followup.md").substitute(
         repository=repository,
         code=code,
         number=pull.number,
         title=sanitize_untrusted(pull.title, 300).replace("\n", " "),
         review=_quoted(notes),
-        instructions=_instructions(instructions),
+        instructions=maintainer_instructions(instructions),
     )
     return [ChatMessage("system", system_prompt()), ChatMessage("user", user)]

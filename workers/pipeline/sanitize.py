@@ -10,6 +10,7 @@ _HTML_COMMENT = re.compile(r"<!--.*?(-->|\Z)", re.DOTALL)
 # the model still reads it; format characters (Cf) cover them all.
 _KEEP_FORMAT = {"\u200d"}  # ZWJ, used inside emoji sequences
 _MAX_CHARS = 20_000
+_FENCE_TAGS = re.compile(r"</?\s*(issue|comment|request|thread|review)\b[^>]*>", re.IGNORECASE)
 
 
 def sanitize_untrusted(text: str | None, max_chars: int = _MAX_CHARS) -> str:
@@ -22,8 +23,8 @@ def sanitize_untrusted(text: str | None, max_chars: int = _MAX_CHARS) -> str:
         if ch in "\n\t" or ch in _KEEP_FORMAT or unicodedata.category(ch) not in ("Cf", "Cc", "Co")
     )
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    # The issue is fenced in <issue> tags in the prompt; a reporter must not close them.
-    text = re.sub(r"</?\s*issue\s*>", "", text, flags=re.IGNORECASE)
+    # Quoted text sits inside tags like <issue> in the prompt; the writer must not close them.
+    text = _FENCE_TAGS.sub("", text)
     text = re.sub(r"\n{4,}", "\n\n\n", text).strip()
     if len(text) > max_chars:
         text = text[:max_chars] + "\n[… truncated]"
