@@ -11,10 +11,12 @@ from fastapi import FastAPI
 from service.dispatch import Dispatcher
 from service.health import build_health_router
 from service.metrics import ServiceMetrics
+from service.repair import RepairLimits, build_repair_router
 from service.setup_page import MANIFEST_FILE, build_setup_router, load_manifest
 from service.webhook import WEBHOOK_PATH, build_webhook_endpoint
 from workers.config import Settings
 from workers.enqueue import RedisEnqueuer
+from workers.repair_store import AsyncRepairStore
 from workers.triggers import TriggerRules
 
 
@@ -52,6 +54,16 @@ def create_app(settings: Settings, redis_url: str) -> FastAPI:
         methods=["POST"],
     )
     app.include_router(build_health_router(redis, metrics))
+    app.include_router(
+        build_repair_router(
+            settings.repair_bearer(),
+            enqueuer,
+            AsyncRepairStore(redis, settings.repair_ttl_seconds),
+            RepairLimits(
+                settings.repair_max_bytes, settings.repair_max_files, settings.repair_max_file_bytes
+            ),
+        )
+    )
     if MANIFEST_FILE.exists():
         app.include_router(
             build_setup_router(load_manifest(), _github_web_url(settings.github_api_url))

@@ -25,7 +25,7 @@ def _answer(code: int, fields: dict[str, object]) -> Response:
     return Response(json.dumps(fields), status_code=code, media_type="application/json")
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
+async def read_limited_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise BodyTooLarge
@@ -47,7 +47,7 @@ def build_webhook_endpoint(
 
     async def receive_webhook(request: Request) -> Response:
         try:
-            body = await _read_body(request, max_body_bytes)
+            body = await read_limited_body(request, max_body_bytes)
         except BodyTooLarge:
             return _answer(413, {"error": f"payload larger than {max_body_bytes} bytes"})
         headers = request.headers

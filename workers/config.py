@@ -38,6 +38,13 @@ class Settings(BaseSettings):
     command_word: str = "iquest"
     max_webhook_bytes: int = 25 * 1024 * 1024
 
+    # POST /repair. Unset repair_token: callers present the webhook secret as the bearer.
+    repair_token: SecretStr | None = None
+    repair_max_bytes: int = 8 * 1024 * 1024
+    repair_max_files: int = 200
+    repair_max_file_bytes: int = 1024 * 1024
+    repair_ttl_seconds: int = 24 * 3600
+
     # GitHub client behaviour
     github_retry_base_seconds: float = 1.0
     github_max_retries: int = 3
@@ -61,6 +68,12 @@ class Settings(BaseSettings):
                 "(use the secret you entered in the GitHub App's webhook settings)."
             )
         return self.webhook_secret.get_secret_value().encode()
+
+    def repair_bearer(self) -> bytes:
+        """The bearer token /repair and /jobs accept."""
+        if self.repair_token is not None and self.repair_token.get_secret_value():
+            return self.repair_token.get_secret_value().encode()
+        return self.require_webhook_secret()
 
     def require_app_credentials(self) -> tuple[int, str]:
         """The App id and PEM private key, from IQUEST_PRIVATE_KEY or IQUEST_PRIVATE_KEY_FILE."""

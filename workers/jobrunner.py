@@ -13,11 +13,13 @@ from workers.handlers.fix_pull import fix_pull
 from workers.handlers.fix_thread import fix_thread
 from workers.handlers.help import answer_help
 from workers.handlers.intake import upsert_status
+from workers.handlers.repair import repair
 from workers.handlers.review_followup import review_followup
 from workers.jobs import Job, JobKind
 from workers.messages import StatusState
 from workers.model.reply import ModelError
 from workers.pipeline.snapshot import SnapshotError
+from workers.repair_store import RepairResult, RepairStatus
 from workers.runtime import Runtime
 
 log = logging.getLogger("iquest.jobs")
@@ -45,7 +47,22 @@ def handle_job(ctx: JobContext, runtime: Runtime) -> None:
         review_followup(ctx, runtime.fix_services(ctx.github))
 
 
+def run_repair_job(job: Job, runtime: Runtime) -> None:
+    """A /repair job: no GitHub, no target lock (its files are its own); the result goes to Redis."""
+    try:
+        repair(job, runtime.repair_services())
+    except RedisError as error:
+        raise TransientJobError(f"redis: {error}") from error
+    except ModelError as error:
+        if error.transient:
+            raise TransientJobError(str(error)) from error
+        report_failure(job, runtime, str(error))
+
+
 def run_job(job: Job, runtime: Runtime) -> None:
+    if job.kind is JobKind.REPAIR:
+        run_repair_job(job, runtime)
+        return
     lock = runtime.redis.lock(
         f"iquest:lock:{job.target_key}", timeout=runtime.settings.job_timeout_seconds
     )
@@ -85,6 +102,10 @@ def report_failure(job: Job, runtime: Runtime, reason: str) -> None:
     if job.kind is JobKind.HELP:
         return
     try:
+        if job.kind is JobKind.REPAIR:
+            failed = RepairResult(status=RepairStatus.FAILED, reason=reason)
+            runtime.repair_store.save_result(job.job_id, failed)
+            return
         github: GitHubPort = runtime.github_for(job)
         upsert_status(github, job, StatusState.FAILED, reason)
     except Exception as error:

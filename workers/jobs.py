@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 # Job ids derive from the delivery id, so a redelivery maps to the job it already queued.
 _JOB_ID_NAMESPACE = uuid.UUID("5b0c6a0e-8f5e-4e5e-9a57-1f0a2c7d9e11")
@@ -17,6 +17,7 @@ class JobKind(StrEnum):
     FIX_REVIEW_THREAD = "fix_review_thread"
     REVIEW_FOLLOWUP = "review_followup"
     HELP = "help"
+    REPAIR = "repair"  # POST /repair: files and an issue from the caller, no GitHub
 
 
 class TriggerSource(StrEnum):
@@ -26,6 +27,7 @@ class TriggerSource(StrEnum):
     ISSUE_COMMENT = "issue_comment"
     REVIEW_COMMENT = "review_comment"
     REVIEW = "review"
+    API = "api"  # POST /repair; nothing on GitHub to react to
 
 
 # Celery task names are explicit and dotted so moving code never strands queued messages.
@@ -35,7 +37,12 @@ TASK_NAMES: dict[JobKind, str] = {
     JobKind.FIX_REVIEW_THREAD: "iquest.fix_review_thread",
     JobKind.REVIEW_FOLLOWUP: "iquest.review_followup",
     JobKind.HELP: "iquest.help",
+    JobKind.REPAIR: "iquest.repair",
 }
+
+# Jobs that never touch GitHub, so they carry no installation, repository or sender.
+GITHUBLESS_KINDS = frozenset({JobKind.REPAIR})
+_GITHUB_FIELDS = ("installation_id", "repo_full_name", "number", "sender_login")
 
 
 class Job(BaseModel):
@@ -44,13 +51,24 @@ class Job(BaseModel):
     kind: JobKind
     job_id: str
     delivery_id: str
-    installation_id: int
-    repo_full_name: str
-    number: int
+    # Required for every kind that acts on GitHub (checked below); optional only so an
+    # API job need not invent a repository. Messages queued before API jobs existed
+    # carry them all and still validate.
+    installation_id: int | None = None
+    repo_full_name: str | None = None
+    number: int | None = None
     source: TriggerSource
-    sender_login: str
+    sender_login: str | None = None
     comment_id: int | None = None
     review_id: int | None = None
+
+    @model_validator(mode="after")
+    def _github_ids_present(self) -> Job:
+        if self.kind not in GITHUBLESS_KINDS:
+            missing = [name for name in _GITHUB_FIELDS if getattr(self, name) is None]
+            if missing:
+                raise ValueError(f"a {self.kind} job needs {', '.join(missing)}")
+        return self
 
     @property
     def task_name(self) -> str:
@@ -58,15 +76,23 @@ class Job(BaseModel):
 
     @property
     def owner(self) -> str:
-        return self.repo_full_name.split("/", 1)[0]
+        return self._full_name.split("/", 1)[0]
 
     @property
     def repo(self) -> str:
-        return self.repo_full_name.split("/", 1)[1]
+        return self._full_name.split("/", 1)[1]
+
+    @property
+    def _full_name(self) -> str:
+        if self.repo_full_name is None:
+            raise ValueError(f"a {self.kind} job has no repository")
+        return self.repo_full_name
 
     @property
     def target_key(self) -> str:
         """One lock per issue or pull request, so two jobs on it never race."""
+        if self.repo_full_name is None:
+            return f"{self.kind}:{self.job_id}"
         return f"{self.repo_full_name}#{self.number}"
 
 

@@ -12,10 +12,12 @@ from workers.github.client import GitHubRepoClient
 from workers.github.retry import CappedRetry
 from workers.github.tokens import InstallationTokens
 from workers.handlers.fix_issue import FixServices
+from workers.handlers.repair import RepairServices
 from workers.jobs import Job, JobKind
 from workers.model.openai_compat import OpenAICompatModel
 from workers.model.tokenizer import VllmTokenizer
 from workers.pipeline.snapshot import SnapshotCache
+from workers.repair_store import RepairStore
 from workers.triggers import TriggerRules
 
 # Least privilege per job: a token never carries more than its job needs.
@@ -82,6 +84,19 @@ class Runtime:
             tokenizer=self.tokenizer,
             snapshots=snapshots,
             context_tokens=self.settings.model_context_tokens,
+        )
+
+    @property
+    def repair_store(self) -> RepairStore:
+        return RepairStore(self.redis, self.settings.repair_ttl_seconds)
+
+    def repair_services(self) -> RepairServices:
+        return RepairServices(
+            store=self.repair_store,
+            model=self.model,
+            tokenizer=self.tokenizer,
+            context_tokens=self.settings.model_context_tokens,
+            scratch_dir=self.settings.data_dir / "repair",
         )
 
     def github_for(self, job: Job) -> GitHubRepoClient:

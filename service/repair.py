@@ -1,0 +1,170 @@
+"""POST /repair and GET /jobs/{id}: an issue and files from CI/CD become a queued job; its result is read back."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import re
+import uuid
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from redis.exceptions import RedisError
+from starlette.requests import Request
+from starlette.responses import Response
+
+from service.dispatch import Enqueuer
+from service.webhook import BodyTooLarge, read_limited_body
+from workers.enqueue import EnqueueUnavailable
+from workers.jobs import Job, JobKind, TriggerSource, job_id_for_delivery
+from workers.repair_store import AsyncRepairStore, RepairRequest
+
+log = logging.getLogger("iquest.repair")
+
+MAX_TITLE_CHARS = 1_000
+MAX_ISSUE_BODY_CHARS = 64 * 1024
+MAX_PATH_CHARS = 1_000
+_JOB_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def path_problem(path: str) -> str | None:
+    """Why `path` is not a safe repository-relative file path, or None when it is."""
+    if not path or len(path) > MAX_PATH_CHARS:
+        return f"must be 1 to {MAX_PATH_CHARS} characters"
+    if "\\" in path or "\x00" in path or ":" in path:
+        return "must use '/' separators and contain no '\\', ':' or NUL"
+    if path.startswith("/"):
+        return "must be relative to the repository root"
+    parts = path.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        return "must not contain empty, '.' or '..' segments"
+    if ".git" in parts:
+        return "must not be inside .git"
+    return None
+
+
+class RepairIssue(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=1, max_length=MAX_TITLE_CHARS)
+    body: str = Field(default="", max_length=MAX_ISSUE_BODY_CHARS)
+
+
+class RepairBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    issue: RepairIssue
+    files: dict[str, str] = Field(min_length=1)
+
+    @field_validator("files")
+    @classmethod
+    def _safe_paths(cls, files: dict[str, str]) -> dict[str, str]:
+        problems = [f"{path!r} {problem}" for path in files if (problem := path_problem(path))]
+        if problems:
+            raise ValueError("unsafe file paths: " + "; ".join(problems))
+        # A path that is also another path's directory cannot be written as both.
+        dirs = {str(parent) for path in files for parent in PurePosixPath(path).parents}
+        clashes = sorted(path for path in files if path in dirs)
+        if clashes:
+            raise ValueError(f"paths used both as a file and as a directory: {', '.join(clashes)}")
+        return files
+
+
+@dataclass(frozen=True)
+class RepairLimits:
+    max_bytes: int
+    max_files: int
+    max_file_bytes: int
+
+
+def _answer(code: int, fields: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
+    return Response(json.dumps(fields), status_code=code, media_type="application/json", headers=headers)
+
+
+def _invalid(errors: list[dict[str, Any]]) -> Response:
+    return _answer(422, {"detail": errors})
+
+
+def _limit_errors(body: RepairBody, limits: RepairLimits) -> list[dict[str, Any]]:
+    errors: list[dict[str, Any]] = []
+    if len(body.files) > limits.max_files:
+        errors.append({"loc": ["body", "files"], "type": "too_many_files",
+                       "msg": f"at most {limits.max_files} files, got {len(body.files)}"})
+    for path, content in body.files.items():
+        if len(content.encode()) > limits.max_file_bytes:
+            errors.append({"loc": ["body", "files", path], "type": "file_too_large",
+                           "msg": f"larger than {limits.max_file_bytes} bytes"})
+    return errors
+
+
+def _authorized(request: Request, bearer: bytes) -> bool:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(token.strip().encode(), bearer)
+
+
+_UNAUTHORIZED = ({"error": "missing or invalid bearer token"}, {"WWW-Authenticate": "Bearer"})
+_UNAVAILABLE = {"status": "unavailable", "error": "queue unavailable, retry later"}
+
+
+def build_repair_router(
+    bearer: bytes, enqueuer: Enqueuer, store: AsyncRepairStore, limits: RepairLimits
+) -> APIRouter:
+    router = APIRouter()
+
+    @router.post("/repair")
+    async def repair(request: Request) -> Response:
+        if not _authorized(request, bearer):
+            return _answer(401, *_UNAUTHORIZED)
+        try:
+            raw = await read_limited_body(request, limits.max_bytes)
+        except BodyTooLarge:
+            return _answer(413, {"error": f"body larger than {limits.max_bytes} bytes"})
+        try:
+            body = RepairBody.model_validate_json(raw)
+        except ValidationError as error:
+            # Inputs are left out: they can be whole files.
+            return _invalid(error.errors(include_url=False, include_input=False, include_context=False))
+        errors = _limit_errors(body, limits)
+        if errors:
+            return _invalid(errors)
+        # A fresh id per request: a POST retried by the caller is a new job, as HTTP expects.
+        delivery_id = f"repair-{uuid.uuid4()}"
+        job = Job(kind=JobKind.REPAIR, job_id=job_id_for_delivery(delivery_id),
+                  delivery_id=delivery_id, source=TriggerSource.API)
+        try:
+            # The request is stored before the job is queued, so the worker always finds it.
+            await store.save_request(
+                job.job_id,
+                RepairRequest(title=body.issue.title, body=body.issue.body, files=body.files),
+            )
+            result = await enqueuer.enqueue(job)
+        except EnqueueUnavailable as error:
+            log.error("repair enqueue failed job=%s: %s", job.job_id, error)
+            return _answer(503, _UNAVAILABLE)
+        except RedisError as error:  # the store failed: nothing durable was promised
+            log.error("repair store failed job=%s: %s", job.job_id, type(error).__name__)
+            return _answer(503, _UNAVAILABLE)
+        return _answer(202, {"status": "queued", "job_id": result.job_id,
+                             "status_url": f"/jobs/{result.job_id}"})
+
+    @router.get("/jobs/{job_id}")
+    async def job_status(job_id: str, request: Request) -> Response:
+        # The result holds the caller's code, so reading it takes the same token as writing.
+        if not _authorized(request, bearer):
+            return _answer(401, *_UNAUTHORIZED)
+        if not _JOB_ID.fullmatch(job_id):
+            return _answer(404, {"error": "no such job"})
+        try:
+            result = await store.load_result(job_id)
+        except RedisError as error:
+            log.error("repair status read failed job=%s: %s", job_id, type(error).__name__)
+            return _answer(503, {"status": "unavailable", "error": "store unavailable, retry later"})
+        if result is None:
+            return _answer(404, {"error": "no such job (unknown, or older than its time to live)"})
+        return _answer(200, {"job_id": job_id, **result.model_dump(mode="json")})
+
+    return router
