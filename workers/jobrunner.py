@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from redis.exceptions import RedisError
 
 from workers.github.port import GitHubError, GitHubPort
+from workers.handlers.ci_followup import ci_followup
 from workers.handlers.context import JobContext, load_context
-from workers.handlers.fix_issue import fix_issue
+from workers.handlers.fix_issue import FixServices, fix_issue
 from workers.handlers.fix_pull import fix_pull
 from workers.handlers.fix_thread import fix_thread
 from workers.handlers.help import answer_help
@@ -33,18 +35,21 @@ class TargetBusy(TransientJobError):
     pass
 
 
+# The handler for each GitHub job kind; every fix handler takes the pipeline's services.
+_FIX_HANDLERS: dict[JobKind, Callable[[JobContext, FixServices], None]] = {
+    JobKind.FIX_ISSUE: fix_issue,
+    JobKind.FIX_PULL: fix_pull,
+    JobKind.FIX_REVIEW_THREAD: fix_thread,
+    JobKind.REVIEW_FOLLOWUP: review_followup,
+    JobKind.CI_FOLLOWUP: ci_followup,
+}
+
+
 def handle_job(ctx: JobContext, runtime: Runtime) -> None:
-    kind = ctx.job.kind
-    if kind is JobKind.HELP:
+    if ctx.job.kind is JobKind.HELP:
         answer_help(ctx)
-    elif kind is JobKind.FIX_ISSUE:
-        fix_issue(ctx, runtime.fix_services(ctx.github))
-    elif kind is JobKind.FIX_PULL:
-        fix_pull(ctx, runtime.fix_services(ctx.github))
-    elif kind is JobKind.FIX_REVIEW_THREAD:
-        fix_thread(ctx, runtime.fix_services(ctx.github))
-    elif kind is JobKind.REVIEW_FOLLOWUP:
-        review_followup(ctx, runtime.fix_services(ctx.github))
+        return
+    _FIX_HANDLERS[ctx.job.kind](ctx, runtime.fix_services(ctx.github))
 
 
 def run_repair_job(job: Job, runtime: Runtime) -> None:

@@ -16,6 +16,7 @@ class JobKind(StrEnum):
     FIX_PULL = "fix_pull"
     FIX_REVIEW_THREAD = "fix_review_thread"
     REVIEW_FOLLOWUP = "review_followup"
+    CI_FOLLOWUP = "ci_followup"  # a failed check run on the app's own draft PR
     HELP = "help"
     REPAIR = "repair"  # POST /repair: files and an issue from the caller, no GitHub
 
@@ -27,6 +28,7 @@ class TriggerSource(StrEnum):
     ISSUE_COMMENT = "issue_comment"
     REVIEW_COMMENT = "review_comment"
     REVIEW = "review"
+    CHECK_RUN = "check_run"  # CI finished; no person to react to
     API = "api"  # POST /repair; nothing on GitHub to react to
 
 
@@ -36,6 +38,7 @@ TASK_NAMES: dict[JobKind, str] = {
     JobKind.FIX_PULL: "iquest.fix_pull",
     JobKind.FIX_REVIEW_THREAD: "iquest.fix_review_thread",
     JobKind.REVIEW_FOLLOWUP: "iquest.review_followup",
+    JobKind.CI_FOLLOWUP: "iquest.ci_followup",
     JobKind.HELP: "iquest.help",
     JobKind.REPAIR: "iquest.repair",
 }
@@ -61,6 +64,8 @@ class Job(BaseModel):
     sender_login: str | None = None
     comment_id: int | None = None
     review_id: int | None = None
+    # Optional so messages queued before CI follow-ups existed still validate.
+    check_run_id: int | None = None
 
     @model_validator(mode="after")
     def _github_ids_present(self) -> Job:

@@ -23,12 +23,15 @@ from workers.triggers import TriggerRules
 # Least privilege per job: a token never carries more than its job needs.
 _READ_AND_TALK = {"contents": "read", "issues": "write", "pull_requests": "write", "metadata": "read"}
 _PUSH_AND_TALK = {"contents": "write", "issues": "write", "pull_requests": "write", "metadata": "read"}
+# Reading why CI failed needs the check run; pushing the follow-up needs the rest.
+_PUSH_AND_READ_CHECKS = {**_PUSH_AND_TALK, "checks": "read"}
 JOB_PERMISSIONS: dict[JobKind, dict[str, str]] = {
     JobKind.HELP: _READ_AND_TALK,
     JobKind.FIX_ISSUE: _PUSH_AND_TALK,
     JobKind.FIX_PULL: _PUSH_AND_TALK,
     JobKind.FIX_REVIEW_THREAD: _READ_AND_TALK,
     JobKind.REVIEW_FOLLOWUP: _PUSH_AND_TALK,
+    JobKind.CI_FOLLOWUP: _PUSH_AND_READ_CHECKS,
 }
 
 

@@ -17,6 +17,7 @@ from workers.jobs import Job, JobKind, TriggerSource, job_id_for_delivery
 BOT_BRANCH_PREFIX = "iquest/"
 # Who may trigger from a comment, before the worker re-checks live permission.
 TRUSTED_ASSOCIATIONS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
+FAILED_CONCLUSIONS = frozenset({"failure", "timed_out"})
 
 
 class Event(StrEnum):
@@ -25,6 +26,7 @@ class Event(StrEnum):
     ISSUE_COMMENT = "issue_comment"
     PULL_REQUEST_REVIEW = "pull_request_review"
     PULL_REQUEST_REVIEW_COMMENT = "pull_request_review_comment"
+    CHECK_RUN = "check_run"
 
 
 @dataclass(frozen=True)
@@ -48,11 +50,18 @@ class Delivery:
 Decision = Job | Ignored
 Rule = Callable[[Delivery, TriggerRules], Decision]
 _ROUTES: dict[tuple[Event, str | None], Rule] = {}
+# Rules that expect a bot sender: a check run's sender is whoever pushed the commit, and on
+# the app's own branch that is the app itself. Such rules bound their own loops.
+_BOT_SENDERS_EXPECTED: set[Rule] = set()
 
 
-def on(event: Event, action: str | None = None) -> Callable[[Rule], Rule]:
+def on(
+    event: Event, action: str | None = None, *, bot_senders: bool = False
+) -> Callable[[Rule], Rule]:
     def register(rule: Rule) -> Rule:
         _ROUTES[(event, action)] = rule
+        if bot_senders:
+            _BOT_SENDERS_EXPECTED.add(rule)
         return rule
 
     return register
@@ -68,7 +77,7 @@ def decide(delivery: Delivery, rules: TriggerRules) -> Decision:
     rule = _ROUTES.get((event, action)) or _ROUTES.get((event, None))
     if rule is None:
         return Ignored(f"{delivery.event}.{action} is not one the app acts on")
-    if _is_bot(payload.get("sender")):
+    if _is_bot(payload.get("sender")) and rule not in _BOT_SENDERS_EXPECTED:
         return Ignored("sender is a bot")
     return rule(delivery, rules)
 
@@ -152,6 +161,29 @@ def _review_submitted(delivery: Delivery, rules: TriggerRules) -> Decision:
     )
 
 
+@on(Event.CHECK_RUN, "completed", bot_senders=True)
+def _check_run_completed(delivery: Delivery, rules: TriggerRules) -> Decision:
+    check_run = delivery.payload.get("check_run") or {}
+    conclusion = check_run.get("conclusion")
+    if conclusion not in FAILED_CONCLUSIONS:
+        return Ignored(f"check run conclusion '{conclusion}' asks for no follow-up")
+    head_branch = _get(check_run, "check_suite", "head_branch") or ""
+    if not head_branch.startswith(BOT_BRANCH_PREFIX):
+        return Ignored(f"check run branch '{head_branch}' is not one of the app's")
+    # GitHub lists only PRs of this repository whose head is the checked commit; a fork's
+    # PR, or a commit no PR points at any more, gives none.
+    pulls = check_run.get("pull_requests") or []
+    number = _get(pulls[0], "number") if pulls else None
+    if number is None:
+        return Ignored("check run belongs to no pull request")
+    if not isinstance(check_run.get("id"), int):
+        return Ignored("delivery names no check run")
+    return _job(
+        delivery, JobKind.CI_FOLLOWUP, number, TriggerSource.CHECK_RUN,
+        check_run_id=check_run.get("id"),
+    )
+
+
 def _refuse_commenter(authored: Mapping[str, Any]) -> Ignored | None:
     if _is_bot(authored.get("user")):
         return Ignored("author is a bot")
@@ -168,6 +200,7 @@ def _job(
     source: TriggerSource,
     comment_id: Any = None,
     review_id: Any = None,
+    check_run_id: Any = None,
 ) -> Decision:
     payload = delivery.payload
     installation_id = _get(payload, "installation", "id")
@@ -190,6 +223,7 @@ def _job(
         sender_login=sender if isinstance(sender, str) else "",
         comment_id=comment_id if isinstance(comment_id, int) else None,
         review_id=review_id if isinstance(review_id, int) else None,
+        check_run_id=check_run_id if isinstance(check_run_id, int) else None,
     )
 
 

@@ -72,6 +72,13 @@ TRIGGER_VARIANTS = [
         {"pull_request.head.ref": "iquest/issue-1"},
         "review_followup",
     ),
+    (
+        "check_run/rerequested.json",
+        {"action": "completed", "check_run.conclusion": "failure",
+         "check_run.check_suite.head_branch": "iquest/issue-1",
+         "check_run.pull_requests": [{"number": 3}], "sender.type": "Bot"},
+        "ci_followup",
+    ),
 ]
 
 IGNORED_VARIANTS = [
@@ -95,6 +102,12 @@ IGNORED_VARIANTS = [
         "pull_request_review/submitted.json",
         {"pull_request.head.ref": "iquest/issue-1", "review.state": "approved"},
         "approval",
+    ),
+    (
+        "check_run/rerequested.json",
+        {"action": "completed", "check_run.conclusion": "failure",
+         "check_run.pull_requests": [{"number": 3}]},
+        "branch 'master' is not one of the app's",
     ),
 ]
 

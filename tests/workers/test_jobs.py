@@ -31,3 +31,11 @@ def test_a_repair_job_needs_no_repository_and_locks_on_itself() -> None:
     assert job.target_key == "repair:abc"
     with pytest.raises(ValueError, match="no repository"):
         _ = job.owner
+
+
+def test_a_ci_followup_carries_its_check_run_and_locks_on_the_pull() -> None:
+    job = Job.model_validate({**OLD_MESSAGE, "kind": "ci_followup", "source": "check_run",
+                              "check_run_id": 55})
+    assert (job.task_name, job.check_run_id, job.target_key) == ("iquest.ci_followup", 55,
+                                                                 "acme/app#3")
+    assert Job.model_validate(OLD_MESSAGE).check_run_id is None

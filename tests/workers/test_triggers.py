@@ -65,3 +65,66 @@ def test_lenient_parsing_of_missing_fields() -> None:
         "delivery names no issue or pull request number"
     )
     assert isinstance(decide(Delivery("unknown_event", "d", {}), RULES), Ignored)
+
+
+def _failed_check(**changes: object) -> dict:
+    return variant(
+        "check_run/rerequested.json",
+        **{
+            "action": "completed",
+            "check_run.conclusion": "failure",
+            "check_run.check_suite.head_branch": "iquest/issue-7",
+            "check_run.pull_requests": [{"number": 12, "head": {"ref": "iquest/issue-7"}}],
+            **changes,
+        },
+    )
+
+
+def test_failed_check_on_the_apps_branch_becomes_a_ci_followup() -> None:
+    payload = _failed_check()
+    job = decide(Delivery("check_run", "d-9", payload), RULES)
+    assert not isinstance(job, Ignored)
+    assert job.kind is JobKind.CI_FOLLOWUP and job.task_name == "iquest.ci_followup"
+    assert job.source is TriggerSource.CHECK_RUN
+    assert (job.number, job.check_run_id) == (12, payload["check_run"]["id"])
+    assert job.installation_id == payload["installation"]["id"]
+    assert job.target_key == f"{payload['repository']['full_name']}#12"
+
+
+def test_timed_out_counts_as_failed() -> None:
+    job = decide(Delivery("check_run", "d", _failed_check(**{"check_run.conclusion": "timed_out"})),
+                 RULES)
+    assert not isinstance(job, Ignored) and job.kind is JobKind.CI_FOLLOWUP
+
+
+def test_the_app_itself_as_sender_still_counts_for_a_check_run() -> None:
+    # GitHub Actions sends the pusher as sender, and on the app's branch that is the app.
+    payload = _failed_check(**{"sender.login": "iquest-autofix[bot]", "sender.type": "Bot"})
+    assert decide(Delivery("check_run", "d", payload), RULES).kind is JobKind.CI_FOLLOWUP
+
+
+def test_check_runs_that_ask_for_nothing_are_ignored() -> None:
+    cases = {
+        "check run conclusion 'success'": _failed_check(**{"check_run.conclusion": "success"}),
+        "check run conclusion 'cancelled'": _failed_check(**{"check_run.conclusion": "cancelled"}),
+        "branch 'feature' is not one of the app's": _failed_check(
+            **{"check_run.check_suite.head_branch": "feature"}
+        ),
+        "belongs to no pull request": _failed_check(**{"check_run.pull_requests": []}),
+        "no installation": _failed_check(installation=None),
+        "not one the app acts on": _failed_check(action="rerequested"),
+    }
+    for reason, payload in cases.items():
+        decision = decide(Delivery("check_run", "d", payload), RULES)
+        assert isinstance(decision, Ignored) and reason in decision.reason, (reason, decision)
+    assert decide(Delivery("check_run", "d", _failed_check(**{"check_run": {}})), RULES) == Ignored(
+        "check run conclusion 'None' asks for no follow-up"
+    )
+
+
+def test_bot_senders_are_still_ignored_elsewhere() -> None:
+    payload = variant(
+        "pull_request_review/submitted.json",
+        **{"pull_request.head.ref": "iquest/issue-1", "sender.type": "Bot"},
+    )
+    assert decide(Delivery("pull_request_review", "d", payload), RULES) == Ignored("sender is a bot")

@@ -7,6 +7,7 @@ import base64
 from githubkit import GitHub, TokenAuthStrategy
 from githubkit.exception import RateLimitExceeded, RequestFailed
 
+from workers.github.checks import ChecksMixin
 from workers.github.git_data import GitDataMixin
 from workers.github.port import (
     Comment,
@@ -42,7 +43,7 @@ def _as_github_error(error: RequestFailed) -> GitHubError:
     )
 
 
-class GitHubRepoClient(GitDataMixin, PullsMixin, ReviewsMixin):
+class GitHubRepoClient(GitDataMixin, PullsMixin, ReviewsMixin, ChecksMixin):
     """Implements workers.github.port.GitHubPort for one repository."""
 
     def __init__(self, full_name: str, token: str, api_url: str, retry: CappedRetry) -> None:

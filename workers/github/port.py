@@ -133,6 +133,32 @@ class GitCommit:
     parents: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class CheckRun:
+    """A check run as the app reads it back: what ran, on which commit, and what it reported."""
+
+    id: int
+    name: str
+    head_sha: str
+    status: str
+    conclusion: str | None
+    html_url: str = ""
+    app_slug: str = ""
+    title: str = ""
+    summary: str = ""
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class CheckAnnotation:
+    path: str
+    start_line: int
+    end_line: int
+    level: str  # notice | warning | failure
+    message: str
+    title: str = ""
+
+
 class GitHubError(RuntimeError):
     """A GitHub call failed in a way the job cannot recover from by itself."""
 
@@ -211,6 +237,11 @@ class GitHubPort(Protocol):
     def list_pull_commits(self, number: int) -> list[GitCommit]:
         """The PR's commits, oldest first (GitHub lists at most 250)."""
         ...
+
+    # Checks
+    def get_check_run(self, check_run_id: int) -> CheckRun: ...
+
+    def list_check_run_annotations(self, check_run_id: int) -> list[CheckAnnotation]: ...
 
     # Review threads
     def get_review(self, number: int, review_id: int) -> SubmittedReview: ...

@@ -15,6 +15,7 @@ from workers.pipeline.prompt import IssueText
 from workers.pipeline.proposal import FixOutcome, FixStatus
 from workers.pipeline.publish import PublishRefused
 from workers.pipeline.publish_followup import (
+    REVIEW_TRAILER,
     answer_threads,
     commit_for_review,
     followup_rounds,
@@ -115,7 +116,8 @@ def _push_new_commit(
     proposal = outcome.proposal
     try:
         sha = push_followup(github, pull.head_ref, pull.head_sha, commits,
-                            f"Address review on #{pull.number}", review_id, proposal)
+                            f"Address review on #{pull.number}", f"{REVIEW_TRAILER} {review_id}",
+                            proposal)
     except PublishRefused as error:
         upsert_status(github, job, StatusState.REFUSED, str(error))
         return None

@@ -1,4 +1,4 @@
-"""Publish a review follow-up: one fast-forward commit on the app's branch, then one reply per thread."""
+"""Publish a follow-up (review or CI): one fast-forward commit on the app's branch, replies per thread."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from workers.pipeline.publish_thread import find_reply
 
 # One trailer per follow-up commit: it counts the rounds and lets a retried job find its commit.
 REVIEW_TRAILER = "Iquest-Review:"
+CI_TRAILER = "Iquest-CI:"  # the value is the failed check run's id
 _MAX_ROOT_CAUSE = 1500
 
 
@@ -21,12 +22,16 @@ def followup_marker(review_id: int, thread_id: int) -> str:
     return f"<!-- iquest:followup review={review_id} thread={thread_id} -->"
 
 
-def followup_rounds(commits: list[GitCommit]) -> int:
-    return sum(1 for c in commits if _review_of(c) is not None)
+def followup_rounds(commits: list[GitCommit], trailer: str = REVIEW_TRAILER) -> int:
+    return sum(1 for c in commits if _trailer_value(c, trailer) is not None)
 
 
 def commit_for_review(commits: list[GitCommit], review_id: int) -> GitCommit | None:
-    return next((c for c in commits if _review_of(c) == review_id), None)
+    return commit_with_trailer(commits, REVIEW_TRAILER, review_id)
+
+
+def commit_with_trailer(commits: list[GitCommit], trailer: str, value: int) -> GitCommit | None:
+    return next((c for c in commits if _trailer_value(c, trailer) == value), None)
 
 
 def root_cause_in(commit: GitCommit) -> str:
@@ -35,12 +40,23 @@ def root_cause_in(commit: GitCommit) -> str:
     return parts[1].strip() if len(parts) > 2 else ""
 
 
-def _review_of(commit: GitCommit) -> int | None:
+def _trailer_value(commit: GitCommit, trailer: str) -> int | None:
     for line in commit.message.splitlines():
-        if line.startswith(REVIEW_TRAILER):
-            value = line.removeprefix(REVIEW_TRAILER).strip()
+        if line.startswith(trailer):
+            value = line.removeprefix(trailer).strip()
             return int(value) if value.isdigit() else None
     return None
+
+
+def refuse_foreign_commits(branch: str, commits: list[GitCommit]) -> None:
+    """Raise PublishRefused when any commit on the PR is not the app's."""
+    foreign = [c.sha[:12] for c in commits if COMMIT_TRAILER not in c.message]
+    if foreign:
+        # A person has pushed to the branch: the follow-up would bury their work in mine.
+        raise PublishRefused(
+            f"`{branch}` has commits that are not mine ({', '.join(foreign[:3])}); I will not "
+            "push on top of them. Finish the change by hand, or delete the branch and ask again."
+        )
 
 
 def push_followup(
@@ -49,24 +65,18 @@ def push_followup(
     head_sha: str,
     commits: list[GitCommit],
     title: str,
-    review_id: int,
+    trailer: str,
     proposal: FixProposal,
+    retry_hint: str = "Review again to retry.",
 ) -> str:
     """Commit on top of `head_sha` and fast-forward `branch` to it; returns the commit sha.
 
-    Raises PublishRefused, changing nothing, when any commit on the PR is not the app's or the
-    branch moved on since `head_sha`.
+    `trailer` is the follow-up's own line (`Iquest-Review: 12`). Raises PublishRefused,
+    changing nothing, when any commit on the PR is not the app's or the branch moved on.
     """
-    foreign = [c.sha[:12] for c in commits if COMMIT_TRAILER not in c.message]
-    if foreign:
-        # A person has pushed to the branch: the follow-up would bury their work in mine.
-        raise PublishRefused(
-            f"`{branch}` has commits that are not mine ({', '.join(foreign[:3])}); I will not "
-            "push on top of them. Finish the change by hand, or delete the branch and ask again."
-        )
+    refuse_foreign_commits(branch, commits)
     message = (
-        f"{title}\n\n{proposal.root_cause.strip()[:2000]}\n\n"
-        f"{REVIEW_TRAILER} {review_id}\n{COMMIT_TRAILER}\n"
+        f"{title}\n\n{proposal.root_cause.strip()[:2000]}\n\n{trailer}\n{COMMIT_TRAILER}\n"
     )
     tree = github.create_tree(
         github.get_commit(head_sha).tree_sha, proposal.changes, proposal.executable
@@ -79,7 +89,7 @@ def push_followup(
         if error.status != 422:
             raise
         raise PublishRefused(
-            f"`{branch}` changed while I worked, so I pushed nothing. Review again to retry."
+            f"`{branch}` changed while I worked, so I pushed nothing. {retry_hint}"
         ) from error
     return commit
 

@@ -1,4 +1,4 @@
-"""Check run routes: create, update, and list for a ref."""
+"""Check run routes: create, update, read one and its annotations, and list for a ref."""
 
 from __future__ import annotations
 
@@ -62,6 +62,26 @@ def update_check_run(ctx: Ctx) -> Reply:
                        failure=f"updating check run {run.id} of app {run.app.slug}")
     apply_fields(run, ctx.body)
     return Reply(200, ctx.shapes.check_run(ctx.the_repo, run))
+
+
+def _the_run(ctx: Ctx) -> CheckRun:
+    run = ctx.the_repo.check_runs.get(ctx.params["check_run_id"])
+    if run is None:
+        raise not_found()
+    return run
+
+
+@route("get", "/repos/{owner}/{repo}/check-runs/{check_run_id}", perms=CHECKS_READ)
+def get_check_run(ctx: Ctx) -> Reply:
+    return Reply(200, ctx.shapes.check_run(ctx.the_repo, _the_run(ctx)))
+
+
+@route("get", "/repos/{owner}/{repo}/check-runs/{check_run_id}/annotations", perms=CHECKS_READ)
+def list_annotations(ctx: Ctx) -> Reply:
+    run = _the_run(ctx)
+    reply = ctx.page(list(run.output.get("annotations", [])))
+    reply.body = [ctx.shapes.check_annotation(ctx.the_repo, run, a) for a in reply.body]
+    return reply
 
 
 @route("get", "/repos/{owner}/{repo}/commits/{ref}/check-runs", perms=CHECKS_READ)

@@ -112,6 +112,16 @@ class PullShapes(IssueShapes):
             "pull_requests": [self.pull_minimal(repo, p) for p in pulls],
         }
 
+    def check_annotation(self, repo: Repo, run: CheckRun, a: dict[str, Any]) -> dict[str, Any]:
+        # Stored as the creator sent them (POST/PATCH output.annotations); GitHub fills the rest.
+        return {
+            "path": a["path"], "start_line": a["start_line"], "end_line": a["end_line"],
+            "start_column": a.get("start_column"), "end_column": a.get("end_column"),
+            "annotation_level": a.get("annotation_level"), "title": a.get("title"),
+            "message": a.get("message"), "raw_details": a.get("raw_details"),
+            "blob_href": f"{self.repo_html(repo)}/blob/{run.head_sha}/{a['path']}",
+        }
+
     def pull_minimal(self, repo: Repo, p: Pull) -> dict[str, Any]:
         def end(r: Repo, ref: str, sha: str) -> dict[str, Any]:
             return {"ref": ref, "sha": sha,

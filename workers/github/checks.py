@@ -1,0 +1,59 @@
+"""The checks half of GitHubRepoClient: read a check run back with its output and annotations."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from workers.github.port import CheckAnnotation, CheckRun
+
+
+def _text(data: Any, name: str) -> str:
+    # githubkit leaves absent fields as its UNSET sentinel, and GitHub sends null for unset ones.
+    value = getattr(data, name, None)
+    return value if isinstance(value, str) else ""
+
+
+def check_run_from(data: Any) -> CheckRun:
+    output = getattr(data, "output", None)
+    app = getattr(data, "app", None)
+    return CheckRun(
+        id=data.id,
+        name=data.name,
+        head_sha=data.head_sha,
+        status=data.status,
+        conclusion=getattr(data, "conclusion", None) or None,
+        html_url=_text(data, "html_url"),
+        app_slug=_text(app, "slug") if app else "",
+        title=_text(output, "title"),
+        summary=_text(output, "summary"),
+        text=_text(output, "text"),
+    )
+
+
+def annotation_from(data: Any) -> CheckAnnotation:
+    return CheckAnnotation(
+        path=data.path,
+        start_line=data.start_line,
+        end_line=data.end_line,
+        level=_text(data, "annotation_level") or "failure",
+        message=_text(data, "message"),
+        title=_text(data, "title"),
+    )
+
+
+class ChecksMixin:
+    """Needs the host class's `owner`, `repo`, `_rest`, and its `_call`/`_paginate` error mapping."""
+
+    owner: str
+    repo: str
+    _rest: Any
+    _call: Callable[..., Any]
+    _paginate: Callable[..., list[Any]]
+
+    def get_check_run(self, check_run_id: int) -> CheckRun:
+        return check_run_from(self._call(self._rest.checks.get, self.owner, self.repo, check_run_id))
+
+    def list_check_run_annotations(self, check_run_id: int) -> list[CheckAnnotation]:
+        items = self._paginate(self._rest.checks.list_annotations, check_run_id=check_run_id)
+        return [annotation_from(item) for item in items]
