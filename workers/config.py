@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     github_retry_base_seconds: float = 1.0
     github_max_retries: int = 3
     github_max_wait_seconds: float = 60.0
+    # Spacing of comments, reviews and pull requests per installation (secondary rate limits).
+    github_write_interval_seconds: float = 1.0
 
     # Model
     model_base_url: str = "http://localhost:8000/v1"

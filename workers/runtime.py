@@ -9,6 +9,7 @@ import redis
 
 from workers.config import Settings
 from workers.github.client import GitHubRepoClient
+from workers.github.pacing import WritePacer
 from workers.github.retry import CappedRetry
 from workers.github.tokens import InstallationTokens
 from workers.handlers.fix_issue import FixServices
@@ -104,4 +105,13 @@ class Runtime:
 
     def github_for(self, job: Job) -> GitHubRepoClient:
         token = self.tokens.token_for(job.installation_id, job.repo, JOB_PERMISSIONS[job.kind])
-        return GitHubRepoClient(job.repo_full_name, token, self.settings.github_api_url, self.retry)
+        pacer = WritePacer(
+            self.redis, job.installation_id, self.settings.github_write_interval_seconds
+        )
+        return GitHubRepoClient(
+            job.repo_full_name,
+            token,
+            self.settings.github_api_url,
+            self.retry,
+            before_create=pacer.wait_for_slot,
+        )

@@ -64,6 +64,8 @@ def worker_env(fake_github: object, redis_url: str, data_dir: Path, **extra: str
             "IQUEST_WEBHOOK_SECRET": TEST_SECRET,
             "IQUEST_DATA_DIR": str(data_dir),
             "IQUEST_GITHUB_RETRY_BASE_SECONDS": "0.05",
+            # Keeps end-to-end tests quick; pacing itself is tested in tests/workers/github.
+            "IQUEST_GITHUB_WRITE_INTERVAL_SECONDS": "0.05",
             "IQUEST_LOG_LEVEL": "INFO",
         }
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 
 from githubkit import GitHub, TokenAuthStrategy
 from githubkit.exception import RateLimitExceeded, RequestFailed
@@ -46,8 +47,17 @@ def _as_github_error(error: RequestFailed) -> GitHubError:
 class GitHubRepoClient(GitDataMixin, PullsMixin, ReviewsMixin, ChecksMixin):
     """Implements workers.github.port.GitHubPort for one repository."""
 
-    def __init__(self, full_name: str, token: str, api_url: str, retry: CappedRetry) -> None:
+    def __init__(
+        self,
+        full_name: str,
+        token: str,
+        api_url: str,
+        retry: CappedRetry,
+        before_create: Callable[[], object] = lambda: None,
+    ) -> None:
         self.full_name = full_name
+        # Called before every content-creating write (comments, reviews, pull requests).
+        self._before_create = before_create
         self.owner, self.repo = full_name.split("/", 1)
         self._github = GitHub(TokenAuthStrategy(token), base_url=api_url, auto_retry=retry)
         # Inside its context githubkit keeps one connection pool; outside it builds a new
@@ -117,7 +127,7 @@ class GitHubRepoClient(GitDataMixin, PullsMixin, ReviewsMixin, ChecksMixin):
         return _comment(self._call(self._rest.issues.get_comment, self.owner, self.repo, comment_id))
 
     def create_issue_comment(self, number: int, body: str) -> Comment:
-        data = self._call(
+        data = self._create(
             self._rest.issues.create_comment, self.owner, self.repo, number, data={"body": body}
         )
         return _comment(data)
@@ -153,6 +163,11 @@ class GitHubRepoClient(GitDataMixin, PullsMixin, ReviewsMixin, ChecksMixin):
 
     def _call(self, operation, *args, **kwargs):  # type: ignore[no-untyped-def]
         return self._raw(operation, *args, **kwargs).parsed_data
+
+    def _create(self, operation, *args, **kwargs):  # type: ignore[no-untyped-def]
+        """A content-creating write, paced so the installation stays under GitHub's limits."""
+        self._before_create()
+        return self._call(operation, *args, **kwargs)
 
     def _raw(self, operation, *args, **kwargs):  # type: ignore[no-untyped-def]
         try:

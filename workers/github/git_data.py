@@ -19,6 +19,7 @@ class GitDataMixin:
     repo: str
     _rest: Any
     _call: Callable[..., Any]
+    _create: Callable[..., Any]
     _raw: Callable[..., Any]
 
     def get_branch_sha(self, branch: str) -> str | None:
@@ -101,7 +102,7 @@ class GitDataMixin:
         return pull_from(pulls[0]) if pulls else None
 
     def create_pull(self, title: str, body: str, head: str, base: str, draft: bool) -> PullRequest:
-        data = self._call(
+        data = self._create(
             self._rest.pulls.create,
             self.owner,
             self.repo,

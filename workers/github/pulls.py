@@ -47,6 +47,7 @@ class PullsMixin:
     _github: Any
     _rest: Any
     _call: Callable[..., Any]
+    _create: Callable[..., Any]
     _paginate: Callable[..., list[Any]]
 
     def get_pull(self, number: int) -> PullRequest:
@@ -70,7 +71,7 @@ class PullsMixin:
     def create_review(
         self, number: int, commit_id: str, body: str, comments: list[ReviewCommentDraft]
     ) -> Review:
-        data = self._call(
+        data = self._create(
             self._rest.pulls.create_review,
             self.owner,
             self.repo,

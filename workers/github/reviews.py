@@ -45,6 +45,7 @@ class ReviewsMixin:
     repo: str
     _rest: Any
     _call: Callable[..., Any]
+    _create: Callable[..., Any]
     _paginate: Callable[..., list[Any]]
 
     def list_pull_commits(self, number: int) -> list[GitCommit]:
@@ -81,7 +82,7 @@ class ReviewsMixin:
         )
 
     def reply_to_review_comment(self, number: int, comment_id: int, body: str) -> ReviewComment:
-        data = self._call(
+        data = self._create(
             self._rest.pulls.create_reply_for_review_comment,
             self.owner,
             self.repo,
