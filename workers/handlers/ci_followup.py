@@ -9,6 +9,7 @@ from workers.github.port import CheckRun, GitCommit, PullRequest
 from workers.handlers.context import JobContext, limits_for
 from workers.handlers.fix_issue import FixServices
 from workers.handlers.intake import upsert_status
+from workers.handlers.own_pull import commit_link, why_not_ours
 from workers.messages import StatusState
 from workers.pipeline.ci_prompt import CheckFailure, render_ci_prompt
 from workers.pipeline.ci_status import render_ci_exhausted, render_ci_pushed, render_ci_unusable
@@ -24,7 +25,7 @@ from workers.pipeline.publish_followup import (
     root_cause_in,
 )
 from workers.pipeline.run import propose_fix
-from workers.triggers import BOT_BRANCH_PREFIX, FAILED_CONCLUSIONS
+from workers.triggers import FAILED_CONCLUSIONS
 
 log = logging.getLogger("iquest.handlers.ci_followup")
 
@@ -49,20 +50,6 @@ def _compute(
         ranked_first=failure.annotated_paths(),
         render_prompt=partial(render_ci_prompt, failure=failure),
     )
-
-
-def _commit_link(pull: PullRequest, sha: str) -> str:
-    # The PR's html url gives the host, so GitHub Enterprise links work too.
-    base = pull.html_url.rsplit("/pull/", 1)[0]
-    return f"[`{sha[:12]}`]({base}/commit/{sha})"
-
-
-def _why_not(ctx: JobContext, pull: PullRequest) -> str:
-    if pull.state != "open":
-        return "This pull request is closed, so I push no fix for its failing checks."
-    if not pull.head_ref.startswith(BOT_BRANCH_PREFIX) or pull.head_repo_full_name != ctx.github.full_name:
-        return f"`{pull.head_ref}` is not one of my branches, so I push no follow-up to it."
-    return ""
 
 
 def _worth_a_look(ctx: JobContext, run: CheckRun) -> bool:
@@ -119,7 +106,7 @@ def ci_followup(ctx: JobContext, services: FixServices) -> None:
     if not _worth_a_look(ctx, run):
         return
     pull = github.get_pull(job.number)
-    refused = _why_not(ctx, pull)
+    refused = why_not_ours(ctx, pull, 'This pull request is closed, so I push no fix for its failing checks.')
     if refused:
         upsert_status(github, job, StatusState.REFUSED, refused)
         return
@@ -140,6 +127,6 @@ def ci_followup(ctx: JobContext, services: FixServices) -> None:
     sha, root_cause = pushed
     rounds = followup_rounds(commits, CI_TRAILER) + (existing is None)
     upsert_status(github, job, StatusState.DONE, render_ci_pushed(
-        run, _commit_link(pull, sha), pull.head_ref, rounds, ctx.config.config.ci_rounds, root_cause
+        run, commit_link(pull, sha), pull.head_ref, rounds, ctx.config.config.ci_rounds, root_cause
     ))
     log.info("job=%s pushed CI follow-up %s", job.job_id, sha)

@@ -10,6 +10,7 @@ from workers.github.port import GitCommit, PullRequest, ReviewComment
 from workers.handlers.context import JobContext, limits_for
 from workers.handlers.fix_issue import FixServices
 from workers.handlers.intake import accept_fix_trigger, upsert_status
+from workers.handlers.own_pull import commit_link, why_not_ours
 from workers.messages import StatusState
 from workers.pipeline.prompt import IssueText
 from workers.pipeline.proposal import FixOutcome, FixStatus
@@ -27,7 +28,6 @@ from workers.pipeline.publish_followup import (
 )
 from workers.pipeline.review_prompt import ThreadNote, render_followup_prompt
 from workers.pipeline.run import propose_fix
-from workers.triggers import BOT_BRANCH_PREFIX
 
 log = logging.getLogger("iquest.handlers.review_followup")
 
@@ -68,22 +68,8 @@ def _compute(
     )
 
 
-def _commit_link(pull: PullRequest, sha: str) -> str:
-    # The PR's html url gives the host, so GitHub Enterprise links work too.
-    base = pull.html_url.rsplit("/pull/", 1)[0]
-    return f"[`{sha[:12]}`]({base}/commit/{sha})"
-
-
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
-
-
-def _why_not(ctx: JobContext, pull: PullRequest) -> str:
-    if pull.state != "open":
-        return "This pull request is closed."
-    if not pull.head_ref.startswith(BOT_BRANCH_PREFIX) or pull.head_repo_full_name != ctx.github.full_name:
-        return f"`{pull.head_ref}` is not one of my branches, so I push no follow-up to it."
-    return ""
 
 
 def _push_new_commit(
@@ -130,7 +116,7 @@ def review_followup(ctx: JobContext, services: FixServices) -> None:
     job, github = ctx.job, ctx.github
     review_id = job.review_id or 0
     pull = github.get_pull(job.number)
-    refused = _why_not(ctx, pull)
+    refused = why_not_ours(ctx, pull, 'This pull request is closed.')
     if refused:
         upsert_status(github, job, StatusState.REFUSED, refused)
         return
@@ -146,7 +132,7 @@ def review_followup(ctx: JobContext, services: FixServices) -> None:
     if pushed is None:
         return
     sha, root_cause = pushed
-    link = _commit_link(pull, sha)
+    link = commit_link(pull, sha)
     answered = answer_threads(github, job.number, review_id, threads,
                               lambda thread: render_pushed_reply(review_id, thread, link, root_cause))
     upsert_status(github, job, StatusState.DONE, f"Pushed follow-up commit {link} to "
