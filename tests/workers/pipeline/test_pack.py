@@ -94,7 +94,7 @@ def test_binary_files_are_left_out(repo):
     assert "pkg/logo.png" in context.omitted
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40, deadline=None, derandomize=True, database=None)
 @given(budget=st.integers(min_value=0, max_value=6_000))
 def test_any_budget_is_respected(tmp_path_factory, budget):
     root = write_tree(
