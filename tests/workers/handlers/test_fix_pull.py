@@ -10,67 +10,20 @@ import pytest
 from tests.fakes.model_server import ChatReply
 from tests.support.webhooks import post_webhook, repo_variant
 from tests.support.worker import wait_until
-
-REPO = "acme/calc"
-INSTALLATION_ID = 4242
-
-MAIN = '''"""Small arithmetic helpers."""
-
-
-def add(a, b):
-    return a - b
-
-
-def mean(values):
-    if not values:
-        return 0.0
-    return sum(values) / len(values)
-
-
-def clamp(value, low, high):
-    return max(low, min(value, high))
-
-
-def square(x):
-    return x * x
-'''
-# The PR adds `percent`, with a bug on its line 23; `add` (line 5) is outside its diff.
-PR_HEAD = MAIN + '''
-
-def percent(part, whole):
-    return part / whole * 10
-'''
-
-PERCENT_FIX = '''calc.py
-```python
-<<<<<<< SEARCH
-def percent(part, whole):
-    return part / whole * 10
-=======
-def percent(part, whole):
-    if whole == 0:
-        return 0.0
-    return part / whole * 100
->>>>>>> REPLACE
-```
-'''
-
-ADD_FIX = '''calc.py
-```python
-<<<<<<< SEARCH
-def add(a, b):
-    return a - b
-=======
-def add(a, b):
-    return a + b
->>>>>>> REPLACE
-```
-'''
+from tests.workers.handlers.calc_repo import (
+    ADD_FIX,
+    INSTALLATION_ID,
+    MAIN,
+    PERCENT_FIX,
+    PR_HEAD,
+    REPO,
+    model_reply,
+    status_comment,
+)
 
 
 def _reply(*blocks: str) -> ChatReply:
-    return ChatReply("## Root cause\n\n`percent` scales by 10 instead of 100 and divides by "
-                     "zero.\n\n## Changes\n\n" + "\n".join(blocks) + "\n## Tests\n\nNone.\n")
+    return model_reply("`percent` scales by 10 instead of 100 and divides by zero.", *blocks)
 
 
 @pytest.fixture
@@ -102,17 +55,12 @@ def _ask(fake_github, receiver, number: int, body: str) -> None:
     assert post_webhook(receiver.url, "issue_comment", payload).status_code == 202
 
 
-def _status(fake_github, number: int) -> str:
-    bots = [c for c in fake_github.comments(REPO, number) if c.user.type == "Bot"]
-    return bots[0].body if bots else ""
-
-
 def test_fix_inside_the_diff_becomes_one_review_of_suggestions(
     fake_github, model_server, pull, receiver, worker
 ) -> None:
     model_server.script(_reply(PERCENT_FIX))
     _ask(fake_github, receiver, pull.number, "/iquest fix percent should be out of 100")
-    wait_until(lambda: "Posted a review" in _status(fake_github, pull.number),
+    wait_until(lambda: "Posted a review" in status_comment(fake_github, pull.number),
                timeout=60, what="the review")
 
     [review] = fake_github.reviews(REPO, pull.number)
@@ -127,7 +75,7 @@ def test_fix_inside_the_diff_becomes_one_review_of_suggestions(
     assert fake_github.pulls(REPO) == [fake_github.pull(REPO, pull.number)]
     assert not any("iquest/" in ref for ref in fake_github.refs(REPO))
     assert fake_github.reactions(REPO, pull.number) == []  # 👀 went on the asking comment
-    assert "1 suggestion" in _status(fake_github, pull.number)
+    assert "1 suggestion" in status_comment(fake_github, pull.number)
 
     # The model saw the PR head's code, the PR and the reviewer's request, fenced as data.
     [request] = model_server.chat_requests()
@@ -142,7 +90,7 @@ def test_fix_outside_the_diff_becomes_a_stacked_draft_pr(
 ) -> None:
     model_server.script(_reply(PERCENT_FIX, ADD_FIX))
     _ask(fake_github, receiver, pull.number, "/iquest fix")
-    wait_until(lambda: "opened draft pull request" in _status(fake_github, pull.number),
+    wait_until(lambda: "opened draft pull request" in status_comment(fake_github, pull.number),
                timeout=60, what="the stacked PR")
 
     assert fake_github.reviews(REPO, pull.number) == []
@@ -154,7 +102,7 @@ def test_fix_outside_the_diff_becomes_a_stacked_draft_pr(
     assert "return a + b" in fixed and "* 100" in fixed
     # Stacked on the PR head; the PR's own branch is untouched.
     assert repo.read_file("feature", "calc.py") == PR_HEAD
-    status = _status(fake_github, pull.number)
+    status = status_comment(fake_github, pull.number)
     assert f"#{stacked.number}" in status and "outside the pull request's diff" in status
     description = fake_github.issue(REPO, stacked.number).body
     assert f"#{pull.number}" in description and "Fixes #" not in description
@@ -169,7 +117,7 @@ def test_fork_pull_gets_the_patch_in_a_comment(
                                       files={"calc.py": PR_HEAD})
     model_server.script(_reply(PERCENT_FIX, ADD_FIX))
     _ask(fake_github, receiver, fork_pull.number, "/iquest fix")
-    wait_until(lambda: "from a fork" in _status(fake_github, fork_pull.number),
+    wait_until(lambda: "from a fork" in status_comment(fake_github, fork_pull.number),
                timeout=60, what="the patch comment")
     bots = [c for c in fake_github.comments(REPO, fork_pull.number) if c.user.type == "Bot"]
     [patch] = [c for c in bots if "iquest:patch" in c.body]
@@ -186,7 +134,7 @@ def test_unusable_model_answer_is_reported_not_posted(
                  ">>>>>>> REPLACE\n```\n")
     model_server.script(bad, bad)
     _ask(fake_github, receiver, pull.number, "/iquest fix")
-    wait_until(lambda: "No fix this time" in _status(fake_github, pull.number),
+    wait_until(lambda: "No fix this time" in status_comment(fake_github, pull.number),
                timeout=60, what="the refusal")
     assert fake_github.reviews(REPO, pull.number) == []
     assert len(fake_github.pulls(REPO)) == 1

@@ -9,16 +9,16 @@ import pytest
 
 from tests.support.webhooks import post_webhook, repo_variant
 from tests.support.worker import wait_until
-from tests.workers.handlers.test_fix_pull import (
+from tests.workers.handlers.calc_repo import (
     ADD_FIX,
     INSTALLATION_ID,
     MAIN,
     PERCENT_FIX,
     PR_HEAD,
     REPO,
-    _reply,
-    _status,
+    status_comment,
 )
+from tests.workers.handlers.test_fix_pull import _reply
 from workers.jobs import job_id_for_delivery
 
 
@@ -75,7 +75,7 @@ def test_fix_inside_the_thread_becomes_one_suggestion_reply(
     pull, root = thread
     model_server.script(_reply(PERCENT_FIX))
     asking = _ask(fake_github, receiver, pull, root, "/iquest fix please")
-    wait_until(lambda: "with a suggestion" in _status(fake_github, pull.number),
+    wait_until(lambda: "with a suggestion" in status_comment(fake_github, pull.number),
                timeout=60, what="the suggestion reply")
 
     [reply] = _bot_replies(fake_github, pull)
@@ -105,7 +105,7 @@ def test_fix_beyond_the_thread_posts_the_diff_in_the_thread(
     pull, root = thread
     model_server.script(_reply(PERCENT_FIX, ADD_FIX))
     _ask(fake_github, receiver, pull, root, "/iquest fix")
-    wait_until(lambda: "reaches beyond" in _status(fake_github, pull.number),
+    wait_until(lambda: "reaches beyond" in status_comment(fake_github, pull.number),
                timeout=60, what="the diff reply")
     [reply] = _bot_replies(fake_github, pull)
     assert reply.in_reply_to_id == root.id
@@ -124,8 +124,8 @@ def test_retried_job_finds_its_reply_instead_of_posting_again(
     wait_until(lambda: _bot_replies(fake_github, pull), timeout=60, what="the first reply")
     _ask(fake_github, receiver, pull, root, "/iquest fix", delivery_id="second", asking=asking)
     again = job_id_for_delivery("second")
-    wait_until(lambda: again in _status(fake_github, pull.number)
-               and "Replied in the review thread" in _status(fake_github, pull.number),
+    wait_until(lambda: again in status_comment(fake_github, pull.number)
+               and "Replied in the review thread" in status_comment(fake_github, pull.number),
                timeout=60, what="the second run")
     assert len(_bot_replies(fake_github, pull)) == 1
     assert len(model_server.chat_requests()) == 1
@@ -139,7 +139,7 @@ def test_unusable_model_answer_is_reported_not_posted(
                  ">>>>>>> REPLACE\n```\n")
     model_server.script(bad, bad)
     _ask(fake_github, receiver, pull, root, "/iquest fix")
-    wait_until(lambda: "No suggestion this time" in _status(fake_github, pull.number),
+    wait_until(lambda: "No suggestion this time" in status_comment(fake_github, pull.number),
                timeout=60, what="the refusal")
     assert _bot_replies(fake_github, pull) == []
 
@@ -156,7 +156,7 @@ def test_thread_on_the_apps_own_pull_is_left_to_the_review_follow_up(
     _ask(fake_github, receiver, own, root, "/iquest fix", delivery_id="own")
     wait_until(lambda: "left to the review follow-up" in worker.log(), timeout=60,
                what="the job to step aside")
-    assert _bot_replies(fake_github, own) == [] and _status(fake_github, own.number) == ""
+    assert _bot_replies(fake_github, own) == [] and status_comment(fake_github, own.number) == ""
     assert model_server.chat_requests() == []
 
 

@@ -10,30 +10,33 @@ import pytest
 from tests.fakes.model_server import ChatReply
 from tests.support.webhooks import post_webhook, repo_variant
 from tests.support.worker import wait_until
-from tests.workers.handlers.test_fix_pull import ADD_FIX, INSTALLATION_ID, MAIN, REPO, _status
+from tests.workers.handlers.calc_repo import (
+    ADD_FIX,
+    BOT_BRANCH,
+    INSTALLATION_ID,
+    MAIN,
+    REPO,
+    TRAILER,
+    branch_head,
+    model_reply,
+    open_bot_draft,
+    status_comment,
+)
 from workers.jobs import job_id_for_delivery
 
-BRANCH = "iquest/issue-1"
-TRAILER = "Generated-by: iquest-autofix"
 # The app's first fix touched the docstring and `mean`; its diff shows `add` on line 4.
 FIRST_FIX = MAIN.replace("return 0.0", "return 0").replace("helpers.", "helpers, fixed.")
 
 
 def _reply(*blocks: str) -> ChatReply:
-    return ChatReply("## Root cause\n\n`add` subtracts instead of adding.\n\n## Changes\n\n"
-                     + "\n".join(blocks) + "\n## Tests\n\nNone.\n")
+    return model_reply('`add` subtracts instead of adding.', *blocks)
 
 
 @pytest.fixture
 def draft(fake_github):
-    fake_github.create_repo(REPO, {"calc.py": MAIN, "README.md": "# calc\n"})
-    fake_github.add_installation(INSTALLATION_ID, "acme")
-    fake_github.add_collaborator(REPO, "alice", "write")
-    issue = fake_github.open_issue(REPO, "add is broken", "add(1, 2) is -1", user="alice")
-    fake_github.commit_files(REPO, BRANCH, {"calc.py": FIRST_FIX},
-                             message=f"Fix #{issue.number}: add is broken\n\nOops.\n\n{TRAILER}\n")
-    return fake_github.open_pull(REPO, head=BRANCH, title="Fix #1: add is broken", draft=True,
-                                 body="Fixes #1", user="iquest-autofix[bot]")
+    return open_bot_draft(
+        fake_github, FIRST_FIX, "add is broken", "add(1, 2) is -1", collaborators=("alice",)
+    )
 
 
 def _review(fake_github, receiver, pull, comments, body="Not yet.", delivery_id=None,
@@ -46,7 +49,7 @@ def _review(fake_github, receiver, pull, comments, body="Not yet.", delivery_id=
         INSTALLATION_ID,
         **{
             "pull_request.number": pull.number,
-            "pull_request.head.ref": BRANCH,
+            "pull_request.head.ref": BOT_BRANCH,
             "review.id": review.id,
             "review.state": "changes_requested",
             "review.body": body,
@@ -69,32 +72,28 @@ def _bot_replies(fake_github, pull):
     return [c for c in fake_github.review_comments(REPO, pull.number) if c.user.type == "Bot"]
 
 
-def _head(fake_github) -> str:
-    return fake_github.refs(REPO)[f"refs/heads/{BRANCH}"]
-
-
 def test_review_gets_one_follow_up_commit_and_every_thread_an_answer(
     fake_github, model_server, draft, receiver, worker
 ) -> None:
-    before = _head(fake_github)
+    before = branch_head(fake_github)
     model_server.script(_reply(ADD_FIX))
     review = _review(fake_github, receiver, draft, TWO_THREADS)
-    wait_until(lambda: "Pushed follow-up commit" in _status(fake_github, draft.number),
+    wait_until(lambda: "Pushed follow-up commit" in status_comment(fake_github, draft.number),
                timeout=60, what="the follow-up")
 
     repo = fake_github.repo(REPO)
-    head = _head(fake_github)
+    head = branch_head(fake_github)
     commit = repo.git.read_commit(head)
     assert list(commit.parents) == [before]  # a fast-forward on top of the PR head
     assert f"Iquest-Review: {review.id}" in commit.message and TRAILER in commit.message
-    assert "return a + b" in repo.read_file(BRANCH, "calc.py")
-    assert "return 0\n" in repo.read_file(BRANCH, "calc.py")  # the rest of the head is kept
+    assert "return a + b" in repo.read_file(BOT_BRANCH, "calc.py")
+    assert "return 0\n" in repo.read_file(BOT_BRANCH, "calc.py")  # the rest of the head is kept
     roots = [c for c in fake_github.review_comments(REPO, draft.number) if c.user.type != "Bot"]
     replies = _bot_replies(fake_github, draft)
     assert sorted(r.in_reply_to_id for r in replies) == sorted(c.id for c in roots)
     assert all(head in r.body and "subtracts instead" in r.body for r in replies)
-    assert head[:12] in _status(fake_github, draft.number)
-    assert "2 threads answered" in _status(fake_github, draft.number)
+    assert head[:12] in status_comment(fake_github, draft.number)
+    assert "2 threads answered" in status_comment(fake_github, draft.number)
 
     [request] = model_server.chat_requests()
     prompt = request.json["messages"][-1]["content"]
@@ -105,40 +104,40 @@ def test_review_gets_one_follow_up_commit_and_every_thread_an_answer(
 def test_retried_job_pushes_nothing_twice(fake_github, model_server, draft, receiver, worker) -> None:
     model_server.script(_reply(ADD_FIX))
     review = _review(fake_github, receiver, draft, TWO_THREADS, delivery_id="one")
-    wait_until(lambda: "Pushed follow-up" in _status(fake_github, draft.number),
+    wait_until(lambda: "Pushed follow-up" in status_comment(fake_github, draft.number),
                timeout=60, what="the follow-up")
-    head = _head(fake_github)
+    head = branch_head(fake_github)
     _review(fake_github, receiver, draft, TWO_THREADS, delivery_id="two", review=review)
-    wait_until(lambda: job_id_for_delivery("two") in _status(fake_github, draft.number)
-               and "Pushed follow-up" in _status(fake_github, draft.number),
+    wait_until(lambda: job_id_for_delivery("two") in status_comment(fake_github, draft.number)
+               and "Pushed follow-up" in status_comment(fake_github, draft.number),
                timeout=60, what="the retried job")
-    assert _head(fake_github) == head
+    assert branch_head(fake_github) == head
     assert len(_bot_replies(fake_github, draft)) == 2
     assert len(model_server.chat_requests()) == 1
 
 
 def test_review_rounds_are_capped(fake_github, model_server, draft, receiver, worker) -> None:
     fake_github.commit_files(REPO, "main", {".github/iquest.yml": "review_rounds: 1\n"})
-    fake_github.commit_files(REPO, BRANCH, {"README.md": "# calc!\n"},
+    fake_github.commit_files(REPO, BOT_BRANCH, {"README.md": "# calc!\n"},
                              message=f"Address review\n\nx\n\nIquest-Review: 1\n{TRAILER}\n")
-    head = _head(fake_github)
+    head = branch_head(fake_github)
     _review(fake_github, receiver, draft, TWO_THREADS)
-    wait_until(lambda: "review_rounds: 1" in _status(fake_github, draft.number),
+    wait_until(lambda: "review_rounds: 1" in status_comment(fake_github, draft.number),
                timeout=60, what="the refusal")
-    assert "1 follow-up commit to" in _status(fake_github, draft.number)
-    assert _head(fake_github) == head and model_server.chat_requests() == []
+    assert "1 follow-up commit to" in status_comment(fake_github, draft.number)
+    assert branch_head(fake_github) == head and model_server.chat_requests() == []
 
 
 def test_someone_elses_commit_on_the_branch_stops_the_push(
     fake_github, model_server, draft, receiver, worker
 ) -> None:
-    fake_github.commit_files(REPO, BRANCH, {"README.md": "# mine\n"}, message="Tweak", author="alice")
-    head = _head(fake_github)
+    fake_github.commit_files(REPO, BOT_BRANCH, {"README.md": "# mine\n"}, message="Tweak", author="alice")
+    head = branch_head(fake_github)
     model_server.script(_reply(ADD_FIX))
     _review(fake_github, receiver, draft, TWO_THREADS)
-    wait_until(lambda: "not mine" in _status(fake_github, draft.number),
+    wait_until(lambda: "not mine" in status_comment(fake_github, draft.number),
                timeout=60, what="the refusal")
-    assert _head(fake_github) == head and _bot_replies(fake_github, draft) == []
+    assert branch_head(fake_github) == head and _bot_replies(fake_github, draft) == []
 
 
 def test_unusable_edits_are_said_plainly_in_each_thread(
@@ -147,10 +146,10 @@ def test_unusable_edits_are_said_plainly_in_each_thread(
     bad = _reply("calc.py\n```python\n<<<<<<< SEARCH\ndef nowhere():\n=======\ndef x():\n"
                  ">>>>>>> REPLACE\n```\n")
     model_server.script(bad, bad)
-    before = _head(fake_github)
+    before = branch_head(fake_github)
     _review(fake_github, receiver, draft, TWO_THREADS)
-    wait_until(lambda: "No follow-up commit this time" in _status(fake_github, draft.number),
+    wait_until(lambda: "No follow-up commit this time" in status_comment(fake_github, draft.number),
                timeout=60, what="the refusal")
     replies = _bot_replies(fake_github, draft)
     assert len(replies) == 2 and all("pushed nothing" in r.body for r in replies)
-    assert _head(fake_github) == before
+    assert branch_head(fake_github) == before
