@@ -1,4 +1,4 @@
-"""Logging for the long-running commands: one line per event, secrets never formatted in."""
+"""Start-up of the long-running commands: logging, clean SIGTERM, settings that must be present."""
 
 from __future__ import annotations
 
@@ -26,3 +26,23 @@ def exit_cleanly_on_sigterm() -> None:
     import sys
 
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+
+
+def start_long_running(command: str, require: str):  # type: ignore[no-untyped-def]
+    """Settings for `iquest COMMAND`, or None after saying on stderr what is missing.
+
+    `require` names the Settings method that checks what this command cannot run without.
+    """
+    import sys
+
+    from workers.config import Settings, SettingsError
+
+    configure_logging()
+    exit_cleanly_on_sigterm()
+    settings = Settings()
+    try:
+        getattr(settings, require)()
+    except SettingsError as error:
+        print(f"iquest {command}: {error}", file=sys.stderr)
+        return None
+    return settings

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -18,17 +17,11 @@ def run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from service.app import create_app
-    from workers.cli.logs import configure_logging, exit_cleanly_on_sigterm
-    from workers.config import Settings, SettingsError
+    from workers.cli.logs import start_long_running
     from workers.redis_server import resolve_redis
 
-    configure_logging()
-    exit_cleanly_on_sigterm()
-    settings = Settings()
-    try:
-        settings.require_webhook_secret()
-    except SettingsError as error:
-        print(f"iquest serve: {error}", file=sys.stderr)
+    settings = start_long_running("serve", "require_webhook_secret")
+    if settings is None:
         return 2
     endpoint = resolve_redis(settings.redis_url, settings.data_dir)
     try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -17,19 +16,13 @@ def run(args: argparse.Namespace) -> int:
     from functools import cache
 
     from workers.celery_app import create_celery
-    from workers.cli.logs import configure_logging, exit_cleanly_on_sigterm
-    from workers.config import Settings, SettingsError
+    from workers.cli.logs import start_long_running
     from workers.redis_server import resolve_redis
     from workers.runtime import Runtime
     from workers.tasks import register_tasks
 
-    configure_logging()
-    exit_cleanly_on_sigterm()
-    settings = Settings()
-    try:
-        settings.require_app_credentials()
-    except SettingsError as error:
-        print(f"iquest worker: {error}", file=sys.stderr)
+    settings = start_long_running("worker", "require_app_credentials")
+    if settings is None:
         return 2
     endpoint = resolve_redis(settings.redis_url, settings.data_dir)
     app = create_celery(settings, endpoint.url)
