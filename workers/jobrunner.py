@@ -20,7 +20,7 @@ from workers.handlers.review_followup import review_followup
 from workers.jobs import Job, JobKind
 from workers.messages import StatusState
 from workers.model.reply import ModelError
-from workers.pipeline.snapshot import SnapshotError
+from workers.pipeline.context.snapshot import SnapshotError
 from workers.repair_store import RepairResult, RepairStatus
 from workers.runtime import Runtime
 

@@ -35,6 +35,11 @@ def help_marker(trigger_comment_id: int) -> str:
     return f"<!-- iquest:help comment={trigger_comment_id} -->"
 
 
+def line_span(first: int, last: int) -> str:
+    """How the bot names a range of lines: "line 3" or "lines 3–5"."""
+    return f"line {first}" if first == last else f"lines {first}–{last}"
+
+
 def _template(name: str) -> Template:
     return Template(resources.files("workers.templates").joinpath(name).read_text())
 

@@ -17,7 +17,7 @@ from workers.handlers.repair import RepairServices
 from workers.jobs import Job, JobKind
 from workers.model.openai_compat import OpenAICompatModel
 from workers.model.tokenizer import VllmTokenizer
-from workers.pipeline.snapshot import SnapshotCache
+from workers.pipeline.context.snapshot import SnapshotCache
 from workers.repair_store import RepairStore
 from workers.triggers import TriggerRules
 

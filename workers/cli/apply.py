@@ -55,11 +55,11 @@ def _fail(code: int, message: str) -> int:
 
 def _prepare(root: Path, response: str, strict_syntax: bool):
     """(plan, diff) for the response, or an exit code; writes nothing."""
-    from workers.pipeline.apply import plan_edits
-    from workers.pipeline.diffs import render_diff, verify_diff
-    from workers.pipeline.edits import EditRefused
-    from workers.pipeline.response_parser import parse_response
-    from workers.pipeline.validate import validate_changes
+    from workers.pipeline.edits.apply import plan_edits
+    from workers.pipeline.edits.diffs import render_diff, verify_diff
+    from workers.pipeline.edits.parse import parse_response
+    from workers.pipeline.edits.types import EditRefused
+    from workers.pipeline.edits.validate import validate_changes
 
     try:
         plan = plan_edits(root, parse_response(response))
@@ -88,7 +88,7 @@ def _prepare(root: Path, response: str, strict_syntax: bool):
 
 
 def run(args: argparse.Namespace) -> int:
-    from workers.pipeline.file_writer import StaleFile, write_changes
+    from workers.pipeline.edits.file_writer import StaleFile, write_changes
 
     root: Path = args.root
     if not root.is_dir():

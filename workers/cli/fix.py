@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     from workers.handlers.fix_issue import compute_issue_fix
     from workers.jobs import Job, JobKind, TriggerSource
     from workers.pipeline.proposal import FixStatus
-    from workers.pipeline.publish import PublishRefused, publish_draft_pr
+    from workers.pipeline.publish.draft_pr import PublishRefused, publish_draft_pr
     from workers.redis_server import resolve_redis
     from workers.runtime import Runtime
 

@@ -30,7 +30,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 def run(args: argparse.Namespace) -> int:
     """Rank and print; exit 2 with a reason on stderr when the inputs are unusable."""
-    from workers.pipeline.localize import localize
+    from workers.pipeline.context.localize import localize
 
     if not args.root.is_dir():
         print(f"iquest localize: --root {args.root} is not a directory", file=sys.stderr)

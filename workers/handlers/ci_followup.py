@@ -11,12 +11,16 @@ from workers.handlers.fix_issue import FixServices
 from workers.handlers.intake import upsert_status
 from workers.handlers.own_pull import commit_link, why_not_ours
 from workers.messages import StatusState
-from workers.pipeline.ci_prompt import CheckFailure, render_ci_prompt
-from workers.pipeline.ci_status import render_ci_exhausted, render_ci_pushed, render_ci_unusable
-from workers.pipeline.prompt import IssueText
+from workers.pipeline.prompts.ci import CheckFailure, render_ci_prompt
+from workers.pipeline.prompts.fix import IssueText
 from workers.pipeline.proposal import FixOutcome, FixStatus
-from workers.pipeline.publish import PublishRefused
-from workers.pipeline.publish_followup import (
+from workers.pipeline.publish.ci_status import (
+    render_ci_exhausted,
+    render_ci_pushed,
+    render_ci_unusable,
+)
+from workers.pipeline.publish.draft_pr import PublishRefused
+from workers.pipeline.publish.followup import (
     CI_TRAILER,
     commit_with_trailer,
     followup_rounds,

@@ -10,11 +10,11 @@ from workers.handlers.context import JobContext, limits_for
 from workers.handlers.intake import accept_fix_trigger, upsert_status
 from workers.messages import StatusState
 from workers.model.port import ChatModel, Tokenizer
-from workers.pipeline.prompt import IssueText
+from workers.pipeline.context.snapshot import SnapshotCache
+from workers.pipeline.prompts.fix import IssueText
 from workers.pipeline.proposal import FixOutcome, FixStatus
-from workers.pipeline.publish import PublishRefused, publish_draft_pr
+from workers.pipeline.publish.draft_pr import PublishRefused, publish_draft_pr
 from workers.pipeline.run import Progress, propose_fix
-from workers.pipeline.snapshot import SnapshotCache
 from workers.repo_config import RepoConfig
 
 log = logging.getLogger("iquest.handlers.fix_issue")

@@ -13,17 +13,17 @@ from workers.handlers.fix_issue import FixServices
 from workers.handlers.intake import accept_fix_trigger, upsert_status
 from workers.jobs import Job
 from workers.messages import StatusState, find_marked
-from workers.pipeline.prompt import IssueText, render_pull_prompt
+from workers.pipeline.prompts.fix import IssueText, render_pull_prompt
 from workers.pipeline.proposal import FixOutcome, FixProposal, FixStatus
-from workers.pipeline.publish import PublishRefused
-from workers.pipeline.publish_pull import (
+from workers.pipeline.publish.draft_pr import PublishRefused
+from workers.pipeline.publish.pull import (
     patch_marker,
     post_suggestions,
     publish_stacked_pr,
     render_patch_comment,
 )
+from workers.pipeline.publish.suggestions import plan_suggestions
 from workers.pipeline.run import propose_fix
-from workers.pipeline.suggestions import plan_suggestions
 from workers.repo_config import RepoConfig
 
 log = logging.getLogger("iquest.handlers.fix_pull")

@@ -11,18 +11,18 @@ from workers.github.port import GitHubPort, PullRequest, ReviewComment
 from workers.handlers.context import JobContext, limits_for
 from workers.handlers.fix_issue import FixServices
 from workers.handlers.intake import accept_fix_trigger, upsert_status
-from workers.messages import StatusState
-from workers.pipeline.prompt import IssueText
+from workers.messages import StatusState, line_span
+from workers.pipeline.prompts.fix import IssueText
+from workers.pipeline.prompts.review import ThreadNote, render_thread_prompt
 from workers.pipeline.proposal import FixOutcome, FixStatus
-from workers.pipeline.publish_thread import (
+from workers.pipeline.publish.suggestions import suggest_within
+from workers.pipeline.publish.thread import (
     find_reply,
     render_thread_reply,
     reply_in_thread,
     thread_marker,
 )
-from workers.pipeline.review_prompt import ThreadNote, line_span, render_thread_prompt
 from workers.pipeline.run import propose_fix
-from workers.pipeline.suggestions import suggest_within
 from workers.triggers import BOT_BRANCH_PREFIX
 
 log = logging.getLogger("iquest.handlers.fix_thread")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from workers.jobs import Job
 from workers.model.port import ChatModel, Tokenizer
-from workers.pipeline.prompt import IssueText
+from workers.pipeline.prompts.fix import IssueText
 from workers.pipeline.proposal import FixOutcome, FixStatus
 from workers.pipeline.run import FixLimits, propose_fix
 from workers.repair_store import (

@@ -12,10 +12,11 @@ from workers.handlers.fix_issue import FixServices
 from workers.handlers.intake import accept_fix_trigger, upsert_status
 from workers.handlers.own_pull import commit_link, why_not_ours
 from workers.messages import StatusState
-from workers.pipeline.prompt import IssueText
+from workers.pipeline.prompts.fix import IssueText
+from workers.pipeline.prompts.review import ThreadNote, render_followup_prompt
 from workers.pipeline.proposal import FixOutcome, FixStatus
-from workers.pipeline.publish import PublishRefused
-from workers.pipeline.publish_followup import (
+from workers.pipeline.publish.draft_pr import PublishRefused
+from workers.pipeline.publish.followup import (
     REVIEW_TRAILER,
     answer_threads,
     commit_for_review,
@@ -26,7 +27,6 @@ from workers.pipeline.publish_followup import (
     review_threads,
     root_cause_in,
 )
-from workers.pipeline.review_prompt import ThreadNote, render_followup_prompt
 from workers.pipeline.run import propose_fix
 
 log = logging.getLogger("iquest.handlers.review_followup")

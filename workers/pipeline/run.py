@@ -1,6 +1,6 @@
 """Compute a fix for an issue: localize → pack → prompt → model → apply → validate (one repair round).
 
-Publishing is separate (publish.py), so `iquest fix --dry-run`, the Celery task and the tests
+Publishing is separate (`publish/`), so `iquest fix --dry-run`, the Celery task and the tests
 run exactly this.
 """
 
@@ -14,15 +14,15 @@ from pathlib import Path
 
 from workers.model.port import ChatModel, Tokenizer
 from workers.model.reply import ChatMessage, ModelError
-from workers.pipeline.apply import ApplyPlan, plan_edits
-from workers.pipeline.diffs import render_diff, verify_diff
-from workers.pipeline.edits import EditRefused, ParsedResponse
-from workers.pipeline.localize import localize
-from workers.pipeline.pack import pack_context
-from workers.pipeline.prompt import IssueText, render_fix_prompt, render_repair_prompt
+from workers.pipeline.context.localize import locate_files
+from workers.pipeline.context.pack import pack_context
+from workers.pipeline.edits.apply import ApplyPlan, plan_edits
+from workers.pipeline.edits.diffs import render_diff, verify_diff
+from workers.pipeline.edits.parse import parse_response
+from workers.pipeline.edits.types import EditRefused, ParsedResponse
+from workers.pipeline.edits.validate import validate_changes
+from workers.pipeline.prompts.fix import IssueText, render_fix_prompt, render_repair_prompt
 from workers.pipeline.proposal import FixOutcome, FixProposal, FixStatus
-from workers.pipeline.response_parser import parse_response
-from workers.pipeline.validate import validate_changes
 
 log = logging.getLogger("iquest.pipeline")
 
@@ -108,7 +108,9 @@ def propose_fix(
     """`ranked_first`: paths put ahead of localization's picks (a PR's changed files)."""
     protected = (*ALWAYS_PROTECTED, *limits.deny_paths)
     progress("finding the code the issue is about")
-    ranked = localize(root, issue.as_query(), top_k=LOCALIZE_TOP_K)
+    # The issue is read once: the ranking's evidence also picks what packing shows.
+    localization = locate_files(root, issue.as_query(), top_k=LOCALIZE_TOP_K)
+    ranked = localization.paths
     if ranked_first:
         first = [p for p in ranked_first if (root / p).is_file()]
         ranked = [*first, *(p for p in ranked if p not in first)][: max(LOCALIZE_TOP_K, len(first))]
@@ -125,7 +127,9 @@ def propose_fix(
             FixStatus.REFUSED,
             reason="the issue's text leaves too little room for code in the model's context.",
         )
-    code = pack_context(root, ranked, issue.as_query(), budget, tokenizer)
+    code = pack_context(
+        root, ranked, localization.issue, budget, tokenizer, all_paths=localization.all_paths
+    )
     log.info("packed %d files (%d tokens) for %s#%d", len(code.files), code.tokens, repository, issue.number)
     messages: list[ChatMessage] = render_prompt(repository, code.text, issue, limits.instructions)
     problems = ""

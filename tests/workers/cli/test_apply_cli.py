@@ -100,7 +100,7 @@ def test_bad_arguments(work, capsys):
 
 
 def test_an_internal_error_is_a_refusal_not_a_traceback(work, capsys, monkeypatch):
-    import workers.pipeline.apply as apply_module
+    import workers.pipeline.edits.apply as apply_module
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("boom")

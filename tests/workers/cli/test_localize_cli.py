@@ -2,7 +2,7 @@ import json
 import subprocess
 import sys
 
-from tests.workers.pipeline.localize.trees import write_tree
+from tests.workers.pipeline.context.localize.trees import write_tree
 from workers.cli import main
 
 

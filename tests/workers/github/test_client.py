@@ -10,7 +10,7 @@ from workers.github.client import GitHubRepoClient
 from workers.github.port import GitHubError, Permission, ReactionTarget
 from workers.github.retry import CappedRetry
 from workers.github.tokens import InstallationTokens
-from workers.pipeline.snapshot import SnapshotCache
+from workers.pipeline.context.snapshot import SnapshotCache
 
 REPO = "octo/app"
 READ_ISSUES = {"contents": "read", "issues": "write", "metadata": "read"}

@@ -81,7 +81,7 @@ def test_review_outside_the_diff_is_refused_whole(fake_github, client) -> None:
 
 def test_suggestions_review_is_posted_once_per_request(fake_github, client) -> None:
     from workers.pipeline.proposal import FixProposal
-    from workers.pipeline.publish_pull import post_suggestions
+    from workers.pipeline.publish.pull import post_suggestions
 
     opened = _open(fake_github)
     pull = client.get_pull(opened.number)

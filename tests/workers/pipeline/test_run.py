@@ -11,7 +11,7 @@ from tests.fakes.model_server import ChatReply, ErrorReply, count_fake_tokens
 from workers.model.openai_compat import OpenAICompatModel
 from workers.model.reply import ModelError
 from workers.model.tokenizer import VllmTokenizer
-from workers.pipeline.prompt import IssueText
+from workers.pipeline.prompts.fix import IssueText
 from workers.pipeline.proposal import FixStatus
 from workers.pipeline.run import FixLimits, propose_fix
 

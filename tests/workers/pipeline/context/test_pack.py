@@ -1,0 +1,219 @@
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.workers.pipeline.context.localize.trees import write_tree
+from workers.model.tokenizer import EstimatingTokenizer
+from workers.pipeline.context.localize import IssueEvidence, read_issue
+from workers.pipeline.context.localize.tree import walk_tree
+from workers.pipeline.context.pack import ContextRole, find_test_file, pack_context
+
+SMALL = "import os\n\n\ndef helper():\n    return os.getcwd()\n"
+
+
+def big_module(functions: int = 200) -> str:
+    """A module far larger than a small budget, with one function the issue is about."""
+    parts = ["import json", "from collections import OrderedDict", ""]
+    for index in range(functions):
+        parts += [f"def unrelated_{index}(value):", f"    return json.dumps([value, {index}])", ""]
+    parts += [
+        "class Ledger:",
+        '    """Keeps balances."""',
+        "",
+        "    def other(self):",
+        "        return 1",
+        "",
+        "    def settle_balance(self, amount):",
+        "        # rounding bug lives here",
+        "        return round(amount, 1)",
+        "",
+    ]
+    parts += [f"def trailing_{index}():\n    return {index}\n" for index in range(100)]
+    return "\n".join(parts)
+
+
+@pytest.fixture
+def repo(tmp_path):
+    return write_tree(
+        tmp_path,
+        {
+            "pkg/ledger.py": big_module(),
+            "pkg/small.py": SMALL,
+            "pkg/tests/test_ledger.py": "from pkg.ledger import Ledger\n\n\ndef test_settle():\n"
+            "    assert Ledger().settle_balance(1.25) == 1.25\n",
+            "pkg/logo.png": b"\x89PNG\x00\x00\x01",
+        },
+    )
+
+
+ISSUE_TEXT = "Ledger.settle_balance rounds wrongly\n`settle_balance(1.25)` gives 1.2"
+# Packing takes localization's reading of the issue; paths play no part in this one.
+ISSUE = read_issue(ISSUE_TEXT, [])
+
+
+def read_in(root, text: str) -> IssueEvidence:
+    """The issue as localization reads it against the tree at root."""
+    return read_issue(text, [f.path for f in walk_tree(root)])
+
+
+def test_small_files_are_whole_with_line_numbers(repo):
+    context = pack_context(repo, ["pkg/small.py"], ISSUE, 10_000, EstimatingTokenizer())
+    [block] = context.files
+    assert block.whole and block.role == ContextRole.EDIT
+    assert "### pkg/small.py (whole file)" in context.text
+    assert "     4\tdef helper():" in context.text
+
+
+def test_a_big_file_is_sliced_to_its_imports_and_the_relevant_definition(repo):
+    context = pack_context(
+        repo,
+        ["pkg/ledger.py"],
+        ISSUE,
+        1_500,
+        EstimatingTokenizer(),
+        all_paths=["pkg/ledger.py", "pkg/tests/test_ledger.py"],
+    )
+    ledger = context.files[0]
+    assert not ledger.whole
+    assert "import json" in ledger.text
+    assert "def settle_balance(self, amount):" in ledger.text
+    assert "class Ledger:" in ledger.text  # the method is shown under its class
+    assert "def unrelated_150" not in ledger.text
+    assert context.tokens <= 1_500
+
+
+def test_the_test_covering_the_top_file_comes_last(repo):
+    context = pack_context(
+        repo,
+        ["pkg/ledger.py", "pkg/small.py"],
+        ISSUE,
+        4_000,
+        EstimatingTokenizer(),
+        all_paths=["pkg/ledger.py", "pkg/small.py", "pkg/tests/test_ledger.py"],
+    )
+    assert [f.path for f in context.files][-1] == "pkg/tests/test_ledger.py"
+    assert context.files[-1].role == ContextRole.TEST
+
+
+def test_binary_files_are_left_out(repo):
+    context = pack_context(
+        repo, ["pkg/logo.png", "pkg/small.py"], ISSUE, 5_000, EstimatingTokenizer()
+    )
+    assert [f.path for f in context.files] == ["pkg/small.py"]
+    assert "pkg/logo.png" in context.omitted
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, database=None)
+@given(budget=st.integers(min_value=0, max_value=6_000))
+def test_any_budget_is_respected(tmp_path_factory, budget):
+    root = write_tree(
+        tmp_path_factory.mktemp("repo"),
+        {
+            "pkg/ledger.py": big_module(60),
+            "pkg/small.py": SMALL,
+            "pkg/tests/test_ledger.py": "def test_settle():\n    assert True\n",
+        },
+    )
+    tokenizer = EstimatingTokenizer()
+    context = pack_context(
+        root,
+        ["pkg/ledger.py", "pkg/small.py"],
+        ISSUE,
+        budget,
+        tokenizer,
+        all_paths=["pkg/ledger.py", "pkg/small.py", "pkg/tests/test_ledger.py"],
+    )
+    assert context.tokens <= budget
+    assert context.tokens == (tokenizer.count_tokens(context.text) if context.text else 0)
+
+
+def test_the_same_input_gives_the_same_text(repo):
+    ranked = ["pkg/ledger.py", "pkg/small.py"]
+    texts = {pack_context(repo, ranked, ISSUE, 2_000, EstimatingTokenizer()).text for _ in range(3)}
+    assert len(texts) == 1
+
+
+def test_a_huge_file_is_still_packed_within_budget(tmp_path):
+    huge = "import sys\n" + "".join(
+        f"def f{i}():\n    return '{'x' * 90}'\n\n" for i in range(12_000)
+    )
+    huge += "def settle_balance():\n    return sys.maxsize\n"
+    write_tree(tmp_path, {"huge.py": huge})
+    assert len(huge) > 1 << 20
+    context = pack_context(tmp_path, ["huge.py"], ISSUE, 800, EstimatingTokenizer())
+    assert context.tokens <= 800
+    assert context.files and "import sys" in context.text
+
+
+def test_a_file_that_does_not_parse_is_sliced_by_line_windows(tmp_path):
+    text = "\n".join(
+        ["@@ weird syntax ((("] * 400 + ["settle_balance is computed here"] + ["x"] * 400
+    )
+    write_tree(tmp_path, {"data.txt": text})
+    context = pack_context(tmp_path, ["data.txt"], ISSUE, 600, EstimatingTokenizer())
+    assert "settle_balance is computed here" in context.text
+    assert context.tokens <= 600
+
+
+def test_empty_inputs_give_an_empty_context(repo):
+    assert pack_context(repo, [], ISSUE, 1_000, EstimatingTokenizer()).text == ""
+    empty = pack_context(repo, ["pkg/small.py"], IssueEvidence(), 0, EstimatingTokenizer())
+    assert empty.files == () and empty.tokens == 0 and empty.omitted == ("pkg/small.py",)
+
+
+def test_test_files_are_found_by_name_nearest_first():
+    paths = [
+        "src/app/models.py",
+        "tests/test_models.py",
+        "src/app/tests/test_models.py",
+        "web/user.ts",
+        "web/user.test.ts",
+        "cmd/run.go",
+        "cmd/run_test.go",
+    ]
+    assert find_test_file("src/app/models.py", paths) == "src/app/tests/test_models.py"
+    assert find_test_file("web/user.ts", paths) == "web/user.test.ts"
+    assert find_test_file("cmd/run.go", paths) == "cmd/run_test.go"
+    assert find_test_file("src/app/views.py", paths) is None
+
+
+def test_budgets_hold_with_the_model_server_s_own_token_counts(repo):
+    from tests.fakes.model_server import ScriptedModelServer
+    from workers.model.tokenizer import VllmTokenizer
+
+    with ScriptedModelServer() as server:
+        tokenizer = VllmTokenizer(server.base_url, server.model)
+        for budget in (150, 700, 3_000):
+            context = pack_context(
+                repo, ["pkg/ledger.py", "pkg/small.py"], ISSUE, budget, tokenizer
+            )
+            assert 0 < context.tokens <= budget
+            assert context.tokens == tokenizer.count_tokens(context.text)
+        tokenizer.close()
+        assert {r.path for r in server.requests} == {"/tokenize"}
+
+
+def test_the_covering_test_is_found_in_the_tree_when_no_paths_are_given(repo):
+    context = pack_context(repo, ["pkg/ledger.py"], ISSUE, 4_000, EstimatingTokenizer())
+    assert [f.path for f in context.files] == ["pkg/ledger.py", "pkg/tests/test_ledger.py"]
+
+
+def test_a_line_the_issue_points_at_chooses_what_a_big_file_shows(repo):
+    # No name from the file in the text: only the traceback frame's line says where to look.
+    lines = big_module().splitlines()
+    target = next(n for n, line in enumerate(lines, 1) if "def unrelated_150(" in line)
+    text = (
+        "It crashes\nTraceback (most recent call last):\n"
+        f'  File "/srv/app/pkg/ledger.py", line {target + 1}, in unrelated_150\n'
+        "TypeError: boom\n"
+    )
+    issue = read_in(repo, text)
+    assert issue.pointed_lines("pkg/ledger.py") == {target + 1}
+    context = pack_context(repo, ["pkg/ledger.py"], issue, 600, EstimatingTokenizer())
+    [block] = [f for f in context.files if f.path == "pkg/ledger.py"]
+    assert not block.whole
+    assert any(start <= target + 1 <= end for start, end in block.spans)
+    without = pack_context(repo, ["pkg/ledger.py"], IssueEvidence(), 600, EstimatingTokenizer())
+    assert not any(
+        start <= target + 1 <= end for f in without.files for start, end in f.spans if not f.whole
+    )

@@ -1,0 +1,330 @@
+"""Context packing: the code section of the prompt, the best of the ranked files within a token budget."""
+
+from __future__ import annotations
+
+import math
+import posixpath
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+
+from workers.model.port import Tokenizer
+from workers.pipeline.context.localize.evidence import IssueEvidence
+from workers.pipeline.context.localize.lexical import count_terms
+from workers.pipeline.context.localize.symbols import (
+    Definition,
+    DefinitionKind,
+    FileOutline,
+    outline_file,
+)
+from workers.pipeline.context.localize.tree import (
+    FileKind,
+    classify_path,
+    detect_language,
+    read_text,
+    walk_tree,
+)
+
+MAX_READ_BYTES = 1 << 20
+DEFAULT_MAX_FILES = 6
+TEST_SHARE = 0.2
+# Below this many tokens a further file adds headers, not understanding.
+MIN_USEFUL_TOKENS = 64
+# Token estimates for slices are scaled from the file's measured ratio, with headroom.
+ESTIMATE_HEADROOM = 1.1
+FALLBACK_CHUNK_LINES = 60
+
+
+class ContextRole(Enum):
+    """Why a file is in the prompt."""
+
+    EDIT = "edit"
+    TEST = "test"
+
+
+@dataclass(frozen=True)
+class PackedFile:
+    """One file's block in the prompt: whole, or the listed 1-based inclusive line spans."""
+
+    path: str
+    role: ContextRole
+    whole: bool
+    spans: tuple[tuple[int, int], ...]
+    text: str
+    tokens: int
+
+
+@dataclass(frozen=True)
+class CodeContext:
+    """The prompt's code section, what it holds, and what did not fit."""
+
+    text: str
+    tokens: int
+    budget: int
+    files: tuple[PackedFile, ...]
+    omitted: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Unit:
+    start: int
+    end: int
+    score: float
+    anchor: tuple[int, int] | None = None  # the enclosing class's header line, shown with a method
+
+
+class _Packer:
+    def __init__(self, root: Path, issue: IssueEvidence, tokenizer: Tokenizer):
+        self.root = root
+        self.tokenizer = tokenizer
+        self.issue = issue
+        self.query = set(issue.query)
+
+    def pack_file(self, path: str, role: ContextRole, allowance: int) -> PackedFile | None:
+        """The whole file when it fits the allowance, else its most relevant parts, else None."""
+        text = read_text(self.root, path, MAX_READ_BYTES)
+        if text is None or allowance < MIN_USEFUL_TOKENS:
+            return None
+        lines = text.splitlines()
+        if not lines:
+            return None
+        whole = _render(path, lines, [(1, len(lines))], whole=True)
+        whole_tokens = self.tokenizer.count_tokens(whole)
+        if whole_tokens <= allowance and len(text.encode("utf-8", "replace")) < MAX_READ_BYTES:
+            return PackedFile(path, role, True, ((1, len(lines)),), whole, whole_tokens)
+        ratio = whole_tokens / max(1, len(whole))
+        language = detect_language(path)
+        structure = outline_file(text, language)
+        units = self._units(structure, lines, path)
+        kept = [(n, n) for n in structure.imports if n <= len(lines)]
+        chosen = self._choose(units, kept, lines, ratio, allowance, path)
+        while chosen:
+            spans = _merge(chosen, lines)
+            block = _render(path, lines, spans, whole=False)
+            tokens = self.tokenizer.count_tokens(block)
+            if tokens <= allowance:
+                return PackedFile(path, role, False, tuple(spans), block, tokens)
+            # The estimate was short: give up the last tenth chosen and measure again.
+            chosen = chosen[: len(chosen) * 9 // 10]
+        return None
+
+    def _choose(
+        self,
+        units: list[_Unit],
+        kept: list[tuple[int, int]],
+        lines: list[str],
+        ratio: float,
+        allowance: int,
+        path: str,
+    ) -> list[tuple[int, int]]:
+        header_cost = self.tokenizer.count_tokens(_render(path, lines[:1], [(1, 1)], whole=False))
+        used = header_cost + _estimate(lines, kept, ratio)
+        if used > allowance:
+            kept, used = [], header_cost
+        chosen = list(kept)
+        for unit in sorted(units, key=lambda u: (-u.score, u.start)):
+            if unit.score <= 0:
+                break
+            spans = [(unit.start, unit.end)] + ([unit.anchor] if unit.anchor else [])
+            cost = _estimate(lines, spans, ratio) + 1
+            if used + cost <= allowance:
+                chosen.extend(spans)
+                used += cost
+        return chosen if len(chosen) > len(kept) or kept else []
+
+    def _units(self, structure: FileOutline, lines: list[str], path: str) -> list[_Unit]:
+        """Whole functions and class headers (methods apart), scored by relevance to the issue."""
+        definitions = sorted(structure.definitions, key=lambda d: (d.start, -d.end))
+        hints = self.issue.pointed_lines(path)
+        if not definitions:
+            return [
+                self._score(
+                    start, min(len(lines), start + FALLBACK_CHUNK_LINES - 1), lines, hints, None
+                )
+                for start in range(1, len(lines) + 1, FALLBACK_CHUNK_LINES)
+            ]
+        parents = _parents(definitions)
+        first_child: dict[int, int] = {}
+        in_function: list[bool] = []
+        for index, parent in enumerate(parents):
+            if parent is not None:
+                first_child.setdefault(parent, definitions[index].start)
+            in_function.append(
+                parent is not None
+                and (definitions[parent].kind == DefinitionKind.FUNCTION or in_function[parent])
+            )
+        units = []
+        for index, definition in enumerate(definitions):
+            if in_function[index]:
+                continue  # a function nested in a function is shown with its parent
+            parent = parents[index]
+            anchor = None
+            if parent is not None and definitions[parent].kind == DefinitionKind.CLASS:
+                header = definitions[parent]
+                anchor = (
+                    header.start,
+                    max(header.start, min(first_child[parent] - 1, header.start + 2)),
+                )
+            end = definition.end
+            if definition.kind == DefinitionKind.CLASS and index in first_child:
+                end = max(definition.start, first_child[index] - 1)
+            units.append(self._score(definition.start, end, lines, hints, definition, anchor))
+        return units
+
+    def _score(
+        self,
+        start: int,
+        end: int,
+        lines: list[str],
+        hints: set[int],
+        definition: Definition | None,
+        anchor: tuple[int, int] | None = None,
+    ) -> _Unit:
+        counts, _ = count_terms("\n".join(lines[start - 1 : end]))
+        score = float(sum(1 for term in self.query if term in counts))
+        score += 10.0 * sum(1 for line in hints if start <= line <= end)
+        if definition is not None:
+            score += 5.0 * self.issue.identifiers.get(definition.name, 0.0)
+        return _Unit(start, end, score, anchor)
+
+
+def _parents(definitions: list[Definition]) -> list[int | None]:
+    """Index of each definition's innermost enclosing definition (input sorted by start, -end)."""
+    parents: list[int | None] = []
+    stack: list[int] = []
+    for index, definition in enumerate(definitions):
+        while stack and definitions[stack[-1]].end < definition.start:
+            stack.pop()
+        parents.append(stack[-1] if stack else None)
+        stack.append(index)
+    return parents
+
+
+def _estimate(lines: list[str], spans: list[tuple[int, int]], ratio: float) -> int:
+    chars = sum(len(line) + 9 for start, end in spans for line in lines[start - 1 : end])
+    return math.ceil(chars * ratio * ESTIMATE_HEADROOM)
+
+
+def _merge(spans: list[tuple[int, int]], lines: list[str]) -> list[tuple[int, int]]:
+    """Sorted, non-overlapping spans; spans apart only by blank lines become one."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and all(not line.strip() for line in lines[merged[-1][1] : start - 1]):
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _render(path: str, lines: list[str], spans: list[tuple[int, int]], whole: bool) -> str:
+    """A file block: its path, then numbered lines (cat -n style) in a fence the code cannot close."""
+    fence = "```"
+    while any(line.lstrip().startswith(fence) for line in lines):
+        fence += "`"
+    total = len(lines)
+    note = "whole file" if whole else f"excerpt of a {total}-line file"
+    body: list[str] = []
+    for index, (start, end) in enumerate(spans):
+        if index or start > 1:
+            body.append("   ...")
+        body.extend(f"{n:6d}\t{lines[n - 1]}" for n in range(start, end + 1))
+    if spans and spans[-1][1] < total:
+        body.append("   ...")
+    return f"### {path} ({note})\n{fence}\n" + "\n".join(body) + f"\n{fence}\n"
+
+
+def find_test_file(top: str, paths: Sequence[str]) -> str | None:
+    """The test file that most likely covers `top`: named after it, nearest to it in the tree."""
+    stem = Path(top).stem
+    if stem in ("__init__", "index", "mod", "lib"):
+        stem = Path(top).parent.name
+    suffix = Path(top).suffix
+    names = {
+        f"test_{stem}{suffix}",
+        f"{stem}_test{suffix}",
+        f"{stem}_tests{suffix}",
+        f"test_{stem}s{suffix}",
+        f"{stem}.test{suffix}",
+        f"{stem}.spec{suffix}",
+        f"{stem[:1].upper()}{stem[1:]}Test{suffix}",
+        f"{stem}_spec{suffix}",
+    }
+    candidates = [
+        p for p in paths if posixpath.basename(p) in names and classify_path(p) == FileKind.TEST
+    ]
+    if not candidates:
+        return None
+    top_dirs = top.split("/")[:-1]
+
+    def closeness(path: str) -> tuple[int, str]:
+        shared = 0
+        for a, b in zip(top_dirs, path.split("/")[:-1], strict=False):
+            if a != b:
+                break
+            shared += 1
+        return (-shared, path)
+
+    return min(candidates, key=closeness)
+
+
+def pack_context(
+    root: str | Path,
+    ranked: Sequence[str],
+    issue: IssueEvidence,
+    budget_tokens: int,
+    tokenizer: Tokenizer,
+    all_paths: Sequence[str] | None = None,
+    max_files: int = DEFAULT_MAX_FILES,
+    test_share: float = TEST_SHARE,
+) -> CodeContext:
+    """Pack the ranked files (best first) and the top file's test into at most budget_tokens.
+
+    `issue` is localization's reading of the issue (`Localization.issue`): its terms,
+    identifiers and the lines it points at choose what of a large file is shown.
+
+    Files come in rank order, whole when they fit, else as their imports and most relevant
+    definitions; the covering test file comes last (looked up in all_paths, or in the tree
+    when not given). The same inputs give the same text.
+    """
+    root = Path(root)
+    ranked = list(dict.fromkeys(ranked))
+    if ranked and all_paths is None:
+        all_paths = [f.path for f in walk_tree(root)]
+    test = find_test_file(ranked[0], all_paths or ranked) if ranked else None
+    packer = _Packer(root, issue, tokenizer)
+    reserve = int(budget_tokens * test_share) if test else 0
+    separator = tokenizer.count_tokens("\n")
+    packed: list[PackedFile] = []
+    omitted: list[str] = []
+    used = 0
+    for path in ranked:
+        if path == test:
+            continue
+        allowance = budget_tokens - reserve - used - separator
+        block = (
+            packer.pack_file(path, ContextRole.EDIT, allowance) if len(packed) < max_files else None
+        )
+        if block is None:
+            omitted.append(path)
+            continue
+        packed.append(block)
+        used += block.tokens + separator
+    if test:
+        block = packer.pack_file(test, ContextRole.TEST, budget_tokens - used - separator)
+        if block is not None:
+            packed.append(block)
+    return _assemble(packed, omitted, budget_tokens, tokenizer)
+
+
+def _assemble(
+    packed: list[PackedFile], omitted: list[str], budget: int, tokenizer: Tokenizer
+) -> CodeContext:
+    """Join the blocks; drop trailing ones if the joined count ever exceeds the budget."""
+    while True:
+        text = "\n".join(block.text for block in packed)
+        tokens = tokenizer.count_tokens(text) if text else 0
+        if tokens <= budget or not packed:
+            break
+        omitted.append(packed.pop().path)
+    return CodeContext(text, tokens, budget, tuple(packed), tuple(omitted))
