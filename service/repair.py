@@ -21,7 +21,7 @@ from service.dispatch import Enqueuer
 from service.webhook import BodyTooLarge, read_limited_body
 from workers.enqueue import EnqueueUnavailable
 from workers.jobs import Job, JobKind, TriggerSource, job_id_for_delivery
-from workers.repair_store import AsyncRepairStore, RepairRequest
+from workers.repair_store import AsyncRepairStore, RepairRequest, RepairResult
 
 log = logging.getLogger("iquest.repair")
 
@@ -74,6 +74,70 @@ class RepairBody(BaseModel):
         return files
 
 
+class QueuedAnswer(BaseModel):
+    status: str
+    job_id: str
+    status_url: str
+
+
+class ErrorAnswer(BaseModel):
+    error: str
+    status: str | None = None
+
+
+class InvalidAnswer(BaseModel):
+    detail: list[dict[str, Any]]
+
+
+class JobAnswer(RepairResult):
+    job_id: str
+
+
+def _inlined(schema: dict[str, Any]) -> dict[str, Any]:
+    """A model's JSON schema with its `$defs` inlined: a `#/$defs/...` reference would resolve
+    against the whole OpenAPI document, not the schema it sits in."""
+    defs = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                return resolve(defs[ref.removeprefix("#/$defs/")])
+            return {key: resolve(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [resolve(item) for item in node]
+        return node
+
+    return resolve(schema)
+
+
+# The routes read their bodies themselves (size-capped, validated once); these describe them in
+# the app's OpenAPI document, which clients and the schemathesis tests read.
+_AUTH_ANSWERS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorAnswer, "description": "missing or invalid bearer token"},
+    503: {"model": ErrorAnswer, "description": "Redis unavailable; retry later"},
+}
+_REPAIR_DOC: dict[str, Any] = {
+    "openapi_extra": {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": _inlined(RepairBody.model_json_schema())}},
+        }
+    },
+    "status_code": 202,
+    "response_model": QueuedAnswer,
+    "responses": {
+        **_AUTH_ANSWERS,
+        413: {"model": ErrorAnswer, "description": "body too large"},
+        422: {"model": InvalidAnswer, "description": "invalid request"},
+    },
+}
+_JOB_DOC: dict[str, Any] = {
+    "response_model": JobAnswer,
+    "responses": {**_AUTH_ANSWERS, 404: {"model": ErrorAnswer, "description": "no such job"}},
+}
+
+
 @dataclass(frozen=True)
 class RepairLimits:
     max_bytes: int
@@ -115,7 +179,7 @@ def build_repair_router(
 ) -> APIRouter:
     router = APIRouter()
 
-    @router.post("/repair")
+    @router.post("/repair", **_REPAIR_DOC)
     async def repair(request: Request) -> Response:
         if not _authorized(request, bearer):
             return _answer(401, *_UNAUTHORIZED)
@@ -151,7 +215,7 @@ def build_repair_router(
         return _answer(202, {"status": "queued", "job_id": result.job_id,
                              "status_url": f"/jobs/{result.job_id}"})
 
-    @router.get("/jobs/{job_id}")
+    @router.get("/jobs/{job_id}", **_JOB_DOC)
     async def job_status(job_id: str, request: Request) -> Response:
         # The result holds the caller's code, so reading it takes the same token as writing.
         if not _authorized(request, bearer):

@@ -63,6 +63,9 @@ def build_webhook_endpoint(
             payload = json.loads(body)
         except ValueError:
             return _answer(400, {"error": "body is not valid JSON"})
+        except RecursionError:
+            # Signed, yet nested past Python's recursion limit: no GitHub event looks like this.
+            return _answer(400, {"error": "body is nested too deeply"})
         if not isinstance(payload, dict):
             return _answer(400, {"error": "body is not a JSON object"})
         outcome = await dispatcher.dispatch(event, delivery_id, payload)

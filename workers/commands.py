@@ -28,7 +28,7 @@ def parse_command(body: str | None, word: str = "iquest") -> Command | None:
     Only a line that starts with the command counts: a mention inside prose, a quoted
     reply (`> /iquest fix`) or a code block is someone talking about the bot.
     """
-    if not body:
+    if not isinstance(body, str) or not body:
         return None
     pattern = re.compile(rf"^/{re.escape(word)}(?:\s+(\S+))?(?:\s+(.*))?$", re.IGNORECASE)
     in_fence = False

@@ -93,7 +93,7 @@ def _issue_labeled(delivery: Delivery, rules: TriggerRules) -> Decision:
     label = _get(payload, "label", "name")
     if label != rules.label:
         return Ignored(f"label '{label}' is not '{rules.label}'")
-    issue = payload.get("issue") or {}
+    issue = _section(payload, "issue")
     if issue.get("state") not in (None, "open"):
         return Ignored("issue is not open")
     return _job(delivery, JobKind.FIX_ISSUE, issue.get("number"), TriggerSource.ISSUE)
@@ -112,11 +112,11 @@ def _command_in(comment: Mapping[str, Any], rules: TriggerRules, where: str) -> 
 
 @on(Event.ISSUE_COMMENT, "created")
 def _issue_comment(delivery: Delivery, rules: TriggerRules) -> Decision:
-    comment = delivery.payload.get("comment") or {}
+    comment = _section(delivery.payload, "comment")
     command = _command_in(comment, rules, "comment")
     if isinstance(command, Ignored):
         return command
-    issue = delivery.payload.get("issue") or {}
+    issue = _section(delivery.payload, "issue")
     if command.kind is CommandKind.HELP:
         kind = JobKind.HELP
     else:
@@ -128,7 +128,7 @@ def _issue_comment(delivery: Delivery, rules: TriggerRules) -> Decision:
 
 @on(Event.PULL_REQUEST_REVIEW_COMMENT, "created")
 def _review_comment(delivery: Delivery, rules: TriggerRules) -> Decision:
-    comment = delivery.payload.get("comment") or {}
+    comment = _section(delivery.payload, "comment")
     # Plain comments on the bot's own PR arrive again as one pull_request_review.
     command = _command_in(comment, rules, "review comment")
     if isinstance(command, Ignored):
@@ -143,14 +143,14 @@ def _review_comment(delivery: Delivery, rules: TriggerRules) -> Decision:
 @on(Event.PULL_REQUEST_REVIEW, "submitted")
 def _review_submitted(delivery: Delivery, rules: TriggerRules) -> Decision:
     payload = delivery.payload
-    head_ref = _get(payload, "pull_request", "head", "ref") or ""
+    head_ref = _text(_get(payload, "pull_request", "head", "ref"))
     if not head_ref.startswith(BOT_BRANCH_PREFIX):
         return Ignored(f"pull request branch '{head_ref}' is not one of the app's")
-    review = payload.get("review") or {}
+    review = _section(payload, "review")
     refusal = _refuse_commenter(review)
     if refusal:
         return refusal
-    state = (review.get("state") or "").lower()
+    state = _text(review.get("state")).lower()
     if state == "approved":
         return Ignored("an approval asks for no follow-up")
     if state not in ("changes_requested", "commented"):
@@ -163,20 +163,20 @@ def _review_submitted(delivery: Delivery, rules: TriggerRules) -> Decision:
 
 @on(Event.CHECK_RUN, "completed", bot_senders=True)
 def _check_run_completed(delivery: Delivery, rules: TriggerRules) -> Decision:
-    check_run = delivery.payload.get("check_run") or {}
+    check_run = _section(delivery.payload, "check_run")
     conclusion = check_run.get("conclusion")
     if conclusion not in FAILED_CONCLUSIONS:
         return Ignored(f"check run conclusion '{conclusion}' asks for no follow-up")
-    head_branch = _get(check_run, "check_suite", "head_branch") or ""
+    head_branch = _text(_get(check_run, "check_suite", "head_branch"))
     if not head_branch.startswith(BOT_BRANCH_PREFIX):
         return Ignored(f"check run branch '{head_branch}' is not one of the app's")
     # GitHub lists only PRs of this repository whose head is the checked commit; a fork's
     # PR, or a commit no PR points at any more, gives none.
-    pulls = check_run.get("pull_requests") or []
-    number = _get(pulls[0], "number") if pulls else None
+    pulls = check_run.get("pull_requests")
+    number = _get(pulls[0], "number") if isinstance(pulls, list) and pulls else None
     if number is None:
         return Ignored("check run belongs to no pull request")
-    if not isinstance(check_run.get("id"), int):
+    if _positive_int(check_run.get("id")) is None:
         return Ignored("delivery names no check run")
     return _job(
         delivery, JobKind.CI_FOLLOWUP, number, TriggerSource.CHECK_RUN,
@@ -206,11 +206,11 @@ def _job(
     installation_id = _get(payload, "installation", "id")
     repo_full_name = _get(payload, "repository", "full_name")
     sender = _get(payload, "sender", "login")
-    if not isinstance(installation_id, int):
+    if _positive_int(installation_id) is None:
         return Ignored("delivery has no installation (not sent to a GitHub App)")
     if not isinstance(repo_full_name, str) or "/" not in repo_full_name:
         return Ignored("delivery names no repository")
-    if not isinstance(number, int):
+    if _positive_int(number) is None:
         return Ignored("delivery names no issue or pull request number")
     return Job(
         kind=kind,
@@ -221,17 +221,33 @@ def _job(
         number=number,
         source=source,
         sender_login=sender if isinstance(sender, str) else "",
-        comment_id=comment_id if isinstance(comment_id, int) else None,
-        review_id=review_id if isinstance(review_id, int) else None,
-        check_run_id=check_run_id if isinstance(check_run_id, int) else None,
+        comment_id=_positive_int(comment_id),
+        review_id=_positive_int(review_id),
+        check_run_id=_positive_int(check_run_id),
     )
 
 
 def _is_bot(user: Any) -> bool:
     if not isinstance(user, Mapping):
         return False
-    login = user.get("login") or ""
-    return user.get("type") == "Bot" or login.endswith("[bot]")
+    return user.get("type") == "Bot" or _text(user.get("login")).endswith("[bot]")
+
+
+def _section(payload: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    """A nested object of the payload, or an empty one when it is missing or not an object."""
+    value = payload.get(key)
+    return value if isinstance(value, Mapping) else {}
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _positive_int(value: Any) -> int | None:
+    """GitHub's ids and numbers: positive integers that fit a signed 64-bit column (no bools)."""
+    if type(value) is int and 0 < value < 2**63:
+        return value
+    return None
 
 
 def _get(data: Any, *keys: str) -> Any:
