@@ -40,6 +40,11 @@ def line_span(first: int, last: int) -> str:
     return f"line {first}" if first == last else f"lines {first}–{last}"
 
 
+def refusal_marker(job_id: str) -> str:
+    # Keyed by the refused job, so a redelivered trigger finds its answer instead of repeating it.
+    return f"<!-- iquest:refusal job={job_id} -->"
+
+
 def _template(name: str) -> Template:
     return Template(resources.files("workers.templates").joinpath(name).read_text())
 
@@ -56,6 +61,13 @@ def render_status(number: int, state: StatusState, job_id: str, details: str = "
         headline=_HEADLINES[state],
         details=details,
         job_id=job_id,
+    )
+    return no_command_lines(body)
+
+
+def render_refusal(job_id: str, asker: str, reason: str) -> str:
+    body = _template("refusal.md").substitute(
+        marker=refusal_marker(job_id), asker=asker, reason=reason
     )
     return no_command_lines(body)
 

@@ -114,6 +114,8 @@ def test_user_without_write_permission_is_told_and_nothing_runs(
     # The payload claims COLLABORATOR; the worker checks the live permission (read).
     assert post_webhook(receiver.url, "issue_comment", payload).status_code == 202
     wait_until(lambda: _bot_comments(fake_github, issue.number), what="the refusal")
-    [status] = _bot_comments(fake_github, issue.number)
-    assert "`read` permission" in status.body
+    # The refusal answers the asker on its own; no job ran, so there is no status comment.
+    [reply] = _bot_comments(fake_github, issue.number)
+    assert "@mallory" in reply.body and "`read` permission" in reply.body
+    assert "iquest:status" not in reply.body
     assert fake_github.reactions(REPO, issue.number) == []

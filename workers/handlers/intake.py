@@ -1,4 +1,8 @@
-"""Accepting a fix trigger: live permission check, 👀 on the trigger, and the one status comment."""
+"""Accepting a fix trigger: live permission check, 👀 on the trigger, and the one status comment.
+
+A trigger that is refused starts no job, so it never touches the status comment (which keeps
+the last job's outcome): the asker gets a short reply of its own instead.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,14 @@ import logging
 from workers.github.port import Comment, GitHubPort, ReactionTarget
 from workers.handlers.context import JobContext
 from workers.jobs import Job, TriggerSource
-from workers.messages import StatusState, find_marked, render_status, status_marker
+from workers.messages import (
+    StatusState,
+    find_marked,
+    refusal_marker,
+    render_refusal,
+    render_status,
+    status_marker,
+)
 
 log = logging.getLogger("iquest.handlers.intake")
 
@@ -31,6 +42,17 @@ def upsert_status(
     return github.update_issue_comment(existing.id, body)
 
 
+def reply_refusal(github: GitHubPort, job: Job, reason: str) -> Comment:
+    """Answer a refused trigger with its own comment, once per job, never via the status."""
+    existing = find_marked(github.list_issue_comments(job.number), refusal_marker(job.job_id))
+    if existing is not None:
+        return existing
+    log.info("refused job=%s delivery=%s: %s", job.job_id, job.delivery_id, reason)
+    return github.create_issue_comment(
+        job.number, render_refusal(job.job_id, job.sender_login or "", reason)
+    )
+
+
 def accept_fix_trigger(ctx: JobContext) -> bool:
     """True when the job may go on; otherwise the user has been told why not."""
     job, github, config = ctx.job, ctx.github, ctx.config.config
@@ -39,12 +61,11 @@ def accept_fix_trigger(ctx: JobContext) -> bool:
         return False
     permission = github.get_permission(job.sender_login)
     if not permission.allows(config.min_permission):
-        upsert_status(
+        reply_refusal(
             github,
             job,
-            StatusState.REFUSED,
-            f"@{job.sender_login} has `{permission.value}` permission here; this repository "
-            f"requires at least `{config.min_permission.value}` to ask for a fix.",
+            f"you have `{permission.value}` permission here; this repository requires at "
+            f"least `{config.min_permission.value}` to ask for a fix.",
         )
         return False
     target = _REACTION_TARGETS.get(job.source)
