@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     delivery_ttl_seconds: int = 3 * 24 * 3600
     job_timeout_seconds: int = 1800
     job_max_retries: int = 3
+    # How long a job's hold on its issue or PR outlives the job's last heartbeat (a third of it).
+    target_lease_seconds: float = Field(default=15.0, gt=0)
 
     # The edge decides without reading repository files, so the trigger words are
     # deployment-wide rather than per repository.

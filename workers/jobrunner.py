@@ -1,4 +1,4 @@
-"""Run one job: take the target's lock, load the repository's settings, hand to the job's handler."""
+"""Run one job: hold the target's lease, load the repository's settings, hand to the job's handler."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from workers.model.reply import ModelError
 from workers.pipeline.context.snapshot import SnapshotError
 from workers.repair_store import RepairResult, RepairStatus
 from workers.runtime import Runtime
+from workers.target_lock import TargetLeased
 
 log = logging.getLogger("iquest.jobs")
 
@@ -32,7 +33,11 @@ class TransientJobError(RuntimeError):
 
 
 class TargetBusy(TransientJobError):
-    pass
+    """Another job holds the target: worth trying again when its lease could have ended."""
+
+    def __init__(self, message: str, retry_after_seconds: float) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
 
 
 # The handler for each GitHub job kind; every fix handler takes the pipeline's services.
@@ -68,14 +73,16 @@ def run_job(job: Job, runtime: Runtime) -> None:
     if job.kind is JobKind.REPAIR:
         run_repair_job(job, runtime)
         return
-    lock = runtime.redis.lock(
-        f"iquest:lock:{job.target_key}", timeout=runtime.settings.job_timeout_seconds
-    )
     try:
-        if not lock.acquire(blocking=False):
-            raise TargetBusy(f"another job is running on {job.target_key}")
+        with runtime.target_locks.hold(job.target_key, job.job_id):
+            _run_github_job(job, runtime)
+    except TargetLeased as busy:
+        raise TargetBusy(str(busy), retry_after_seconds=busy.remaining_seconds) from busy
     except RedisError as error:
         raise TransientJobError(f"redis: {error}") from error
+
+
+def _run_github_job(job: Job, runtime: Runtime) -> None:
     github = None
     try:
         github = runtime.github_for(job)
@@ -85,8 +92,6 @@ def run_job(job: Job, runtime: Runtime) -> None:
             raise TransientJobError(str(error)) from error
         log.error("job failed job=%s delivery=%s: %s", job.job_id, job.delivery_id, error)
         report_failure(job, runtime, f"GitHub refused a request: {error}")
-    except RedisError as error:
-        raise TransientJobError(f"redis: {error}") from error
     except ModelError as error:
         if error.transient:
             raise TransientJobError(str(error)) from error
@@ -96,10 +101,6 @@ def run_job(job: Job, runtime: Runtime) -> None:
     finally:
         if github is not None:
             github.close()
-        try:
-            lock.release()
-        except Exception:  # expired or Redis gone: the lock times out by itself
-            log.warning("could not release lock for %s", job.target_key)
 
 
 def report_failure(job: Job, runtime: Runtime, reason: str) -> None:

@@ -19,6 +19,7 @@ from workers.model.openai_compat import OpenAICompatModel
 from workers.model.tokenizer import VllmTokenizer
 from workers.pipeline.context.snapshot import SnapshotCache
 from workers.repair_store import RepairStore
+from workers.target_lock import TargetLocks
 from workers.triggers import TriggerRules
 
 # Least privilege per job: a token never carries more than its job needs.
@@ -89,6 +90,10 @@ class Runtime:
             snapshots=snapshots,
             context_tokens=self.settings.model_context_tokens,
         )
+
+    @cached_property
+    def target_locks(self) -> TargetLocks:
+        return TargetLocks(self.redis, self.settings.target_lease_seconds)
 
     @property
     def repair_store(self) -> RepairStore:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from celery import Celery, Task
 
-from workers.jobrunner import TransientJobError, report_failure, run_job
+from workers.jobrunner import TargetBusy, TransientJobError, report_failure, run_job
 from workers.jobs import TASK_NAMES, Job
 from workers.runtime import Runtime
 
@@ -20,15 +20,40 @@ def register_tasks(app: Celery, runtime: Callable[[], Runtime]) -> None:
         _register(app, task_name, runtime)
 
 
+# A job waiting for its target retries when the holder's lease could have ended, never sooner
+# than this (a lease that just vanished) and a little after the lease's end (clock and queue
+# jitter), so one wait usually suffices when the holder has died.
+_MIN_BUSY_WAIT_SECONDS = 0.2
+_BUSY_WAIT_MARGIN_SECONDS = 0.25
+
+
 def _register(app: Celery, task_name: str, runtime: Callable[[], Runtime]) -> None:
-    @app.task(name=task_name, bind=True, acks_late=True, reject_on_worker_lost=True)
-    def run(self: Task, job_data: dict) -> None:
+    # max_retries=None: waiting for a busy target has its own budget (time, below); transient
+    # failures pass their own limit to retry().
+    @app.task(name=task_name, bind=True, acks_late=True, reject_on_worker_lost=True,
+              max_retries=None)
+    def run(self: Task, job_data: dict, busy_waits: int = 0, busy_seconds: float = 0.0) -> None:
         job = Job.model_validate(job_data)
         current = runtime()
         try:
             run_job(job, current)
+        except TargetBusy as busy:
+            # The job's message stays positional ([job_data]); the waits so far ride in kwargs.
+            settings = current.settings
+            wait = max(_MIN_BUSY_WAIT_SECONDS, busy.retry_after_seconds + _BUSY_WAIT_MARGIN_SECONDS)
+            # A holder cannot outlive its time limit plus one lease; past that, something is wrong.
+            if busy_seconds + wait > settings.job_timeout_seconds + settings.target_lease_seconds:
+                log.error("giving up job=%s after waiting %.0fs: %s", job.job_id, busy_seconds, busy)
+                report_failure(job, current, f"I waited too long for my turn: {busy}")
+                return
+            log.info("job=%s waits %.2fs for its turn: %s", job.job_id, wait, busy)
+            raise self.retry(
+                kwargs={"busy_waits": busy_waits + 1, "busy_seconds": busy_seconds + wait},
+                exc=busy, countdown=wait, max_retries=None,
+            ) from busy
         except TransientJobError as error:
-            retries = self.request.retries
+            # Waits for a busy target are not failures: they do not spend the retry budget.
+            retries = self.request.retries - busy_waits
             max_retries = current.settings.job_max_retries
             if retries >= max_retries:
                 log.error("giving up job=%s after %d retries: %s", job.job_id, retries, error)
@@ -36,7 +61,10 @@ def _register(app: Celery, task_name: str, runtime: Callable[[], Runtime]) -> No
                 return
             countdown = min(600, 15 * 2**retries)
             log.warning("retrying job=%s in %ss: %s", job.job_id, countdown, error)
-            raise self.retry(exc=error, countdown=countdown, max_retries=max_retries) from error
+            raise self.retry(
+                kwargs={"busy_waits": busy_waits, "busy_seconds": busy_seconds},
+                exc=error, countdown=countdown, max_retries=max_retries + busy_waits,
+            ) from error
         except Exception as error:
             # A bug of ours: say so on GitHub rather than leave a status that never moves.
             log.exception("job crashed job=%s delivery=%s", job.job_id, job.delivery_id)

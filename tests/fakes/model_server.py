@@ -20,14 +20,23 @@ def count_fake_tokens(text: str) -> int:
     return len(_TOKEN.findall(text))
 
 
+# How long a held reply waits for its gate before the server gives up and complains.
+HOLD_LIMIT_SECONDS = 120.0
+
+
 @dataclass(frozen=True)
 class ChatReply:
-    """A well-formed chat completion; streamed when the request asks for it."""
+    """A well-formed chat completion; streamed when the request asks for it.
+
+    With `hold`, the answer is sent only once the test sets that event (a model call the test
+    can interrupt, e.g. by killing the worker process that made it).
+    """
 
     content: str
     reasoning: str | None = None
     finish_reason: str = "stop"
     delay_seconds: float = 0.0
+    hold: threading.Event | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -226,6 +235,10 @@ def _handler_for(server: ScriptedModelServer) -> type[BaseHTTPRequestHandler]:
                 self._unexpected("chat completion with no scripted reply left")
                 return
             time.sleep(reply.delay_seconds)
+            held = reply.hold if isinstance(reply, ChatReply) else None
+            if held is not None and not held.wait(HOLD_LIMIT_SECONDS):
+                self._unexpected(f"held reply never released within {HOLD_LIMIT_SECONDS}s")
+                return
             if isinstance(reply, ErrorReply):
                 body = {
                     "error": {"message": reply.message, "type": "scripted", "code": reply.status}

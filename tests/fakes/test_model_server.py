@@ -1,4 +1,7 @@
 import json
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -33,6 +36,21 @@ def test_scripted_replies_come_in_order_and_requests_are_recorded():
         assert two["choices"][0]["finish_reason"] == "length"
         assert one["usage"]["prompt_tokens"] == count_fake_tokens("Fix the bug")
         assert [r.json.get("temperature") for r in server.chat_requests()] == [None, 0.6]
+
+
+def test_a_held_reply_waits_for_the_test_to_release_it():
+    gate = threading.Event()
+    with ScriptedModelServer() as server:
+        server.script(ChatReply("held", hold=gate))
+        with ThreadPoolExecutor(1) as pool:
+            pending = pool.submit(chat, server)
+            deadline = time.monotonic() + 5
+            while not server.chat_requests():  # the request arrived and is being held
+                assert time.monotonic() < deadline, "the request never arrived"
+                time.sleep(0.01)
+            assert not pending.done()
+            gate.set()
+            assert pending.result(timeout=5).json()["choices"][0]["message"]["content"] == "held"
 
 
 def test_models_are_listed():

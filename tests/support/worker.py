@@ -16,11 +16,15 @@ from tests.support.webhooks import TEST_SECRET
 
 
 class WorkerProcess:
-    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+    def __init__(
+        self, env: dict[str, str], log_path: Path, pool: str = "solo", concurrency: int = 1
+    ) -> None:
+        """`solo` runs jobs in the worker process itself; `prefork` in pool child processes."""
         self.log_path = log_path
         self._log = log_path.open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "workers.cli", "worker", "--pool", "solo"],
+            [sys.executable, "-m", "workers.cli", "worker", "--pool", pool,
+             "--concurrency", str(concurrency)],
             env=env,
             stdout=self._log,
             stderr=subprocess.STDOUT,

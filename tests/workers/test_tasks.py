@@ -1,0 +1,151 @@
+"""The Celery tasks when a pool process dies mid-job: the job's re-run finishes it, promptly.
+
+Real receiver, real Redis, a real prefork Celery worker, the fake GitHub and the scripted
+model server, whose answer is held until the test has killed the process waiting for it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+
+from tests.support.webhooks import post_webhook, repo_variant
+from tests.support.worker import WorkerProcess, wait_until, worker_env
+from tests.workers.handlers.calc_repo import ADD_FIX, INSTALLATION_ID, MAIN, REPO, model_reply
+from workers.jobs import job_id_for_delivery
+
+LEASE_SECONDS = 4  # short, so the second job's turn comes soon after the first releases
+COMMITS = "POST /repos/{owner}/{repo}/git/commits"
+
+
+@pytest.fixture
+def prefork_worker(
+    fake_github, model_server, redis_server, redis_client, tmp_path: Path
+) -> Iterator[WorkerProcess]:
+    """Two pool processes, so a second job could run beside the first if the lease let it."""
+    env = worker_env(
+        fake_github, redis_server.url, tmp_path / "data",
+        IQUEST_MODEL_BASE_URL=model_server.base_url,
+        IQUEST_MODEL_CONTEXT_TOKENS="32768",
+        IQUEST_TARGET_LEASE_SECONDS=str(LEASE_SECONDS),
+    )
+    process = WorkerProcess(env, tmp_path / "worker.log", pool="prefork", concurrency=2)
+    try:
+        process.wait_ready()
+        yield process
+    finally:
+        process.stop()
+
+
+@pytest.fixture
+def issue(fake_github):
+    fake_github.create_repo(REPO, {"calc.py": MAIN, "README.md": "# calc\n"})
+    fake_github.add_installation(INSTALLATION_ID, "acme")
+    fake_github.add_collaborator(REPO, "alice", "maintain")
+    return fake_github.open_issue(REPO, "add() subtracts", "`add(2, 2)` returns 0.", user="carol")
+
+
+def _model_caller(worker: WorkerProcess, model_port: int) -> psutil.Process:
+    """The pool child of the worker that has a connection open to the model server."""
+    for child in psutil.Process(worker.process.pid).children(recursive=True):
+        try:
+            if any(c.raddr and c.raddr.port == model_port for c in child.net_connections("tcp")):
+                return child
+        except psutil.NoSuchProcess:
+            continue
+    raise AssertionError("no pool process is talking to the model")
+
+
+def _bots(fake_github, number: int) -> list:
+    return [c for c in fake_github.comments(REPO, number) if c.user.type == "Bot"]
+
+
+def _status(fake_github, number: int) -> str:
+    bots = _bots(fake_github, number)
+    return bots[0].body if bots else ""
+
+
+def test_killed_pool_process_is_rerun_at_once_and_a_second_job_waits_its_turn(
+    fake_github, model_server, issue, receiver, prefork_worker
+) -> None:
+    killed_call, rerun_call, second_call = threading.Event(), threading.Event(), threading.Event()
+    reply = model_reply("`add` subtracts.", ADD_FIX)
+    model_server.script(
+        type(reply)(reply.content, hold=killed_call),  # the attempt that dies waiting for it
+        type(reply)(reply.content, hold=rerun_call),  # the same job's re-run
+        type(reply)(reply.content, hold=second_call),  # the second job, once its turn comes
+    )
+    try:
+        labeled = repo_variant(
+            "issues/labeled.json", REPO, INSTALLATION_ID,
+            **{"label.name": "autofix", "issue.number": issue.number, "sender.login": "alice"},
+        )
+        assert post_webhook(receiver.url, "issues", labeled).status_code == 202
+        wait_until(lambda: len(model_server.chat_requests()) == 1, timeout=60,
+                   what="the first model call")
+        model_port = int(model_server.root_url.rsplit(":", 1)[1])
+        victim = _model_caller(prefork_worker, model_port)
+        os.kill(victim.pid, signal.SIGKILL)  # as the OOM killer would, mid-model-call
+        killed = time.monotonic()
+
+        # Celery requeues the lost job; its re-run takes over its own lease and reaches the model.
+        wait_until(lambda: len(model_server.chat_requests()) == 2, timeout=30,
+                   what="the re-run's model call")
+        assert prefork_worker.process.poll() is None  # only the pool process died
+        assert "WorkerLostError" in prefork_worker.log()
+        assert "took over its own lease" in prefork_worker.log()  # not waiting for it to expire
+
+        # A different job for the same issue is told to wait while the re-run holds the lease.
+        delivery = str(uuid.uuid4())
+        asking = fake_github.add_issue_comment(REPO, issue.number, "/iquest fix", user="alice")
+        comment = repo_variant(
+            "issue_comment/created.with-installation.json", REPO, INSTALLATION_ID,
+            **{"issue.number": issue.number, "comment.id": asking.id,
+               "comment.body": "/iquest fix", "comment.user.login": "alice",
+               "sender.login": "alice"},
+        )
+        assert post_webhook(receiver.url, "issue_comment", comment, delivery).status_code == 202
+        second = job_id_for_delivery(delivery)
+        wait_until(lambda: prefork_worker.log().count(f"job={second} waits") >= 2, timeout=30,
+                   what="the second job to be told to wait twice")
+        assert len(model_server.chat_requests()) == 2  # it never started while the lease was held
+
+        rerun_call.set()
+        wait_until(lambda: "Opened draft pull request" in _status(fake_github, issue.number),
+                   timeout=max(1.0, 60 - (time.monotonic() - killed)),
+                   what="the draft PR within a minute of the kill")
+        done = _status(fake_github, issue.number)
+        print(f"draft PR {time.monotonic() - killed:.1f}s after the kill")  # figure for the README
+
+        # The second job's turn: it reaches the model only now, and is held there.
+        wait_until(lambda: len(model_server.chat_requests()) == 3, timeout=30,
+                   what="the second job's model call")
+        branch = f"iquest/issue-{issue.number}"
+        [pull] = fake_github.pulls(REPO)
+        assert pull.draft and pull.head_ref == branch
+        assert [ref for ref in fake_github.refs(REPO) if "iquest/" in ref] == [f"refs/heads/{branch}"]
+        repo = fake_github.repo(REPO)
+        assert list(repo.commit(branch).parents) == [repo.commit("main").sha]
+        assert fake_github.call_count(COMMITS) == 1
+        assert len(_bots(fake_github, issue.number)) == 1
+        assert f"#{pull.number}" in done
+        assert "return a + b" in repo.read_file(branch, "calc.py")
+
+        second_call.set()
+        wait_until(lambda: second in _status(fake_github, issue.number)
+                   and "Opened draft pull request" in _status(fake_github, issue.number),
+                   timeout=60, what="the second job to finish")
+        assert len(fake_github.pulls(REPO)) == 1
+        assert len(_bots(fake_github, issue.number)) == 1
+    finally:
+        # The killed attempt's request is still held: let the server thread finish.
+        for gate in (killed_call, rerun_call, second_call):
+            gate.set()
