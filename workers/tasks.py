@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from celery import Celery, Task
 
+from workers.config import Settings
 from workers.jobrunner import TargetBusy, TransientJobError, report_failure, run_job
 from workers.jobs import TASK_NAMES, Job
 from workers.runtime import Runtime
@@ -20,11 +21,26 @@ def register_tasks(app: Celery, runtime: Callable[[], Runtime]) -> None:
         _register(app, task_name, runtime)
 
 
-# A job waiting for its target retries when the holder's lease could have ended, never sooner
-# than this (a lease that just vanished) and a little after the lease's end (clock and queue
-# jitter), so one wait usually suffices when the holder has died.
-_MIN_BUSY_WAIT_SECONDS = 0.2
+# A job waiting for its target retries a little after the holder's lease could have ended
+# (clock and queue jitter), so one wait usually suffices when the holder has died.
 _BUSY_WAIT_MARGIN_SECONDS = 0.25
+
+
+def busy_wait_seconds(lease_remaining: float, waited: float, settings: Settings) -> float | None:
+    """How long a job that found its target leased waits before trying again; None: give up.
+
+    A holder cannot outlive its job time limit plus one lease, so a job that has waited
+    longer than that is stuck behind something wrong and says so rather than wait forever.
+    """
+    wait = max(lease_remaining, 0.0) + _BUSY_WAIT_MARGIN_SECONDS
+    if waited + wait > settings.job_timeout_seconds + settings.target_lease_seconds:
+        return None
+    return wait
+
+
+def transient_retry_seconds(retries: int) -> int:
+    """Backoff between retries after a transient failure: 15 s, 30 s, 60 s, … capped at 10 min."""
+    return min(600, 15 * 2**retries)
 
 
 def _register(app: Celery, task_name: str, runtime: Callable[[], Runtime]) -> None:
@@ -39,10 +55,8 @@ def _register(app: Celery, task_name: str, runtime: Callable[[], Runtime]) -> No
             run_job(job, current)
         except TargetBusy as busy:
             # The job's message stays positional ([job_data]); the waits so far ride in kwargs.
-            settings = current.settings
-            wait = max(_MIN_BUSY_WAIT_SECONDS, busy.retry_after_seconds + _BUSY_WAIT_MARGIN_SECONDS)
-            # A holder cannot outlive its time limit plus one lease; past that, something is wrong.
-            if busy_seconds + wait > settings.job_timeout_seconds + settings.target_lease_seconds:
+            wait = busy_wait_seconds(busy.retry_after_seconds, busy_seconds, current.settings)
+            if wait is None:
                 log.error("giving up job=%s after waiting %.0fs: %s", job.job_id, busy_seconds, busy)
                 report_failure(job, current, f"I waited too long for my turn: {busy}")
                 return
@@ -59,7 +73,7 @@ def _register(app: Celery, task_name: str, runtime: Callable[[], Runtime]) -> No
                 log.error("giving up job=%s after %d retries: %s", job.job_id, retries, error)
                 report_failure(job, current, f"I kept hitting a temporary problem: {error}")
                 return
-            countdown = min(600, 15 * 2**retries)
+            countdown = transient_retry_seconds(retries)
             log.warning("retrying job=%s in %ss: %s", job.job_id, countdown, error)
             raise self.retry(
                 kwargs={"busy_waits": busy_waits, "busy_seconds": busy_seconds},
