@@ -54,6 +54,12 @@ class Settings(BaseSettings):
     # Spacing of comments, reviews and pull requests per installation (secondary rate limits).
     github_write_interval_seconds: float = 1.0
 
+    # Missed-delivery recovery: `iquest beat` sends the check every interval; it looks back
+    # over the window (the App's delivery log keeps about three days; `iquest redeliver
+    # --since 72h` catches up after a longer outage).
+    redelivery_interval_seconds: int = 600
+    redelivery_window_hours: float = 6.0
+
     # Model
     model_base_url: str = "http://localhost:8000/v1"
     model: str = "IQuestLab/IQuest-Coder-V1-40B-Instruct"

@@ -9,6 +9,7 @@ import redis
 
 from workers.config import Settings
 from workers.github.client import GitHubRepoClient
+from workers.github.deliveries import AppDeliveries
 from workers.github.pacing import WritePacer
 from workers.github.retry import CappedRetry
 from workers.github.tokens import InstallationTokens
@@ -59,6 +60,11 @@ class Runtime:
     @property
     def rules(self) -> TriggerRules:
         return TriggerRules(label=self.settings.trigger_label, command_word=self.settings.command_word)
+
+    @cached_property
+    def deliveries(self) -> AppDeliveries:
+        app_id, private_key = self.settings.require_app_credentials()
+        return AppDeliveries(app_id, private_key, self.settings.github_api_url, self.retry)
 
     @cached_property
     def model(self) -> OpenAICompatModel:

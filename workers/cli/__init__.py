@@ -16,6 +16,8 @@ SUBCOMMANDS: dict[str, str] = {
     "apply": "apply",
     "localize": "localize",
     "replay": "replay",
+    "beat": "beat",
+    "redeliver": "redeliver",
 }
 
 

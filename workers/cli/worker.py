@@ -17,6 +17,7 @@ def run(args: argparse.Namespace) -> int:
 
     from workers.celery_app import create_celery
     from workers.cli.logs import start_long_running
+    from workers.periodic import register_periodic_tasks
     from workers.redis_server import resolve_redis
     from workers.runtime import Runtime
     from workers.tasks import register_tasks
@@ -27,7 +28,9 @@ def run(args: argparse.Namespace) -> int:
     endpoint = resolve_redis(settings.redis_url, settings.data_dir)
     app = create_celery(settings, endpoint.url)
     # Built on first use inside each worker process, after the fork.
-    register_tasks(app, cache(lambda: Runtime.build(settings, endpoint.url)))
+    runtime = cache(lambda: Runtime.build(settings, endpoint.url))
+    register_tasks(app, runtime)
+    register_periodic_tasks(app, runtime)
     try:
         app.Worker(
             queues=[settings.queue_name],

@@ -56,6 +56,8 @@ class FakeGitHub(Seeding):
         self.log: list[Call] = []
         self.failures: list[str] = []
         self.codeload: dict[str, tuple[str, str]] = {}  # one-off token -> (repo, commit)
+        # The status code a requested redelivery gets from the (imagined) webhook receiver.
+        self.redelivery_status_code = 200
         self._dispatcher = Dispatcher(self)
         self._server = HttpServer(self.handle)
         self.url = self._server.url

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -11,6 +12,7 @@ from .state import (
     App,
     CheckRun,
     Comment,
+    HookDelivery,
     Installation,
     Issue,
     Pull,
@@ -174,6 +176,24 @@ class Seeding:
                            check_suite_id=self.world.next_id("check_suite"))
             repo.check_runs[run.id] = run
             return run
+
+    def add_delivery(self, *, status_code: int, guid: str | None = None,
+                     event: str = "issues", action: str | None = "labeled",
+                     redelivery: bool = False, age: timedelta = timedelta(minutes=5),
+                     installation_id: int | None = None,
+                     repository_id: int | None = None) -> HookDelivery:
+        """One attempt in the App webhook's delivery log, `age` ago (status 0: GitHub could
+        not connect). The log lists attempts newest first, as GitHub does."""
+        with self.lock:
+            delivery = HookDelivery(self.world.next_id("delivery"), guid or str(uuid.uuid4()),
+                                    event, action, status_code, now() - age, redelivery,
+                                    installation_id, repository_id)
+            self.world.deliveries.append(delivery)
+            return delivery
+
+    def deliveries(self) -> list[HookDelivery]:
+        with self.lock:
+            return list(self.world.deliveries)
 
     def installation_token(self, installation_id: int, **body: Any) -> str:
         """Mint a token directly (for raw HTTP requests in tests); body as in the REST call."""

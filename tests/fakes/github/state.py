@@ -15,6 +15,7 @@ ID_BASES = {
     "user": 1_000, "repo": 100_000, "issue": 2_000_000, "comment": 3_000_000,
     "review_comment": 4_000_000, "review": 5_000_000, "check_run": 6_000_000,
     "reaction": 7_000_000, "label": 8_000_000, "check_suite": 9_000_000, "pull": 10_000_000,
+    "delivery": 20_000_000,
 }
 
 # What the app's manifest asks for (DESIGN.md §3): the default grant of a new installation.
@@ -185,6 +186,28 @@ class CheckRun:
 
 
 @dataclass
+class HookDelivery:
+    """One attempt to deliver an event to the App's webhook; redeliveries share the guid."""
+
+    id: int
+    guid: str
+    event: str
+    action: str | None
+    status_code: int  # 0 when GitHub could not connect at all
+    delivered_at: datetime
+    redelivery: bool = False
+    installation_id: int | None = None
+    repository_id: int | None = None
+
+    @property
+    def status(self) -> str:
+        # GitHub's own wording: "OK" for 2xx, the reason otherwise.
+        if self.status_code == 0:
+            return "failed to connect"
+        return "OK" if 200 <= self.status_code < 300 else f"Invalid HTTP Response: {self.status_code}"
+
+
+@dataclass
 class Repo:
     id: int
     owner: User
@@ -252,6 +275,7 @@ class World:
         self.installations: dict[int, Installation] = {}
         self.tokens: dict[str, Token] = {}
         self.repos: dict[str, Repo] = {}  # lower-cased full name -> repo
+        self.deliveries: list[HookDelivery] = []  # the App webhook's attempts, oldest first
 
     def next_id(self, kind: str) -> int:
         return next(self._ids[kind])
