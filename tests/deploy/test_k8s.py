@@ -1,0 +1,166 @@
+"""deploy/k8s: every manifest of the base and of each overlay's rendering is valid for Kubernetes
+(kubernetes-validate's bundled schemas, strict) and the KEDA ScaledObject for its CRD."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import kubernetes_validate
+import pytest
+import yaml
+
+from tests.deploy.kustomize import KustomizeError, load_documents, render
+
+ROOT = Path(__file__).resolve().parents[2]
+K8S = ROOT / "deploy" / "k8s"
+SCHEMAS = ROOT / "tests" / "data" / "deploy-schemas"
+# The oldest Kubernetes the manifests are written for (policy/v1 PDBs, native sidecars aside).
+KUBERNETES_VERSION = "1.30.0"
+OVERLAYS = sorted(p.name for p in (K8S / "overlays").iterdir() if p.is_dir())
+
+
+def _strict(schema: Any) -> Any:
+    """The CRD's schema with unknown fields refused, as the API server's pruning would drop
+    them silently: a misspelt field must fail here rather than vanish in the cluster."""
+    if isinstance(schema, dict):
+        out = {k: _strict(v) for k, v in schema.items()}
+        if "properties" in out and "additionalProperties" not in out \
+                and not out.get("x-kubernetes-preserve-unknown-fields"):
+            out["additionalProperties"] = False
+        return out
+    if isinstance(schema, list):
+        return [_strict(v) for v in schema]
+    return schema
+
+
+@pytest.fixture(scope="module")
+def scaledobject_schema() -> dict[str, Any]:
+    crd = yaml.safe_load((SCHEMAS / "keda.sh_scaledobjects.yaml").read_text())
+    [version] = [v for v in crd["spec"]["versions"] if v["name"] == "v1alpha1"]
+    schema = _strict(version["schema"]["openAPIV3Schema"])
+    # metadata is the API server's to check (kubernetes-validate does ObjectMeta elsewhere).
+    schema["properties"]["metadata"] = {"type": "object"}
+    return schema
+
+
+def validate(resource: dict[str, Any], scaledobject_schema: dict[str, Any]) -> None:
+    if resource["kind"] == "ScaledObject":
+        jsonschema.validate(resource, scaledobject_schema)
+        return
+    kubernetes_validate.validate(resource, KUBERNETES_VERSION, strict=True)
+
+
+def _base_files() -> list[Path]:
+    return sorted((K8S / "base").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", _base_files(), ids=lambda p: p.name)
+def test_every_base_manifest_is_valid(path: Path, scaledobject_schema) -> None:
+    docs = load_documents(path)
+    if path.name == "kustomization.yaml":
+        return
+    assert docs
+    for doc in docs:
+        validate(doc, scaledobject_schema)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_overlay_renders_valid_resources(overlay: str, scaledobject_schema) -> None:
+    rendered = render(K8S / "overlays" / overlay)
+    for resource in rendered:
+        validate(resource, scaledobject_schema)
+        assert resource["metadata"].get("namespace") == "iquest"
+
+
+def test_the_validators_catch_mistakes(scaledobject_schema) -> None:
+    """A guard against tests that cannot fail: one misspelt field in each kind of check."""
+    deployment = load_documents(K8S / "base" / "receiver.yaml")[0]
+    broken = copy.deepcopy(deployment)
+    broken["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]["httpGet"]["paht"] = "/"
+    with pytest.raises(kubernetes_validate.ValidationError):
+        validate(broken, scaledobject_schema)
+    scaled = next(d for d in load_documents(K8S / "base" / "worker.yaml")
+                  if d["kind"] == "ScaledObject")
+    broken = copy.deepcopy(scaled)
+    broken["spec"]["maxReplicas"] = 3
+    with pytest.raises(jsonschema.ValidationError):
+        validate(broken, scaledobject_schema)
+    broken = copy.deepcopy(scaled)
+    del broken["spec"]["scaleTargetRef"]
+    with pytest.raises(jsonschema.ValidationError):
+        validate(broken, scaledobject_schema)
+
+
+def _by_kind(resources: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
+    return {(r["kind"], r["metadata"]["name"]): r for r in resources}
+
+
+def _container(resource: dict[str, Any]) -> dict[str, Any]:
+    return resource["spec"]["template"]["spec"]["containers"][0]
+
+
+def test_base_has_what_operating_it_needs() -> None:
+    base = _by_kind(render(K8S / "base"))
+    receiver = base[("Deployment", "iquest-receiver")]
+    probes = _container(receiver)
+    assert probes["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert probes["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert base[("PodDisruptionBudget", "iquest-receiver")]["spec"]["minAvailable"] == 1
+    assert base[("Service", "iquest-receiver")]
+    assert base[("Ingress", "iquest-receiver")]
+    # Scaled on the Celery queue's own list, the one the receiver pushes to.
+    config = base[("ConfigMap", "iquest-config")]["data"]
+    [trigger] = base[("ScaledObject", "iquest-worker")]["spec"]["triggers"]
+    assert trigger["type"] == "redis"
+    assert trigger["metadata"]["listName"] == config["IQUEST_QUEUE_NAME"]
+    assert base[("ScaledObject", "iquest-worker")]["spec"]["scaleTargetRef"]["name"] == \
+        "iquest-worker"
+    # The grace period outlasts the worker's own shutdown window (hand back, then exit).
+    worker = base[("Deployment", "iquest-worker")]
+    assert worker["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] >= 60 + 20
+    beat = base[("Deployment", "iquest-beat")]
+    assert beat["spec"]["replicas"] == 1 and beat["spec"]["strategy"]["type"] == "Recreate"
+    assert _container(beat)["command"] == ["iquest", "beat"]
+    redis = base[("StatefulSet", "redis")]
+    assert "--appendonly" in _container(redis)["args"]
+    assert redis["spec"]["volumeClaimTemplates"]
+    vllm = _container(base[("Deployment", "vllm")])
+    assert vllm["resources"]["limits"]["nvidia.com/gpu"]
+    assert vllm["readinessProbe"]["httpGet"]["path"] == "/health"
+    assert vllm["args"][0] == config["IQUEST_MODEL"]
+    # Secrets hold the webhook secret and the App key; every container runs as non-root.
+    assert base[("Secret", "iquest-webhook")]["stringData"] == {"webhook-secret": ""}
+    assert "private-key.pem" in base[("Secret", "iquest-app-key")]["stringData"]
+    for name in ("iquest-receiver", "iquest-worker", "iquest-beat"):
+        pod = base[("Deployment", name)]["spec"]["template"]["spec"]
+        assert pod["securityContext"]["runAsNonRoot"] is True
+        assert _container(base[("Deployment", name)])["resources"]["requests"]
+
+
+def test_external_redis_overlay_drops_the_statefulset_and_reads_the_url_from_a_secret() -> None:
+    rendered = _by_kind(render(K8S / "overlays" / "external-redis"))
+    assert ("StatefulSet", "redis") not in rendered and ("Service", "redis") not in rendered
+    for name in ("iquest-receiver", "iquest-worker", "iquest-beat"):
+        env = {e["name"]: e for e in _container(rendered[("Deployment", name)]).get("env", [])}
+        assert env["IQUEST_REDIS_URL"]["valueFrom"]["secretKeyRef"]["name"] == "iquest-redis"
+    receiver_env = [e["name"] for e in _container(rendered[("Deployment", "iquest-receiver")])["env"]]
+    assert "IQUEST_WEBHOOK_SECRET" in receiver_env  # merged by name, not replaced
+    trigger = rendered[("ScaledObject", "iquest-worker")]["spec"]["triggers"][0]["metadata"]
+    assert trigger["passwordFromEnv"] == "IQUEST_REDIS_PASSWORD"
+
+
+def test_production_overlay_pins_the_image() -> None:
+    rendered = _by_kind(render(K8S / "overlays" / "production"))
+    for name in ("iquest-receiver", "iquest-worker", "iquest-beat"):
+        assert _container(rendered[("Deployment", name)])["image"] == \
+            "registry.example.com/iquest-autofix:0.1.0"
+    assert rendered[("Deployment", "iquest-receiver")]["spec"]["replicas"] == 3
+
+
+def test_the_renderer_refuses_what_it_does_not_support(tmp_path: Path) -> None:
+    (tmp_path / "kustomization.yaml").write_text("configMapGenerator: []\n")
+    with pytest.raises(KustomizeError, match="does not support"):
+        render(tmp_path)
