@@ -25,5 +25,9 @@ def create_celery(settings: Settings, broker_url: str) -> Celery:
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
         worker_send_task_events=False,
+        # With SIGTERM mapped to Celery's cold shutdown (`iquest worker` does), running jobs
+        # get this long to finish; then they are cancelled and Redis gets them back at once
+        # (late acks) instead of after the visibility timeout.
+        worker_soft_shutdown_timeout=settings.worker_shutdown_seconds,
     )
     return app

@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     job_max_retries: int = 3
     # How long a job's hold on its issue or PR outlives the job's last heartbeat (a third of it).
     target_lease_seconds: float = Field(default=15.0, gt=0)
+    # On SIGTERM a worker lets running jobs finish for this long, then hands them back to the
+    # queue for another worker (deploy/: the containers' grace period is longer than this).
+    worker_shutdown_seconds: float = 240.0
 
     # The edge decides without reading repository files, so the trigger words are
     # deployment-wide rather than per repository.

@@ -98,6 +98,8 @@ def test_one_gpu_box_is_wired_together(compose) -> None:
         assert service["healthcheck"]["test"]
         assert service["environment"]["IQUEST_REDIS_URL"] == "redis://redis:6379/0"
     worker = services["worker"]
+    grace = int(worker["stop_grace_period"].removesuffix("s"))
+    assert grace >= Settings.model_fields["worker_shutdown_seconds"].default + 30
     assert worker["depends_on"]["vllm"] == {"condition": "service_healthy", "required": False}
     assert worker["environment"]["IQUEST_MODEL_BASE_URL"] == "http://vllm:8000/v1"
     vllm = services["vllm"]

@@ -120,7 +120,8 @@ def test_base_has_what_operating_it_needs() -> None:
         "iquest-worker"
     # The grace period outlasts the worker's own shutdown window (hand back, then exit).
     worker = base[("Deployment", "iquest-worker")]
-    assert worker["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] >= 60 + 20
+    grace = worker["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
+    assert grace >= float(config["IQUEST_WORKER_SHUTDOWN_SECONDS"]) + 30
     beat = base[("Deployment", "iquest-beat")]
     assert beat["spec"]["replicas"] == 1 and beat["spec"]["strategy"]["type"] == "Recreate"
     assert _container(beat)["command"] == ["iquest", "beat"]

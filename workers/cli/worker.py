@@ -13,6 +13,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import os
+
+    # Read by billiard when Celery's worker modules are imported, so set before them: SIGTERM
+    # (docker stop, a Kubernetes rollout, KEDA scaling down) becomes Celery's cold shutdown,
+    # bounded by worker_soft_shutdown_timeout, instead of a warm one that waits for every
+    # running job however long it takes.
+    os.environ.setdefault("REMAP_SIGTERM", "SIGQUIT")
     from functools import cache
 
     from workers.celery_app import create_celery
