@@ -97,11 +97,18 @@ class Settings(BaseSettings):
             return self.app_id, self.private_key.get_secret_value().replace("\\n", "\n")
         if self.private_key_file is not None:
             try:
-                return self.app_id, self.private_key_file.read_text()
+                pem = self.private_key_file.read_text()
             except OSError as error:
                 raise SettingsError(
                     f"IQUEST_PRIVATE_KEY_FILE={self.private_key_file} cannot be read: {error.strerror}"
                 ) from error
+            # An empty file is what an unfilled Kubernetes Secret or compose secret mounts.
+            if not pem.strip():
+                raise SettingsError(
+                    f"IQUEST_PRIVATE_KEY_FILE={self.private_key_file} is empty: put the GitHub "
+                    "App's private key (PEM) there."
+                )
+            return self.app_id, pem
         raise SettingsError(
             "Neither IQUEST_PRIVATE_KEY nor IQUEST_PRIVATE_KEY_FILE is set: the worker needs "
             "the GitHub App's private key."

@@ -73,6 +73,8 @@ def test_every_overlay_renders_valid_resources(overlay: str, scaledobject_schema
     for resource in rendered:
         validate(resource, scaledobject_schema)
         assert resource["metadata"].get("namespace") == "iquest"
+        # Applying an overlay must never overwrite the real Secrets with empty ones.
+        assert resource["kind"] != "Secret"
 
 
 def test_the_validators_catch_mistakes(scaledobject_schema) -> None:
