@@ -111,6 +111,14 @@ def test_one_gpu_box_is_wired_together(compose) -> None:
     assert gpus["capabilities"] == ["gpu"] and gpus["driver"] == "nvidia"
     assert "/health" in " ".join(vllm["healthcheck"]["test"])
     assert services["flower"]["profiles"] == ["flower"]
+    assert services["prometheus"]["profiles"] == ["monitoring"]
+
+
+def test_prometheus_scrapes_the_receivers_metrics() -> None:
+    config = yaml.safe_load((ROOT / "deploy" / "prometheus" / "prometheus.yml").read_text())
+    [job] = [j for j in config["scrape_configs"] if j["job_name"] == "iquest-receiver"]
+    assert job["metrics_path"] == "/metrics"
+    assert job["static_configs"][0]["targets"] == ["receiver:3000"]
 
 
 def test_an_external_model_url_replaces_vllm(compose) -> None:
