@@ -5,12 +5,15 @@ from __future__ import annotations
 from celery import Celery
 
 from workers.config import Settings
+from workers.queues import task_routes
 
 
 def create_celery(settings: Settings, broker_url: str) -> Celery:
     app = Celery("iquest", broker=broker_url)
     app.conf.update(
         task_default_queue=settings.queue_name,
+        # The same routing as the edge's enqueue, for what Celery itself publishes.
+        task_routes=task_routes(settings.queue_name),
         # A worker killed mid-job leaves the message unacked, so another worker redoes it.
         task_acks_late=True,
         task_reject_on_worker_lost=True,

@@ -88,6 +88,16 @@ class Settings(BaseSettings):
             return self.repair_token.get_secret_value().encode()
         return self.require_webhook_secret()
 
+    def app_credentials_given(self) -> bool:
+        """Whether any App credential is set; a worker with none serves only /repair jobs."""
+        key = self.private_key.get_secret_value().strip() if self.private_key else ""
+        return self.app_id is not None or bool(key) or self.private_key_file is not None
+
+    def check_worker_credentials(self) -> None:
+        """App credentials are optional for a worker, but half of them is a mistake to report."""
+        if self.app_credentials_given():
+            self.require_app_credentials()
+
     def require_app_credentials(self) -> tuple[int, str]:
         """The App id and PEM private key, from IQUEST_PRIVATE_KEY or IQUEST_PRIVATE_KEY_FILE."""
         if self.app_id is None:

@@ -18,6 +18,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from workers.jobs import Job
+from workers.queues import queue_for
 
 DELIVERY_KEY_PREFIX = "iquest:delivery:"
 
@@ -97,18 +98,22 @@ _ENVELOPE = (
 
 
 class RedisEnqueuer:
-    """Queues jobs for the Celery workers; `redis` is a redis.asyncio client."""
+    """Queues jobs for the Celery workers; `redis` is a redis.asyncio client.
+
+    `queue` is IQUEST_QUEUE_NAME; each job lands on the queue `workers.queues` names for its kind.
+    """
 
     def __init__(self, redis: AsyncScriptRunner, queue: str, delivery_ttl_seconds: int) -> None:
         self._script = redis.register_script(_ENQUEUE_ONCE_LUA)
-        self._queue = queue
+        self._base_queue = queue
         self._ttl = delivery_ttl_seconds
 
     async def enqueue(self, job: Job) -> EnqueueResult:
+        queue = queue_for(job.kind, self._base_queue)
         message = build_task_message_from_json(
-            job.task_name, job.job_id, self._queue, f"[{job.model_dump_json()}]"
+            job.task_name, job.job_id, queue, f"[{job.model_dump_json()}]"
         )
-        keys = [DELIVERY_KEY_PREFIX + job.delivery_id, self._queue]
+        keys = [DELIVERY_KEY_PREFIX + job.delivery_id, queue]
         try:
             queued, job_id = await self._script(keys=keys, args=[self._ttl, job.job_id, message])
         except Exception as error:  # any Redis failure means "not durably queued"

@@ -7,7 +7,7 @@ from functools import cached_property
 
 import redis
 
-from workers.config import Settings
+from workers.config import Settings, SettingsError
 from workers.github.client import GitHubRepoClient
 from workers.github.deliveries import AppDeliveries
 from workers.github.pacing import WritePacer
@@ -42,20 +42,31 @@ JOB_PERMISSIONS: dict[JobKind, dict[str, str]] = {
 class Runtime:
     settings: Settings
     redis: redis.Redis
-    tokens: InstallationTokens
+    # None for a worker without App credentials: it serves only jobs that need no GitHub.
+    tokens: InstallationTokens | None
     retry: CappedRetry
 
     @classmethod
-    def build(cls, settings: Settings, redis_url: str) -> Runtime:
-        app_id, private_key = settings.require_app_credentials()
+    def build(cls, settings: Settings, redis_url: str, *, with_github: bool = True) -> Runtime:
         client = redis.Redis.from_url(redis_url)
         retry = CappedRetry(
             settings.github_max_retries,
             settings.github_retry_base_seconds,
             settings.github_max_wait_seconds,
         )
-        tokens = InstallationTokens(app_id, private_key, settings.github_api_url, client, retry)
+        tokens = None
+        if with_github:
+            app_id, private_key = settings.require_app_credentials()
+            tokens = InstallationTokens(app_id, private_key, settings.github_api_url, client, retry)
         return cls(settings=settings, redis=client, tokens=tokens, retry=retry)
+
+    @property
+    def app_tokens(self) -> InstallationTokens:
+        if self.tokens is None:
+            raise SettingsError(
+                "this worker has no GitHub App credentials, so it cannot run GitHub jobs."
+            )
+        return self.tokens
 
     @property
     def rules(self) -> TriggerRules:
@@ -115,7 +126,7 @@ class Runtime:
         )
 
     def github_for(self, job: Job) -> GitHubRepoClient:
-        token = self.tokens.token_for(job.installation_id, job.repo, JOB_PERMISSIONS[job.kind])
+        token = self.app_tokens.token_for(job.installation_id, job.repo, JOB_PERMISSIONS[job.kind])
         pacer = WritePacer(
             self.redis, job.installation_id, self.settings.github_write_interval_seconds
         )

@@ -12,8 +12,11 @@ import pytest
 from tests.support.receiver import ReceiverThread, receiver_settings
 from tests.support.webhooks import TEST_SECRET
 from workers.jobs import Job, JobKind, TriggerSource
+from workers.queues import queue_for
 from workers.repair_store import request_key
 
+# /repair jobs have their own queue, so a worker without App credentials can serve them.
+REPAIR_QUEUE = queue_for(JobKind.REPAIR, "iquest")
 AUTH = {"Authorization": f"Bearer {TEST_SECRET}"}
 GOOD = {"issue": {"title": "ids collide", "body": "two logins, one id"},
         "files": {"utils.py": "import random\n", "pkg/mod.py": "x = 1\n"}}
@@ -34,7 +37,7 @@ def _post(edge: ReceiverThread, body: object, headers: dict[str, str] | None = A
 
 
 def _queued_job(redis_client) -> Job:
-    message = json.loads(redis_client.lindex("iquest", 0))
+    message = json.loads(redis_client.lindex(REPAIR_QUEUE, 0))
     assert message["headers"]["task"] == "iquest.repair"
     args, _, _ = json.loads(base64.b64decode(message["body"]))
     return Job.model_validate(args[0])
@@ -59,7 +62,7 @@ def test_accepted_request_is_stored_and_queued_with_its_id_only(edge, redis_clie
 def test_two_identical_posts_are_two_jobs(edge, redis_client) -> None:
     first, second = _post(edge, GOOD), _post(edge, GOOD)
     assert first.json()["job_id"] != second.json()["job_id"]
-    assert redis_client.llen("iquest") == 2
+    assert redis_client.llen(REPAIR_QUEUE) == 2
 
 
 @pytest.mark.parametrize(
@@ -70,7 +73,7 @@ def test_without_the_bearer_token_nothing_is_queued(edge, redis_client, headers)
     answer = _post(edge, GOOD, headers=headers)
     assert answer.status_code == 401
     assert answer.headers["www-authenticate"] == "Bearer"
-    assert redis_client.llen("iquest") == 0
+    assert redis_client.llen(REPAIR_QUEUE) == 0
     assert httpx.get(f"{edge.url}/jobs/{'0' * 32}", headers=headers or {}).status_code == 401
 
 
@@ -107,7 +110,7 @@ def test_invalid_requests_get_422_with_a_clear_reason(edge, redis_client, body, 
     answer = _post(edge, body)
     assert answer.status_code == 422, answer.text
     assert expected in answer.text
-    assert redis_client.llen("iquest") == 0
+    assert redis_client.llen(REPAIR_QUEUE) == 0
 
 
 def test_non_json_is_422_and_oversized_is_413(edge, redis_client) -> None:
@@ -115,7 +118,7 @@ def test_non_json_is_422_and_oversized_is_413(edge, redis_client) -> None:
     assert garbage.status_code == 422
     big = _post(edge, {"issue": {"title": "t", "body": "x" * 5000}, "files": {"a.py": ""}})
     assert big.status_code == 413
-    assert redis_client.llen("iquest") == 0
+    assert redis_client.llen(REPAIR_QUEUE) == 0
 
 
 @pytest.mark.parametrize("job_id", ["0" * 32, "not-a-job", "A" * 32])
@@ -131,5 +134,5 @@ def test_redis_down_is_503_for_post_and_get(edge, redis_server, redis_client) ->
         assert httpx.get(f"{edge.url}/jobs/{job_id}", headers=AUTH).status_code == 503
     finally:
         redis_server.start()
-    assert redis_server.client().llen("iquest") == 1
+    assert redis_server.client().llen(REPAIR_QUEUE) == 1
     assert httpx.get(f"{edge.url}/jobs/{job_id}", headers=AUTH).json()["status"] == "queued"

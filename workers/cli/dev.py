@@ -57,14 +57,22 @@ def run(args: argparse.Namespace) -> int:
     print(f"iquest dev: redis at {endpoint.url}", flush=True)
     children = [_spawn(["serve", "--host", args.host, "--port", str(args.port)], env)]
     try:
-        settings.require_app_credentials()
-        children.append(_spawn(["worker"], env))
+        settings.check_worker_credentials()
     except SettingsError as error:
         print(
             f"iquest dev: worker not started: {error} Deliveries are still verified and "
             "queued in Redis; they run once a worker starts.",
             flush=True,
         )
+    else:
+        if not settings.app_credentials_given():
+            print(
+                "iquest dev: no GitHub App credentials: the worker runs POST /repair jobs "
+                "only; webhook deliveries are verified and queued, and run once a worker "
+                "with IQUEST_APP_ID and the private key starts.",
+                flush=True,
+            )
+        children.append(_spawn(["worker"], env))
     stopping = False
 
     def stop(signum: int, frame: object) -> None:

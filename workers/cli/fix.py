@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     endpoint = resolve_redis(settings.redis_url, settings.data_dir)
     try:
         runtime = Runtime.build(settings, endpoint.url)
-        installation = runtime.tokens.installation_for(owner, repo)
+        installation = runtime.app_tokens.installation_for(owner, repo)
         job = Job(
             kind=JobKind.FIX_ISSUE,
             job_id="cli",

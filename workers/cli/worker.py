@@ -1,15 +1,32 @@
-"""`iquest worker`: a Celery worker consuming the app's queue."""
+"""`iquest worker`: a Celery worker for the app's queues (only the GitHub-free one without App credentials)."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("worker", help="run a Celery worker for the app's queue")
+    parser = sub.add_parser("worker", help="run a Celery worker for the app's queues")
     parser.add_argument("--concurrency", type=int, default=1)
     parser.add_argument("--pool", default="prefork", choices=["prefork", "solo", "threads"])
     parser.add_argument("--loglevel", default="INFO")
+
+
+def describe_capabilities(base_queue: str, has_app_credentials: bool) -> str:
+    """What this worker will and will not run, said once at start-up."""
+    from workers.queues import github_queues, local_queues, queues_to_consume
+
+    consumed = ", ".join(queues_to_consume(base_queue, has_app_credentials))
+    if has_app_credentials:
+        return f"iquest worker: serving every job (queues {consumed})."
+    waiting = ", ".join(github_queues(base_queue))
+    return (
+        "iquest worker: no GitHub App credentials (IQUEST_APP_ID and IQUEST_PRIVATE_KEY or "
+        f"IQUEST_PRIVATE_KEY_FILE), so this worker serves only POST /repair jobs (queue "
+        f"{consumed}). GitHub jobs (labels, /iquest commands, reviews, CI follow-ups) stay "
+        f"queued in {waiting} until a worker with the App's credentials starts."
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -25,22 +42,26 @@ def run(args: argparse.Namespace) -> int:
     from workers.celery_app import create_celery
     from workers.cli.logs import start_long_running
     from workers.periodic import register_periodic_tasks
+    from workers.queues import queues_to_consume
     from workers.redis_server import resolve_redis
     from workers.runtime import Runtime
     from workers.tasks import register_tasks
 
-    settings = start_long_running("worker", "require_app_credentials")
+    settings = start_long_running("worker", "check_worker_credentials")
     if settings is None:
         return 2
+    with_github = settings.app_credentials_given()
+    print(describe_capabilities(settings.queue_name, with_github), file=sys.stderr, flush=True)
     endpoint = resolve_redis(settings.redis_url, settings.data_dir)
     app = create_celery(settings, endpoint.url)
     # Built on first use inside each worker process, after the fork.
-    runtime = cache(lambda: Runtime.build(settings, endpoint.url))
+    runtime = cache(lambda: Runtime.build(settings, endpoint.url, with_github=with_github))
     register_tasks(app, runtime)
+    # Periodic tasks are published to the GitHub queue, so only a worker with credentials runs them.
     register_periodic_tasks(app, runtime)
     try:
         app.Worker(
-            queues=[settings.queue_name],
+            queues=queues_to_consume(settings.queue_name, with_github),
             concurrency=args.concurrency,
             pool=args.pool,
             loglevel=args.loglevel,

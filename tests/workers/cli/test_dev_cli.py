@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from workers.cli.dev import ensure_webhook_secret
 
@@ -47,16 +48,13 @@ def test_writes_a_secret_once_and_keeps_an_existing_one(tmp_path, monkeypatch) -
     assert oct(env_file.stat().st_mode & 0o777) == "0o600"
 
 
-def test_starts_everything_and_ctrl_c_stops_everything(tmp_path, app_keypair) -> None:
+@pytest.mark.parametrize("with_app", [True, False], ids=["app", "no-app"])
+def test_starts_everything_and_ctrl_c_stops_everything(tmp_path, app_keypair, with_app) -> None:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("IQUEST_")}
-    env.update(
-        {
-            "IQUEST_APP_ID": "1",
-            "IQUEST_PRIVATE_KEY": app_keypair.private_key_pem,
-            "IQUEST_DATA_DIR": str(tmp_path / "data"),
-        }
-    )
+    env["IQUEST_DATA_DIR"] = str(tmp_path / "data")
+    if with_app:
+        env.update({"IQUEST_APP_ID": "1", "IQUEST_PRIVATE_KEY": app_keypair.private_key_pem})
     process = subprocess.Popen(
         [sys.executable, "-m", "workers.cli", "dev", "--port", str(port)],
         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -82,6 +80,9 @@ def test_starts_everything_and_ctrl_c_stops_everything(tmp_path, app_keypair) ->
     assert process.returncode == 0, output
     assert "wrote a new random IQUEST_WEBHOOK_SECRET" in output
     assert "stopped" in output
+    # Without App credentials the worker still starts, for /repair, and says what it skips.
+    assert ("runs POST /repair jobs only" in output) is not with_app
+    assert ("serves only POST /repair jobs" in output) is not with_app
     for child in children:
         assert not Path(f"/proc/{child}").exists() or "Z" in Path(f"/proc/{child}/stat").read_text()
     # The embedded Redis went down with it.
