@@ -16,6 +16,7 @@ from workers.github.tokens import InstallationTokens
 from workers.handlers.fix_issue import FixServices
 from workers.handlers.repair import RepairServices
 from workers.jobs import Job, JobKind
+from workers.model.from_settings import model_from_settings, tokenizer_from_settings
 from workers.model.openai_compat import OpenAICompatModel
 from workers.model.tokenizer import VllmTokenizer
 from workers.pipeline.context.snapshot import SnapshotCache
@@ -79,21 +80,11 @@ class Runtime:
 
     @cached_property
     def model(self) -> OpenAICompatModel:
-        key = self.settings.model_api_key
-        return OpenAICompatModel(
-            self.settings.model_base_url,
-            self.settings.model,
-            key.get_secret_value() if key else None,
-        )
+        return model_from_settings(self.settings)
 
     @cached_property
     def tokenizer(self) -> VllmTokenizer:
-        key = self.settings.model_api_key
-        return VllmTokenizer(
-            self.settings.model_base_url,
-            self.settings.model,
-            api_key=key.get_secret_value() if key else None,
-        )
+        return tokenizer_from_settings(self.settings)
 
     def fix_services(self, github: GitHubRepoClient) -> FixServices:
         snapshots = SnapshotCache(

@@ -15,6 +15,7 @@ SUBCOMMANDS: dict[str, str] = {
     "fix": "fix",
     "apply": "apply",
     "localize": "localize",
+    "repair": "repair",
     "replay": "replay",
     "beat": "beat",
     "redeliver": "redeliver",

@@ -15,7 +15,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def describe_capabilities(base_queue: str, has_app_credentials: bool) -> str:
     """What this worker will and will not run, said once at start-up."""
-    from workers.queues import github_queues, local_queues, queues_to_consume
+    from workers.queues import github_queues, queues_to_consume
 
     consumed = ", ".join(queues_to_consume(base_queue, has_app_credentials))
     if has_app_credentials:
