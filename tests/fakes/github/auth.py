@@ -1,4 +1,5 @@
-"""Authentication as GitHub does it: App JWTs (RS256), installation tokens, scopes, permissions."""
+"""Authentication as GitHub does it: App JWTs (RS256), installation tokens, personal access
+tokens (classic and fine-grained), scopes, permissions."""
 
 from __future__ import annotations
 
@@ -14,9 +15,21 @@ from .routing import ApiError, Route
 from .state import LEVELS, Installation, Repo, Token, now
 
 if TYPE_CHECKING:
-    from .state import App, World
+    from .state import App, User, World
 
 TOKEN_LIFETIME = timedelta(hours=1)
+PAT_LIFETIME = timedelta(days=30)
+# What a user's role on a repository lets their token do (GitHub's role table, in short:
+# triage manages issues and pull requests without pushing; check runs are Apps' only).
+_READ = {"metadata": "read", "contents": "read", "issues": "read", "pull_requests": "read",
+         "checks": "read"}
+ROLE_GRANTS = {
+    "none": {},
+    "read": _READ,
+    "triage": {**_READ, "issues": "write", "pull_requests": "write"},
+    "write": {**_READ, "contents": "write", "issues": "write", "pull_requests": "write"},
+}
+ROLE_GRANTS["maintain"] = ROLE_GRANTS["admin"] = ROLE_GRANTS["write"]
 JWT_MAX_LIFETIME = 600  # GitHub: `exp` no more than 10 minutes ahead
 CLOCK_DRIFT = 60
 
@@ -50,6 +63,7 @@ def verify_jwt(app: App, public_key: str, header: str | None) -> App:
 
 
 def installation_token(world: World, header: str | None) -> Token:
+    """The token of a non-App route: an installation token or a personal access token."""
     value = credentials(header)
     if value is None:
         raise ApiError(401, "Requires authentication",
@@ -63,8 +77,30 @@ def installation_token(world: World, header: str | None) -> Token:
     return token
 
 
+def _user_level(token: Token, repo: Repo, perm: str) -> int:
+    """A personal access token can do what both its user's role and its own grant allow."""
+    assert token.user is not None
+    granted = LEVELS.get(ROLE_GRANTS[repo.role_of(token.user)].get(perm, ""), 0)
+    return min(granted, LEVELS.get(token.permissions.get(perm, ""), 0))
+
+
+def check_user_repo_access(token: Token, repo: Repo | None, route: Route) -> Repo:
+    if repo is None or _user_level(token, repo, "metadata") == 0:
+        raise ApiError(404, "Not Found", failure=None if repo is None else
+                       f"{token.user.login} cannot see {repo.full_name}")
+    if route.perms and not any(_user_level(token, repo, p) >= LEVELS[lvl]
+                               for p, lvl in route.perms):
+        need = " or ".join(f"{p}:{lvl}" for p, lvl in route.perms)
+        raise ApiError(403, "Resource not accessible by personal access token",
+                       failure=f"{token.user.login}'s token lacks {need}")
+    return repo
+
+
 def check_repo_access(token: Token, repo: Repo | None, route: Route) -> Repo:
     """404 for repositories the token cannot see, 403 for permissions it lacks."""
+    if token.user is not None:
+        return check_user_repo_access(token, repo, route)
+    assert token.installation is not None
     reads_only = all(level == "read" for _, level in route.perms)
     visible = repo is not None and (
         (token.installation.covers(repo)
@@ -81,6 +117,19 @@ def check_repo_access(token: Token, repo: Repo | None, route: Route) -> Repo:
         raise ApiError(403, "Resource not accessible by integration",
                        failure=f"token lacks {need}")
     return repo
+
+
+def mint_user_token(world: World, user: User, permissions: dict[str, str] | None) -> Token:
+    """A personal access token: classic (`permissions` None: all its user can do) or
+    fine-grained (only `permissions`, and never more than the user's role)."""
+    alphabet = string.ascii_letters + string.digits
+    prefix = "ghp_" if permissions is None else "github_pat_"
+    value = prefix + "".join(secrets.choice(alphabet) for _ in range(36))
+    grant = dict(ROLE_GRANTS["write"]) if permissions is None else {
+        "metadata": "read", **permissions}
+    token = Token(value, None, None, grant, now() + PAT_LIFETIME, user=user)
+    world.tokens[value] = token
+    return token
 
 
 def mint_token(world: World, inst: Installation, body: dict) -> Token:

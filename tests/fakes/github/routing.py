@@ -13,7 +13,7 @@ from .spec import Operation, Spec, compile_template, literal_weight
 if TYPE_CHECKING:
     from .fake import FakeGitHub
     from .shapes import Shapes
-    from .state import App, Repo, Token, World
+    from .state import App, Repo, Token, User, World
 
 # (permission, level) pairs; a route needs any one of them, as GitHub's fine-grained docs list.
 Perms = tuple[tuple[str, str], ...]
@@ -107,6 +107,20 @@ class Ctx:
     @property
     def shapes(self) -> Shapes:
         return self.fake.shapes
+
+    @property
+    def actor(self) -> User:
+        """Whom a write is made as: a personal access token's user, else the App's bot."""
+        if self.token is not None and self.token.user is not None:
+            return self.token.user
+        return self.fake.app.bot
+
+    @property
+    def acting_app(self) -> App | None:
+        """The App a write is `performed_via`; None for a personal access token."""
+        if self.token is not None and self.token.user is not None:
+            return None
+        return self.fake.app
 
     @property
     def the_repo(self) -> Repo:

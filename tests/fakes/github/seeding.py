@@ -195,6 +195,12 @@ class Seeding:
         with self.lock:
             return list(self.world.deliveries)
 
+    def user_token(self, login: str, permissions: dict[str, str] | None = None) -> str:
+        """A personal access token of `login`: classic when `permissions` is None, else
+        fine-grained with exactly those (e.g. {"contents": "read"})."""
+        with self.lock:
+            return auth.mint_user_token(self.world, self.world.user(login), permissions).value
+
     def installation_token(self, installation_id: int, **body: Any) -> str:
         """Mint a token directly (for raw HTTP requests in tests); body as in the REST call."""
         with self.lock:

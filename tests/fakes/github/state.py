@@ -71,10 +71,11 @@ class Installation:
 @dataclass
 class Token:
     value: str
-    installation: Installation
+    installation: Installation | None  # None: a personal access token
     repo_ids: frozenset[int] | None  # None: every repository of the installation
     permissions: dict[str, str]
     expires_at: datetime
+    user: User | None = None  # a personal access token acts as this user
 
     def allows(self, perm: str, level: str) -> bool:
         return LEVELS.get(self.permissions.get(perm, ""), 0) >= LEVELS[level]
@@ -260,6 +261,12 @@ class Repo:
         if entry is None or entry.kind != "blob":
             return None
         return self.git.raw(entry.sha, "blob").decode()
+
+    def role_of(self, user: User) -> str:
+        """The user's role here: admin | maintain | write | triage | read | none."""
+        if user.login.lower() == self.owner.login.lower():
+            return "admin"
+        return self.collaborators.get(user.login.lower(), "none" if self.private else "read")
 
     def branch(self, name: str) -> str | None:
         return self.refs.get(f"refs/heads/{name}")

@@ -1,6 +1,6 @@
 """Route handlers by area; importing this package registers every route."""
 
 from ..routing import ROUTES
-from . import app, checks, contents, deliveries, git, issues, pulls
+from . import app, checks, contents, deliveries, git, issues, pulls, users
 
-__all__ = ["ROUTES", "app", "checks", "contents", "deliveries", "git", "issues", "pulls"]
+__all__ = ["ROUTES", "app", "checks", "contents", "deliveries", "git", "issues", "pulls", "users"]

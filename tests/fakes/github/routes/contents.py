@@ -27,9 +27,20 @@ LEGACY_PERMISSION = {"admin": "admin", "maintain": "write", "write": "write",
 ROLE_FLAGS = {"admin": 5, "maintain": 4, "write": 3, "triage": 2, "read": 1, "none": 0}
 
 
+def role_flags(role: str) -> dict[str, bool]:
+    level = ROLE_FLAGS[role]
+    return {"pull": level >= 1, "triage": level >= 2, "push": level >= 3,
+            "maintain": level >= 4, "admin": level >= 5}
+
+
 @route("get", "/repos/{owner}/{repo}", perms=METADATA_READ)
 def get_repo(ctx: Ctx) -> Reply:
-    return Reply(200, ctx.shapes.repo(ctx.the_repo, full=True))
+    out = ctx.shapes.repo(ctx.the_repo, full=True)
+    user = ctx.token.user if ctx.token is not None else None
+    if user is not None:
+        # GitHub tells a user's token its own role; installation tokens get no `permissions`.
+        out["permissions"] = role_flags(ctx.the_repo.role_of(user))
+    return Reply(200, out)
 
 
 def resolve(ctx: Ctx, ref: str) -> str:
@@ -106,15 +117,9 @@ def get_permission(ctx: Ctx) -> Reply:
     user = ctx.world.users.get(login.lower())
     if user is None:
         raise ApiError(404, f"{login} is not a user")
-    if user.login.lower() == repo.owner.login.lower():
-        role = "admin"
-    else:
-        role = repo.collaborators.get(user.login.lower(), "none" if repo.private else "read")
-    level = ROLE_FLAGS[role]
+    role = repo.role_of(user)
     collaborator = ctx.shapes.skel(
-        "collaborator", **ctx.shapes.user(user), role_name=role,
-        permissions={"pull": level >= 1, "triage": level >= 2, "push": level >= 3,
-                     "maintain": level >= 4, "admin": level >= 5},
+        "collaborator", **ctx.shapes.user(user), role_name=role, permissions=role_flags(role),
     )
     return Reply(200, {"permission": LEGACY_PERMISSION[role], "role_name": role,
                        "user": collaborator})

@@ -100,7 +100,7 @@ def create_commit(ctx: Ctx) -> Reply:
         raise invalid("Parent SHA does not exist or is not a commit object")
     try:
         # Without an author GitHub uses the authenticated identity (the app's bot) and now.
-        author = parse_signature(body.get("author"), signature(ctx.fake.app.bot))
+        author = parse_signature(body.get("author"), signature(ctx.actor))
         committer = parse_signature(body.get("committer"), author)
     except (KeyError, ValueError) as exc:
         raise invalid("Invalid request.", f"author/committer: {exc}") from exc

@@ -65,7 +65,7 @@ def list_comments(ctx: Ctx) -> Reply:
 @route("post", "/repos/{owner}/{repo}/issues/{issue_number}/comments", perms=ISSUES_WRITE)
 def create_comment(ctx: Ctx) -> Reply:
     comment = actions.new_comment(ctx.world, ctx.the_repo, the_issue(ctx), ctx.body["body"],
-                                  ctx.fake.app.bot, ctx.fake.app)
+                                  ctx.actor, ctx.acting_app)
     body = ctx.shapes.comment(ctx.the_repo, comment)
     return Reply(201, body, {"Location": body["url"]})
 
@@ -90,7 +90,7 @@ def update_comment(ctx: Ctx) -> Reply:
 
 
 def reaction_reply(ctx: Ctx, reactions: list[Reaction]) -> Reply:
-    reaction, is_new = actions.react(ctx.world, reactions, ctx.fake.app.bot, ctx.body["content"])
+    reaction, is_new = actions.react(ctx.world, reactions, ctx.actor, ctx.body["content"])
     # 201 for a new reaction, 200 when this user had already reacted the same way.
     return Reply(201 if is_new else 200, ctx.shapes.reaction(reaction))
 

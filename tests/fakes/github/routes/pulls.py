@@ -55,7 +55,7 @@ def create_pull(ctx: Ctx) -> Reply:
         raise invalid("Validation Failed", {"resource": "PullRequest", "field": "head",
                                             "code": "invalid"})
     pull = actions.new_pull(ctx.world, repo, source, branch, body["base"], body["title"],
-                            body.get("body"), ctx.fake.app.bot, bool(body.get("draft")),
+                            body.get("body"), ctx.actor, bool(body.get("draft")),
                             bool(body.get("maintainer_can_modify")))
     out = ctx.shapes.pull(repo, pull)
     return Reply(201, out, {"Location": out["url"]})
@@ -104,9 +104,9 @@ def list_commits(ctx: Ctx) -> Reply:
 @route("post", "/repos/{owner}/{repo}/pulls/{pull_number}/reviews", perms=PULLS_WRITE)
 def create_review(ctx: Ctx) -> Reply:
     body = ctx.body
-    review = actions.new_review(ctx.world, ctx.the_repo, the_pull(ctx), ctx.fake.app.bot,
+    review = actions.new_review(ctx.world, ctx.the_repo, the_pull(ctx), ctx.actor,
                                 body.get("body", ""), body.get("event"),
-                                body.get("comments", []), body.get("commit_id"), ctx.fake.app)
+                                body.get("comments", []), body.get("commit_id"), ctx.acting_app)
     return Reply(200, ctx.shapes.review(ctx.the_repo, review))
 
 
@@ -158,6 +158,6 @@ def get_review_comment(ctx: Ctx) -> Reply:
        perms=PULLS_WRITE)
 def reply_to_comment(ctx: Ctx) -> Reply:
     rc = actions.reply_to(ctx.world, ctx.the_repo, the_pull(ctx), ctx.params["comment_id"],
-                          ctx.body["body"], ctx.fake.app.bot, ctx.fake.app)
+                          ctx.body["body"], ctx.actor, ctx.acting_app)
     out = ctx.shapes.review_comment(ctx.the_repo, rc)
     return Reply(201, out, {"Location": out["url"]})
