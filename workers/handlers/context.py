@@ -19,12 +19,15 @@ class JobContext:
     config: LoadedConfig
 
 
-def load_context(job: Job, github: GitHubPort, rules: TriggerRules) -> JobContext:
+def load_repo_config(github: GitHubPort) -> LoadedConfig:
     # Settings come from the default branch, so a pull request cannot change the rules it is
     # judged by.
     default_branch = github.get_repository().default_branch
-    config = parse_repo_config(github.read_file(CONFIG_PATH, ref=default_branch))
-    return JobContext(job=job, github=github, rules=rules, config=config)
+    return parse_repo_config(github.read_file(CONFIG_PATH, ref=default_branch))
+
+
+def load_context(job: Job, github: GitHubPort, rules: TriggerRules) -> JobContext:
+    return JobContext(job=job, github=github, rules=rules, config=load_repo_config(github))
 
 
 def limits_for(config: RepoConfig) -> FixLimits:

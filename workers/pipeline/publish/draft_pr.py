@@ -31,8 +31,20 @@ def diff_stat(proposal: FixProposal) -> str:
     return "\n".join(lines)
 
 
-def render_pull_body(number: int, proposal: FixProposal) -> str:
-    template = Template(resources.files("workers.templates").joinpath("pull_body.md").read_text())
+def _template(name: str) -> Template:
+    return Template(resources.files("workers.templates").joinpath(name).read_text())
+
+
+def render_pull_body(number: int, proposal: FixProposal, opened_by: str = "") -> str:
+    """`opened_by`: who opened it when not the App (`iquest fix` with a token)."""
+    body = _render_pull_body(number, proposal)
+    if opened_by:
+        body += "\n" + _template("pull_opened_by.md").substitute(identity=opened_by)
+    return body
+
+
+def _render_pull_body(number: int, proposal: FixProposal) -> str:
+    template = _template("pull_body.md")
     return template.substitute(
         marker=pull_marker(number),
         number=number,
@@ -81,6 +93,7 @@ def publish_draft_pr(
     title: str,
     proposal: FixProposal,
     base_branch: str,
+    opened_by: str = "",
 ) -> PullRequest:
     """Commit the changes on top of `base_branch` and open or update the draft PR."""
     branch = branch_for_issue(number)
@@ -92,7 +105,7 @@ def publish_draft_pr(
     )
     commit_on_branch(github, branch, base_sha, message, proposal)
     pull_title = f"Fix #{number}: {title}"
-    body = render_pull_body(number, proposal)
+    body = render_pull_body(number, proposal, opened_by)
     pull = github.find_open_pull(branch)
     if pull is None:
         return github.create_pull(pull_title, body, branch, base_branch, draft=True)
