@@ -16,6 +16,7 @@ SUBCOMMANDS: dict[str, str] = {
     "apply": "apply",
     "localize": "localize",
     "repair": "repair",
+    "event": "event",
     "replay": "replay",
     "beat": "beat",
     "redeliver": "redeliver",
