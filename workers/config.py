@@ -91,12 +91,14 @@ class Settings(BaseSettings):
         return self.require_webhook_secret()
 
     def app_credentials_given(self) -> bool:
-        """Whether any App credential is set; a worker with none serves only /repair jobs."""
-        key = self.private_key.get_secret_value().strip() if self.private_key else ""
-        return self.app_id is not None or bool(key) or self.private_key_file is not None
+        """Whether the App is configured (its id is set); a worker without serves only /repair.
+
+        The id decides, not the key: deploy templates carry a key file path by default.
+        """
+        return self.app_id is not None
 
     def check_worker_credentials(self) -> None:
-        """App credentials are optional for a worker, but half of them is a mistake to report."""
+        """App credentials are optional for a worker, but an id without its key is a mistake."""
         if self.app_credentials_given():
             self.require_app_credentials()
 
