@@ -64,7 +64,7 @@ def _read_issue(name: Path) -> tuple[str, str]:
 
 
 def _write(root: Path, changes: dict[str, str | None]) -> None:
-    from workers.pipeline.file_writer import write_changes
+    from workers.pipeline.edits.file_writer import write_changes
 
     planned = []
     for path, text in sorted(changes.items()):
@@ -93,7 +93,7 @@ def _compute(root: Path, title: str, body: str):  # type: ignore[no-untyped-def]
     from workers.config import Settings
     from workers.handlers.context import limits_for
     from workers.model.from_settings import model_from_settings, tokenizer_from_settings
-    from workers.pipeline.prompt import IssueText
+    from workers.pipeline.prompts.fix import IssueText
     from workers.pipeline.run import propose_fix
     from workers.repo_config import CONFIG_PATH, parse_repo_config
 
@@ -116,7 +116,7 @@ def _compute(root: Path, title: str, body: str):  # type: ignore[no-untyped-def]
 
 def run(args: argparse.Namespace) -> int:
     from workers.model.reply import ModelError
-    from workers.pipeline.file_writer import StaleFile
+    from workers.pipeline.edits.file_writer import StaleFile
     from workers.pipeline.proposal import FixOutcome, FixStatus
 
     root: Path = args.root
