@@ -48,8 +48,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     settings = Settings()
     # An Actions event is not sent to an App, so it names no installation; the rules want
-    # one, and `iquest fix` with a token uses none.
-    delivery = Delivery(args.name, "actions", {**payload, "installation": {"id": 0}})
+    # one, and `iquest fix` with a token uses none: any valid id stands in.
+    delivery = Delivery(args.name, "actions", {**payload, "installation": {"id": 1}})
     decision = decide(delivery, TriggerRules(settings.trigger_label, settings.command_word))
     if isinstance(decision, Ignored):
         return _skip(decision.reason)
