@@ -131,7 +131,7 @@ def _run_as_app(args, settings, owner: str, repo: str, number: int) -> int:  # t
         )
         github = runtime.github_for(job)
         config = load_repo_config(github)
-        return _fix(args, github, config, runtime.fix_services(github), opened_by="")
+        return _fix(args, number, github, config, runtime.fix_services(github), opened_by="")
     finally:
         if github is not None:
             github.close()
@@ -183,17 +183,17 @@ def _run_with_token(args, settings, token: str, full_name: str, number: int) -> 
             ),
             context_tokens=settings.model_context_tokens,
         )
-        return _fix(args, github, config, services, opened_by)
+        return _fix(args, number, github, config, services, opened_by)
     finally:
         github.close()
 
 
-def _fix(args, github, loaded, services, opened_by: str) -> int:  # type: ignore[no-untyped-def]
+def _fix(args, number: int, github, loaded, services, opened_by: str) -> int:  # type: ignore[no-untyped-def]
+    """Check who asked, compute the fix, then print it (--dry-run) or open the draft PR."""
     from workers.handlers.fix_issue import compute_issue_fix
     from workers.pipeline.proposal import FixStatus
     from workers.pipeline.publish.draft_pr import PublishRefused, publish_draft_pr
 
-    number = int(args.target.rsplit("#", 1)[1])
     if loaded.error:
         _say(f"{loaded.error} Using the defaults.")
     config = loaded.config
