@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from tests.deploy.kustomize import KustomizeError, load_documents, render
+from workers.queues import queues_to_consume
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
@@ -113,11 +114,12 @@ def test_base_has_what_operating_it_needs() -> None:
     assert base[("PodDisruptionBudget", "iquest-receiver")]["spec"]["minAvailable"] == 1
     assert base[("Service", "iquest-receiver")]
     assert base[("Ingress", "iquest-receiver")]
-    # Scaled on the Celery queue's own list, the one the receiver pushes to.
+    # Scaled on the Celery queues' own lists, the ones the receiver pushes to.
     config = base[("ConfigMap", "iquest-config")]["data"]
-    [trigger] = base[("ScaledObject", "iquest-worker")]["spec"]["triggers"]
-    assert trigger["type"] == "redis"
-    assert trigger["metadata"]["listName"] == config["IQUEST_QUEUE_NAME"]
+    triggers = base[("ScaledObject", "iquest-worker")]["spec"]["triggers"]
+    assert {t["type"] for t in triggers} == {"redis"}
+    assert sorted(t["metadata"]["listName"] for t in triggers) == \
+        queues_to_consume(config["IQUEST_QUEUE_NAME"], has_app_credentials=True)
     assert base[("ScaledObject", "iquest-worker")]["spec"]["scaleTargetRef"]["name"] == \
         "iquest-worker"
     # The grace period outlasts the worker's own shutdown window (hand back, then exit).
@@ -151,8 +153,8 @@ def test_external_redis_overlay_drops_the_statefulset_and_reads_the_url_from_a_s
         assert env["IQUEST_REDIS_URL"]["valueFrom"]["secretKeyRef"]["name"] == "iquest-redis"
     receiver_env = [e["name"] for e in _container(rendered[("Deployment", "iquest-receiver")])["env"]]
     assert "IQUEST_WEBHOOK_SECRET" in receiver_env  # merged by name, not replaced
-    trigger = rendered[("ScaledObject", "iquest-worker")]["spec"]["triggers"][0]["metadata"]
-    assert trigger["passwordFromEnv"] == "IQUEST_REDIS_PASSWORD"
+    for trigger in rendered[("ScaledObject", "iquest-worker")]["spec"]["triggers"]:
+        assert trigger["metadata"]["passwordFromEnv"] == "IQUEST_REDIS_PASSWORD"
 
 
 def test_production_overlay_pins_the_image() -> None:
