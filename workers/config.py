@@ -13,8 +13,13 @@ class SettingsError(ValueError):
 
 
 class Settings(BaseSettings):
+    # An empty value is unset: `deploy/env.example` lists every setting, many of them blank.
     model_config = SettingsConfigDict(
-        env_prefix="IQUEST_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="IQUEST_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        env_ignore_empty=True,
     )
 
     # GitHub App
