@@ -34,7 +34,7 @@ def create_app(settings: Settings, redis_url: str) -> FastAPI:
     redis = aioredis.Redis.from_url(
         redis_url, socket_connect_timeout=2, socket_timeout=2, retry_on_timeout=False
     )
-    metrics = ServiceMetrics()
+    metrics = ServiceMetrics(settings.queue_name)
     enqueuer = RedisEnqueuer(redis, settings.queue_name, settings.delivery_ttl_seconds)
     dispatcher = Dispatcher(
         TriggerRules(label=settings.trigger_label, command_word=settings.command_word),

@@ -1,15 +1,56 @@
-"""Prometheus metrics of the edge, on a registry owned by one app instance."""
+"""Prometheus metrics of the edge, on a registry owned by one app instance.
+
+Besides the deliveries it counts, the edge reports the Celery queue (depth, age of the oldest
+waiting job), read from Redis at every scrape: the edge is always running and always
+scraped, so a queue that grows while every worker is down still shows — and alerts.
+"""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+
 from prometheus_client import CollectorRegistry, Counter, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.registry import Collector
+
+from workers.enqueue import QueueStats
+
+
+class _QueueCollector(Collector):
+    """Yields the queue as last read; `ServiceMetrics.render` sets it right before collecting."""
+
+    def __init__(self, queue: str) -> None:
+        self.queue = queue
+        self.stats: QueueStats | None = None
+        self.now = time.time
+
+    def collect(self) -> Iterator[Metric]:
+        up = GaugeMetricFamily("iquest_redis_up", "1 when the edge could read the queue from Redis")
+        up.add_metric([], 0 if self.stats is None else 1)
+        yield up
+        if self.stats is None:
+            return
+        depth = GaugeMetricFamily(
+            "iquest_queue_depth", "Jobs waiting in the Celery queue", labels=["queue"]
+        )
+        depth.add_metric([self.queue], self.stats.depth)
+        yield depth
+        oldest = self.stats.oldest_enqueued_at
+        age = GaugeMetricFamily(
+            "iquest_queue_oldest_job_age_seconds",
+            "How long the oldest waiting job has been queued (0 when the queue is empty)",
+            labels=["queue"],
+        )
+        age.add_metric([self.queue], 0.0 if oldest is None else max(0.0, self.now() - oldest))
+        yield age
 
 
 class ServiceMetrics:
     content_type = CONTENT_TYPE_LATEST
 
-    def __init__(self) -> None:
+    def __init__(self, queue: str = "iquest") -> None:
         self.registry = CollectorRegistry()
         self._deliveries = Counter(
             "iquest_webhook_deliveries",
@@ -17,9 +58,18 @@ class ServiceMetrics:
             ["event", "outcome"],
             registry=self.registry,
         )
+        self._queue = _QueueCollector(queue)
+        self.registry.register(self._queue)
+
+    @property
+    def queue(self) -> str:
+        return self._queue.queue
 
     def count_delivery(self, event: str, outcome: str) -> None:
         self._deliveries.labels(event, outcome).inc()
 
-    def render(self) -> bytes:
+    def render(self, queue: QueueStats | None = None) -> bytes:
+        """The exposition; `queue` is what was just read from Redis (None: Redis unreachable)."""
+        # No await between setting and collecting: one scrape cannot see another's reading.
+        self._queue.stats = queue
         return generate_latest(self.registry)

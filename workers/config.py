@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from enum import StrEnum
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
@@ -10,6 +12,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 class SettingsError(ValueError):
     """A setting is missing or unusable; the message says which and what to do."""
+
+
+class LogFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"  # one JSON object per line, with the job's ids as fields
 
 
 class Settings(BaseSettings):
@@ -76,10 +83,29 @@ class Settings(BaseSettings):
     model_api_key: SecretStr | None = None
     model_context_tokens: int = 131072
 
+    # Operations: logs, and the worker's Prometheus endpoint (0 turns it off). The worker
+    # listens on loopback unless told otherwise; containers set 0.0.0.0.
+    log_level: str = "INFO"
+    log_format: LogFormat = LogFormat.TEXT
+    worker_metrics_port: int = 9191
+    worker_metrics_host: str = "127.0.0.1"
+
     @field_validator("github_api_url", "model_base_url")
     @classmethod
     def _strip_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    def secret_values(self) -> list[str]:
+        """Every configured secret, for the log redactor; unreadable key files are skipped."""
+        values = [
+            secret.get_secret_value()
+            for secret in (self.webhook_secret, self.private_key, self.model_api_key, self.repair_token)
+            if secret is not None
+        ]
+        if self.private_key_file is not None:
+            with contextlib.suppress(OSError):
+                values.append(self.private_key_file.read_text())
+        return [value for value in values if value]
 
     def require_webhook_secret(self) -> bytes:
         if self.webhook_secret is None or not self.webhook_secret.get_secret_value():

@@ -12,6 +12,7 @@ import base64
 import json
 import os
 import socket
+import time
 import uuid
 from dataclasses import dataclass
 from enum import StrEnum
@@ -21,6 +22,9 @@ from workers.jobs import Job
 from workers.queues import queue_for
 
 DELIVERY_KEY_PREFIX = "iquest:delivery:"
+# Our own message header: when the edge queued the job (Unix seconds). Celery passes unknown
+# headers through; the metrics endpoint reads it from the oldest message to report queue age.
+ENQUEUED_AT_HEADER = "iquest_enqueued_at"
 
 # Atomic: a delivery is remembered as seen only together with its queued message, so a
 # failed enqueue can be redelivered. KEYS: delivery key, queue list. ARGV: ttl, job id, message.
@@ -79,6 +83,7 @@ def build_task_message_from_json(task_name: str, task_id: str, queue: str, args_
         origin=_ORIGIN_JSON,
         queue=json.dumps(queue),
         tag=json.dumps(str(uuid.uuid4())),
+        enqueued_at=f"{time.time():.3f}",
     )
 
 
@@ -90,7 +95,8 @@ _ENVELOPE = (
     '"expires": null, "group": null, "group_index": null, "retries": 0, '
     '"timelimit": [null, null], "root_id": {id}, "parent_id": null, "argsrepr": {argsrepr}, '
     '"kwargsrepr": "{{}}", "origin": {origin}, "ignore_result": true, '
-    '"replaced_task_nesting": 0, "stamped_headers": null, "stamps": {{}}}}, '
+    '"replaced_task_nesting": 0, "stamped_headers": null, "stamps": {{}}, '
+    f'"{ENQUEUED_AT_HEADER}": {{enqueued_at}}}}}}, '
     '"properties": {{"correlation_id": {id}, "reply_to": "", "delivery_mode": 2, '
     '"delivery_info": {{"exchange": "", "routing_key": {queue}}}, "priority": 0, '
     '"body_encoding": "base64", "delivery_tag": {tag}}}}}'
@@ -122,3 +128,36 @@ class RedisEnqueuer:
             job_id = job_id.decode()
         outcome = EnqueueOutcome.QUEUED if queued == 1 else EnqueueOutcome.DUPLICATE
         return EnqueueResult(outcome, job_id)
+
+
+@dataclass(frozen=True)
+class QueueStats:
+    depth: int
+    oldest_enqueued_at: float | None  # None: empty, or no message carries our header
+
+
+class AsyncListReader(Protocol):
+    async def llen(self, name: str) -> Any: ...
+
+    async def lrange(self, name: str, start: int, end: int) -> Any: ...
+
+
+# kombu LPUSHes and workers BRPOP, so the oldest messages sit at the right end of the list.
+# Messages Celery publishes itself (a retry) have no enqueue header; look past a few of them.
+_OLDEST_SCAN = 16
+
+
+async def read_queue_stats(redis: AsyncListReader, queue: str) -> QueueStats:
+    """The queue's length and when its oldest waiting job was queued, read at scrape time."""
+    depth = int(await redis.llen(queue))
+    oldest: float | None = None
+    if depth:
+        for raw in reversed(await redis.lrange(queue, -_OLDEST_SCAN, -1)):
+            try:
+                stamp = json.loads(raw)["headers"].get(ENQUEUED_AT_HEADER)
+            except (ValueError, KeyError, TypeError, AttributeError):
+                continue
+            if isinstance(stamp, int | float):
+                oldest = float(stamp)
+                break
+    return QueueStats(depth, oldest)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from enum import StrEnum
 
 from redis.exceptions import RedisError
 
@@ -40,6 +41,17 @@ class TargetBusy(TransientJobError):
         self.retry_after_seconds = retry_after_seconds
 
 
+class JobOutcome(StrEnum):
+    """How one run of a job ended (the `outcome` label of the job metrics)."""
+
+    DONE = "done"  # the handler ran to its end, whatever it told the user
+    FAILED = "failed"  # stopped by a permanent error, reported on the target
+    RETRYING = "retrying"  # transient trouble; the task runs again later
+    WAITING = "waiting"  # another job holds the target; this one runs again when it may be free
+    GAVE_UP = "gave_up"  # transient trouble past the retry limit, reported on the target
+    CRASHED = "crashed"  # a bug of ours
+
+
 # The handler for each GitHub job kind; every fix handler takes the pipeline's services.
 _FIX_HANDLERS: dict[JobKind, Callable[[JobContext, FixServices], None]] = {
     JobKind.FIX_ISSUE: fix_issue,
@@ -57,7 +69,7 @@ def handle_job(ctx: JobContext, runtime: Runtime) -> None:
     _FIX_HANDLERS[ctx.job.kind](ctx, runtime.fix_services(ctx.github))
 
 
-def run_repair_job(job: Job, runtime: Runtime) -> None:
+def run_repair_job(job: Job, runtime: Runtime) -> JobOutcome:
     """A /repair job: no GitHub, no target lock (its files are its own); the result goes to Redis."""
     try:
         repair(job, runtime.repair_services())
@@ -67,26 +79,28 @@ def run_repair_job(job: Job, runtime: Runtime) -> None:
         if error.transient:
             raise TransientJobError(str(error)) from error
         report_failure(job, runtime, str(error))
+        return JobOutcome.FAILED
+    return JobOutcome.DONE
 
 
-def run_job(job: Job, runtime: Runtime) -> None:
+def run_job(job: Job, runtime: Runtime) -> JobOutcome:
     if job.kind is JobKind.REPAIR:
-        run_repair_job(job, runtime)
-        return
+        return run_repair_job(job, runtime)
     try:
         with runtime.target_locks.hold(job.target_key, job.job_id):
-            _run_github_job(job, runtime)
+            return _run_github_job(job, runtime)
     except TargetLeased as busy:
         raise TargetBusy(str(busy), retry_after_seconds=busy.remaining_seconds) from busy
     except RedisError as error:
         raise TransientJobError(f"redis: {error}") from error
 
 
-def _run_github_job(job: Job, runtime: Runtime) -> None:
+def _run_github_job(job: Job, runtime: Runtime) -> JobOutcome:
     github = None
     try:
         github = runtime.github_for(job)
         handle_job(load_context(job, github, runtime.rules), runtime)
+        return JobOutcome.DONE
     except GitHubError as error:
         if error.transient:
             raise TransientJobError(str(error)) from error
@@ -101,6 +115,7 @@ def _run_github_job(job: Job, runtime: Runtime) -> None:
     finally:
         if github is not None:
             github.close()
+    return JobOutcome.FAILED
 
 
 def report_failure(job: Job, runtime: Runtime, reason: str) -> None:

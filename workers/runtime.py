@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import redis
@@ -10,14 +10,16 @@ import redis
 from workers.config import Settings, SettingsError
 from workers.github.client import GitHubRepoClient
 from workers.github.deliveries import AppDeliveries
+from workers.github.observed import ObservedTransport
 from workers.github.pacing import WritePacer
 from workers.github.retry import CappedRetry
 from workers.github.tokens import InstallationTokens
 from workers.handlers.fix_issue import FixServices
 from workers.handlers.repair import RepairServices
 from workers.jobs import Job, JobKind
+from workers.metrics import ObservedModel, WorkerMetrics
 from workers.model.from_settings import model_from_settings, tokenizer_from_settings
-from workers.model.openai_compat import OpenAICompatModel
+from workers.model.port import ChatModel
 from workers.model.tokenizer import VllmTokenizer
 from workers.pipeline.context.snapshot import SnapshotCache
 from workers.repair_store import RepairStore
@@ -46,6 +48,7 @@ class Runtime:
     # None for a worker without App credentials: it serves only jobs that need no GitHub.
     tokens: InstallationTokens | None
     retry: CappedRetry
+    metrics: WorkerMetrics = field(default_factory=WorkerMetrics)
 
     @classmethod
     def build(cls, settings: Settings, redis_url: str, *, with_github: bool = True) -> Runtime:
@@ -55,11 +58,15 @@ class Runtime:
             settings.github_retry_base_seconds,
             settings.github_max_wait_seconds,
         )
+        metrics = WorkerMetrics()
         tokens = None
         if with_github:
             app_id, private_key = settings.require_app_credentials()
-            tokens = InstallationTokens(app_id, private_key, settings.github_api_url, client, retry)
-        return cls(settings=settings, redis=client, tokens=tokens, retry=retry)
+            tokens = InstallationTokens(
+                app_id, private_key, settings.github_api_url, client, retry,
+                transport=_observed_transport(metrics, "app"),
+            )
+        return cls(settings=settings, redis=client, tokens=tokens, retry=retry, metrics=metrics)
 
     @property
     def app_tokens(self) -> InstallationTokens:
@@ -79,8 +86,8 @@ class Runtime:
         return AppDeliveries(app_id, private_key, self.settings.github_api_url, self.retry)
 
     @cached_property
-    def model(self) -> OpenAICompatModel:
-        return model_from_settings(self.settings)
+    def model(self) -> ChatModel:
+        return ObservedModel(model_from_settings(self.settings), self.metrics)
 
     @cached_property
     def tokenizer(self) -> VllmTokenizer:
@@ -91,12 +98,14 @@ class Runtime:
             self.settings.data_dir / "snapshots",
             # One tarball per commit, fetched with this job's token.
             fetch_tarball=lambda owner, repo, sha: github.download_tarball(sha),
+            timer=self.metrics.time_stage,
         )
         return FixServices(
             model=self.model,
             tokenizer=self.tokenizer,
             snapshots=snapshots,
             context_tokens=self.settings.model_context_tokens,
+            timer=self.metrics.time_stage,
         )
 
     @cached_property
@@ -114,6 +123,7 @@ class Runtime:
             tokenizer=self.tokenizer,
             context_tokens=self.settings.model_context_tokens,
             scratch_dir=self.settings.data_dir / "repair",
+            timer=self.metrics.time_stage,
         )
 
     def github_for(self, job: Job) -> GitHubRepoClient:
@@ -127,4 +137,12 @@ class Runtime:
             self.settings.github_api_url,
             self.retry,
             before_create=pacer.wait_for_slot,
+            transport=_observed_transport(self.metrics, str(job.installation_id)),
         )
+
+
+def _observed_transport(metrics: WorkerMetrics, installation: str) -> ObservedTransport:
+    def observe(route: str, status: str, remaining: str | None) -> None:
+        metrics.observe_github_response(installation, route, status, remaining)
+
+    return ObservedTransport(observe)

@@ -8,8 +8,10 @@ from collections.abc import Callable
 from celery import Celery, Task
 
 from workers.config import Settings
-from workers.jobrunner import TargetBusy, TransientJobError, report_failure, run_job
+from workers.jobrunner import JobOutcome, TargetBusy, TransientJobError, report_failure, run_job
 from workers.jobs import TASK_NAMES, Job
+from workers.logcontext import job_log_context
+from workers.metrics import JobTracking
 from workers.runtime import Runtime
 
 log = logging.getLogger("iquest.tasks")
@@ -51,36 +53,51 @@ def _register(app: Celery, task_name: str, runtime: Callable[[], Runtime]) -> No
     def run(self: Task, job_data: dict, busy_waits: int = 0, busy_seconds: float = 0.0) -> None:
         job = Job.model_validate(job_data)
         current = runtime()
-        try:
-            run_job(job, current)
-        except TargetBusy as busy:
-            # The job's message stays positional ([job_data]); the waits so far ride in kwargs.
-            wait = busy_wait_seconds(busy.retry_after_seconds, busy_seconds, current.settings)
-            if wait is None:
-                log.error("giving up job=%s after waiting %.0fs: %s", job.job_id, busy_seconds, busy)
-                report_failure(job, current, f"I waited too long for my turn: {busy}")
-                return
-            log.info("job=%s waits %.2fs for its turn: %s", job.job_id, wait, busy)
-            raise self.retry(
-                kwargs={"busy_waits": busy_waits + 1, "busy_seconds": busy_seconds + wait},
-                exc=busy, countdown=wait, max_retries=None,
-            ) from busy
-        except TransientJobError as error:
-            # Waits for a busy target are not failures: they do not spend the retry budget.
-            retries = self.request.retries - busy_waits
-            max_retries = current.settings.job_max_retries
-            if retries >= max_retries:
-                log.error("giving up job=%s after %d retries: %s", job.job_id, retries, error)
-                report_failure(job, current, f"I kept hitting a temporary problem: {error}")
-                return
-            countdown = transient_retry_seconds(retries)
-            log.warning("retrying job=%s in %ss: %s", job.job_id, countdown, error)
-            raise self.retry(
-                kwargs={"busy_waits": busy_waits, "busy_seconds": busy_seconds},
-                exc=error, countdown=countdown, max_retries=max_retries + busy_waits,
-            ) from error
-        except Exception as error:
-            # A bug of ours: say so on GitHub rather than leave a status that never moves.
-            log.exception("job crashed job=%s delivery=%s", job.job_id, job.delivery_id)
-            report_failure(job, current, f"an internal error stopped me ({type(error).__name__}).")
-            raise
+        # Every line logged below, by any module, carries the job's ids.
+        with job_log_context(job), current.metrics.track_job(job.kind.value) as tracking:
+            _run(self, job, current, tracking, busy_waits, busy_seconds)
+
+
+def _run(
+    task: Task, job: Job, current: Runtime, tracking: JobTracking, busy_waits: int,
+    busy_seconds: float,
+) -> None:
+    """Run the job and decide its fate; `tracking.outcome` says how this run ended."""
+    try:
+        tracking.outcome = run_job(job, current)
+    except TargetBusy as busy:
+        # The job's message stays positional ([job_data]); the waits so far ride in kwargs.
+        wait = busy_wait_seconds(busy.retry_after_seconds, busy_seconds, current.settings)
+        if wait is None:
+            tracking.outcome = JobOutcome.GAVE_UP
+            log.error("giving up job=%s after waiting %.0fs: %s", job.job_id, busy_seconds, busy)
+            report_failure(job, current, f"I waited too long for my turn: {busy}")
+            return
+        tracking.outcome = JobOutcome.WAITING
+        log.info("job=%s waits %.2fs for its turn: %s", job.job_id, wait, busy)
+        raise task.retry(
+            kwargs={"busy_waits": busy_waits + 1, "busy_seconds": busy_seconds + wait},
+            exc=busy, countdown=wait, max_retries=None,
+        ) from busy
+    except TransientJobError as error:
+        # Waits for a busy target are not failures: they do not spend the retry budget.
+        retries = task.request.retries - busy_waits
+        max_retries = current.settings.job_max_retries
+        if retries >= max_retries:
+            tracking.outcome = JobOutcome.GAVE_UP
+            log.error("giving up job=%s after %d retries: %s", job.job_id, retries, error)
+            report_failure(job, current, f"I kept hitting a temporary problem: {error}")
+            return
+        tracking.outcome = JobOutcome.RETRYING
+        countdown = transient_retry_seconds(retries)
+        log.warning("retrying job=%s in %ss: %s", job.job_id, countdown, error)
+        raise task.retry(
+            kwargs={"busy_waits": busy_waits, "busy_seconds": busy_seconds},
+            exc=error, countdown=countdown, max_retries=max_retries + busy_waits,
+        ) from error
+    except Exception as error:
+        # A bug of ours: say so on GitHub rather than leave a status that never moves.
+        tracking.outcome = JobOutcome.CRASHED
+        log.exception("job crashed job=%s delivery=%s", job.job_id, job.delivery_id)
+        report_failure(job, current, f"an internal error stopped me ({type(error).__name__}).")
+        raise

@@ -71,6 +71,8 @@ def worker_env(fake_github: object, redis_url: str, data_dir: Path, **extra: str
             # Keeps end-to-end tests quick; pacing itself is tested in tests/workers/github.
             "IQUEST_GITHUB_WRITE_INTERVAL_SECONDS": "0.05",
             "IQUEST_LOG_LEVEL": "INFO",
+            # Tests that scrape the worker choose a free port; the rest need none.
+            "IQUEST_WORKER_METRICS_PORT": "0",
         }
     )
     env.update(extra)

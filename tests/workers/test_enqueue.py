@@ -7,7 +7,7 @@ import json
 
 from celery import Celery
 
-from workers.enqueue import build_task_message
+from workers.enqueue import ENQUEUED_AT_HEADER, build_task_message
 
 
 def test_message_has_the_shape_celery_publishes(redis_server, redis_client) -> None:
@@ -17,7 +17,8 @@ def test_message_has_the_shape_celery_publishes(redis_server, redis_client) -> N
     reference = json.loads(redis_client.lpop("iquest"))
     ours = json.loads(build_task_message("iquest.help", "t-1", "iquest", [{"a": 1}]))
     assert set(ours) == set(reference)
-    assert set(ours["headers"]) == set(reference["headers"])
+    # Ours adds one header of its own: when the job was queued (queue-age metric).
+    assert set(ours["headers"]) == set(reference["headers"]) | {ENQUEUED_AT_HEADER}
     assert set(ours["properties"]) == set(reference["properties"])
     for key in ("task", "id", "root_id", "lang", "retries", "timelimit"):
         assert ours["headers"][key] == reference["headers"][key]
@@ -33,5 +34,38 @@ def test_hot_path_message_equals_the_dict_built_one() -> None:
     slow = json.loads(build_task_message("iquest.help", "t-2", "iquest", args))
     for message in (fast, slow):
         message["properties"].pop("delivery_tag")
+        message["headers"].pop(ENQUEUED_AT_HEADER)
     assert fast == slow
     assert json.loads(base64.b64decode(fast["body"]))[0] == args
+
+
+def test_queue_stats_find_the_oldest_stamped_message(redis_server, redis_client) -> None:
+    import asyncio
+    import time
+
+    import redis.asyncio as aioredis
+
+    from workers.enqueue import read_queue_stats
+
+    async def stats():  # type: ignore[no-untyped-def]
+        client = aioredis.Redis.from_url(redis_server.url)
+        try:
+            return await read_queue_stats(client, "iquest")
+        finally:
+            await client.aclose()
+
+    empty = asyncio.run(stats())
+    assert (empty.depth, empty.oldest_enqueued_at) == (0, None)
+    before = time.time()
+    redis_client.lpush("iquest", build_task_message("iquest.help", "old", "iquest", [{}]))
+    redis_client.lpush("iquest", build_task_message("iquest.help", "new", "iquest", [{}]))
+    # A message Celery published itself (a retry) carries no stamp; it is looked past.
+    app = Celery(broker=redis_server.url)
+    app.conf.task_default_queue = "iquest"
+    app.send_task("iquest.help", args=[{}], task_id="unstamped")
+    redis_client.rpush("iquest", redis_client.lpop("iquest"))  # move it to the oldest end
+    stats_now = asyncio.run(stats())
+    assert stats_now.depth == 3
+    oldest = json.loads(redis_client.lindex("iquest", -2))["headers"][ENQUEUED_AT_HEADER]
+    assert stats_now.oldest_enqueued_at == oldest
+    assert before - 1 <= oldest <= time.time()

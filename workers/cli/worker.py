@@ -10,7 +10,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("worker", help="run a Celery worker for the app's queues")
     parser.add_argument("--concurrency", type=int, default=1)
     parser.add_argument("--pool", default="prefork", choices=["prefork", "solo", "threads"])
-    parser.add_argument("--loglevel", default="INFO")
+    parser.add_argument("--loglevel", default=None, help="default: IQUEST_LOG_LEVEL")
+    parser.add_argument(
+        "--events", action="store_true",
+        help="send task events (what Flower shows as tasks); off by default",
+    )
 
 
 def describe_capabilities(base_queue: str, has_app_credentials: bool) -> str:
@@ -30,17 +34,27 @@ def describe_capabilities(base_queue: str, has_app_credentials: bool) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    import contextlib
     import os
+    from functools import cache
 
     # Read by billiard when Celery's worker modules are imported, so set before them: SIGTERM
     # (docker stop, a Kubernetes rollout, KEDA scaling down) becomes Celery's cold shutdown,
     # bounded by worker_soft_shutdown_timeout, instead of a warm one that waits for every
     # running job however long it takes.
     os.environ.setdefault("REMAP_SIGTERM", "SIGQUIT")
-    from functools import cache
+
+    # Before anything imports prometheus_client: it picks multiprocess mode at import.
+    from workers.metrics_server import prepare_multiprocess_dir
+
+    metrics_dir, created = prepare_multiprocess_dir()
+
+    from celery.signals import worker_process_shutdown
 
     from workers.celery_app import create_celery
     from workers.cli.logs import start_long_running
+    from workers.config import LogFormat
+    from workers.metrics_server import mark_this_process_dead, remove_dir, serve_worker_metrics
     from workers.periodic import register_periodic_tasks
     from workers.queues import queues_to_consume
     from workers.redis_server import resolve_redis
@@ -54,21 +68,42 @@ def run(args: argparse.Namespace) -> int:
     print(describe_capabilities(settings.queue_name, with_github), file=sys.stderr, flush=True)
     endpoint = resolve_redis(settings.redis_url, settings.data_dir)
     app = create_celery(settings, endpoint.url)
+    if args.events:
+        app.conf.worker_send_task_events = True
     # Built on first use inside each worker process, after the fork.
     runtime = cache(lambda: Runtime.build(settings, endpoint.url, with_github=with_github))
     register_tasks(app, runtime)
     # Periodic tasks are published to the GitHub queue, so only a worker with credentials runs them.
     register_periodic_tasks(app, runtime)
+    worker_process_shutdown.connect(lambda **kwargs: mark_this_process_dead(), weak=False)
     try:
-        app.Worker(
-            queues=queues_to_consume(settings.queue_name, with_github),
-            concurrency=args.concurrency,
-            pool=args.pool,
-            loglevel=args.loglevel,
-            without_gossip=True,
-            without_mingle=True,
-            without_heartbeat=True,
-        ).start()
+        with contextlib.ExitStack() as stack:
+            if settings.worker_metrics_port:
+                try:
+                    stack.enter_context(serve_worker_metrics(
+                        metrics_dir, settings.worker_metrics_host, settings.worker_metrics_port
+                    ))
+                except OSError as error:
+                    print(
+                        f"iquest worker: cannot serve metrics on {settings.worker_metrics_host}:"
+                        f"{settings.worker_metrics_port} ({error.strerror}); set "
+                        "IQUEST_WORKER_METRICS_PORT to a free port, or 0 to turn it off.",
+                        file=sys.stderr,
+                    )
+                    return 2
+            app.Worker(
+                queues=queues_to_consume(settings.queue_name, with_github),
+                concurrency=args.concurrency,
+                pool=args.pool,
+                loglevel=args.loglevel or settings.log_level,
+                without_gossip=True,
+                without_mingle=True,
+                without_heartbeat=not args.events,
+                # The banner is not a log line; with JSON logs every line must parse.
+                quiet=settings.log_format is LogFormat.JSON,
+            ).start()
     finally:
         endpoint.stop()
+        if created:
+            remove_dir(metrics_dir)
     return 0

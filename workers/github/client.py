@@ -5,12 +5,14 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 
+import httpx
 from githubkit import GitHub, TokenAuthStrategy
 from githubkit.exception import RateLimitExceeded, RequestFailed
 
 from workers.github.checks import ChecksMixin
 from workers.github.git_data import GitDataMixin
 from workers.github.identity import IdentityMixin
+from workers.github.observed import github_route
 from workers.github.port import (
     Comment,
     GitHubError,
@@ -55,12 +57,16 @@ class GitHubRepoClient(GitDataMixin, PullsMixin, ReviewsMixin, ChecksMixin, Iden
         api_url: str,
         retry: CappedRetry,
         before_create: Callable[[], object] = lambda: None,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.full_name = full_name
         # Called before every content-creating write (comments, reviews, pull requests).
         self._before_create = before_create
         self.owner, self.repo = full_name.split("/", 1)
-        self._github = GitHub(TokenAuthStrategy(token), base_url=api_url, auto_retry=retry)
+        # `transport`: the worker's ObservedTransport, which counts every attempt.
+        self._github = GitHub(
+            TokenAuthStrategy(token), base_url=api_url, auto_retry=retry, transport=transport
+        )
         # Inside its context githubkit keeps one connection pool; outside it builds a new
         # HTTP client (and TLS context) for every call.
         self._github.__enter__()
@@ -158,7 +164,8 @@ class GitHubRepoClient(GitDataMixin, PullsMixin, ReviewsMixin, ChecksMixin, Iden
             headers={"X-GitHub-Api-Version": REST_VERSION},
         )
         try:
-            return list(self._github.paginate(operation, **kwargs))
+            with github_route(operation):
+                return list(self._github.paginate(operation, **kwargs))
         except RequestFailed as error:
             raise _as_github_error(error) from error
 
@@ -172,6 +179,7 @@ class GitHubRepoClient(GitDataMixin, PullsMixin, ReviewsMixin, ChecksMixin, Iden
 
     def _raw(self, operation, *args, **kwargs):  # type: ignore[no-untyped-def]
         try:
-            return operation(*args, **kwargs)
+            with github_route(operation):
+                return operation(*args, **kwargs)
         except RequestFailed as error:
             raise _as_github_error(error) from error

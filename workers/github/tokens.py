@@ -8,8 +8,10 @@ import logging
 from datetime import UTC, datetime
 from typing import Protocol
 
+import httpx
 from githubkit import AppAuthStrategy, GitHub
 
+from workers.github.observed import github_route
 from workers.github.retry import CappedRetry
 
 log = logging.getLogger("iquest.github")
@@ -33,15 +35,21 @@ class InstallationTokens:
         api_url: str,
         store: KeyValueStore,
         retry: CappedRetry,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
         self._app = GitHub(
-            AppAuthStrategy(app_id, private_key), base_url=api_url, auto_retry=retry
+            AppAuthStrategy(app_id, private_key),
+            base_url=api_url,
+            auto_retry=retry,
+            transport=transport,
         )
         self._store = store
 
     def installation_for(self, owner: str, repo: str) -> int:
         """The id of the App's installation on owner/repo (for commands run outside a webhook)."""
-        response = self._app.rest(REST_VERSION).apps.get_repo_installation(owner, repo)
+        operation = self._app.rest(REST_VERSION).apps.get_repo_installation
+        with github_route(operation):
+            response = operation(owner, repo)
         return response.parsed_data.id
 
     def token_for(self, installation_id: int, repo_name: str, permissions: dict[str, str]) -> str:
@@ -52,9 +60,11 @@ class InstallationTokens:
         cached = self._store.get(key)
         if cached:
             return cached.decode()
-        response = self._app.rest(REST_VERSION).apps.create_installation_access_token(
-            installation_id, data={"repositories": [repo_name], "permissions": permissions}
-        )
+        operation = self._app.rest(REST_VERSION).apps.create_installation_access_token
+        with github_route(operation):
+            response = operation(
+                installation_id, data={"repositories": [repo_name], "permissions": permissions}
+            )
         token = response.parsed_data
         expires_at = token.expires_at
         if isinstance(expires_at, str):

@@ -29,6 +29,7 @@ from workers.pipeline.publish.followup import (
     root_cause_in,
 )
 from workers.pipeline.run import propose_fix
+from workers.pipeline.timing import Stage
 from workers.triggers import FAILED_CONCLUSIONS
 
 log = logging.getLogger("iquest.handlers.ci_followup")
@@ -51,6 +52,7 @@ def _compute(
         services.context_tokens,
         limits_for(ctx.config.config),
         progress=lambda message: log.info("job=%s %s", ctx.job.job_id, message),
+        timer=services.timer,
         ranked_first=failure.annotated_paths(),
         render_prompt=partial(render_ci_prompt, failure=failure),
     )
@@ -125,7 +127,8 @@ def ci_followup(ctx: JobContext, services: FixServices) -> None:
                  job.job_id, run.id, run.head_sha[:12], pull.head_sha[:12])
         return
     else:
-        pushed = _push_new_commit(ctx, services, pull, commits, run)
+        with services.timer(Stage.PUBLISH):
+            pushed = _push_new_commit(ctx, services, pull, commits, run)
     if pushed is None:
         return
     sha, root_cause = pushed

@@ -15,6 +15,7 @@ from workers.pipeline.prompts.fix import IssueText
 from workers.pipeline.proposal import FixOutcome, FixStatus
 from workers.pipeline.publish.draft_pr import PublishRefused, publish_draft_pr
 from workers.pipeline.run import Progress, propose_fix
+from workers.pipeline.timing import Stage, StageTimer, untimed
 from workers.repo_config import RepoConfig
 
 log = logging.getLogger("iquest.handlers.fix_issue")
@@ -29,6 +30,7 @@ class FixServices:
     tokenizer: Tokenizer
     snapshots: SnapshotCache
     context_tokens: int
+    timer: StageTimer = untimed
 
 
 def _trusted_comments(github: GitHubPort, number: int, required: Permission) -> list[str]:
@@ -85,6 +87,7 @@ def compute_issue_fix(
         services.context_tokens,
         limits_for(config),
         progress=progress,
+        timer=services.timer,
     )
     return ComputedFix(issue, repository.default_branch, outcome)
 
@@ -107,10 +110,11 @@ def fix_issue(ctx: JobContext, services: FixServices) -> None:
         upsert_status(github, job, state, f"No pull request this time: {outcome.reason}")
         return
     try:
-        pull = publish_draft_pr(
-            github, computed.issue.number, computed.issue.title, outcome.proposal,
-            computed.base_branch,
-        )
+        with services.timer(Stage.PUBLISH):
+            pull = publish_draft_pr(
+                github, computed.issue.number, computed.issue.title, outcome.proposal,
+                computed.base_branch,
+            )
     except PublishRefused as error:
         upsert_status(github, job, StatusState.REFUSED, str(error))
         return

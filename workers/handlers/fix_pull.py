@@ -24,6 +24,7 @@ from workers.pipeline.publish.pull import (
 )
 from workers.pipeline.publish.suggestions import plan_suggestions
 from workers.pipeline.run import propose_fix
+from workers.pipeline.timing import Stage
 from workers.repo_config import RepoConfig
 
 log = logging.getLogger("iquest.handlers.fix_pull")
@@ -72,6 +73,7 @@ def _compute(
         services.context_tokens,
         limits_for(config),
         progress=lambda message: log.info("job=%s %s", job.job_id, message),
+        timer=services.timer,
         ranked_first=changed,
         render_prompt=partial(render_pull_prompt, changed_files=changed, request=request),
     )
@@ -113,9 +115,10 @@ def fix_pull(ctx: JobContext, services: FixServices) -> None:
     )
     if plan.fits:
         try:
-            review = post_suggestions(
-                github, pull, proposal, plan.comments, job.comment_id or 0
-            )
+            with services.timer(Stage.PUBLISH):
+                review = post_suggestions(
+                    github, pull, proposal, plan.comments, job.comment_id or 0
+                )
         except GitHubError as error:
             if error.status != 422:
                 raise
@@ -132,12 +135,14 @@ def fix_pull(ctx: JobContext, services: FixServices) -> None:
     why = f"The fix does not fit as review suggestions ({plan.reason})"
     if pull.head_repo_full_name != github.full_name:
         # A fork's branch is not the app's to push to: hand over the patch instead.
-        _publish_patch_comment(github, pull, proposal)
+        with services.timer(Stage.PUBLISH):
+            _publish_patch_comment(github, pull, proposal)
         upsert_status(github, job, StatusState.DONE, f"{why}, and this pull request comes "
                       "from a fork, so I posted the patch in a comment below.")
         return
     try:
-        stacked = publish_stacked_pr(github, pull, proposal)
+        with services.timer(Stage.PUBLISH):
+            stacked = publish_stacked_pr(github, pull, proposal)
     except PublishRefused as error:
         upsert_status(github, job, StatusState.REFUSED, str(error))
         return

@@ -23,6 +23,7 @@ from workers.pipeline.publish.thread import (
     thread_marker,
 )
 from workers.pipeline.run import propose_fix
+from workers.pipeline.timing import Stage
 from workers.triggers import BOT_BRANCH_PREFIX
 
 log = logging.getLogger("iquest.handlers.fix_thread")
@@ -75,6 +76,7 @@ def _compute(
         services.context_tokens,
         limits_for(config),
         progress=lambda message: log.info("job=%s %s", ctx.job.job_id, message),
+        timer=services.timer,
         ranked_first=[path],
         render_prompt=partial(
             render_thread_prompt, path=path, first=first, last=last, excerpt=excerpt, notes=notes
@@ -132,7 +134,8 @@ def fix_thread(ctx: JobContext, services: FixServices) -> None:
     head_text = (snapshot.root / root.path).read_bytes().decode("utf-8")
     suggestion = suggest_within(root.path, first, last, head_text, proposal.changes)
     body = render_thread_reply(request_id, first, last, proposal, suggestion)
-    reply = reply_in_thread(github, job.number, root, request_id, body)
+    with services.timer(Stage.PUBLISH):
+        reply = reply_in_thread(github, job.number, root, request_id, body)
     if suggestion.body:
         details = f"Replied in the review thread with a suggestion: {reply.html_url}"
     else:

@@ -12,6 +12,7 @@ from workers.model.port import ChatModel, Tokenizer
 from workers.pipeline.prompts.fix import IssueText
 from workers.pipeline.proposal import FixOutcome, FixStatus
 from workers.pipeline.run import FixLimits, propose_fix
+from workers.pipeline.timing import StageTimer, untimed
 from workers.repair_store import (
     FINAL_STATUSES,
     RepairRequest,
@@ -34,6 +35,7 @@ class RepairServices:
     context_tokens: int
     scratch_dir: Path
     limits: FixLimits = FixLimits()
+    timer: StageTimer = untimed
 
 
 class UnsafeRepairPath(ValueError):
@@ -81,6 +83,7 @@ def _compute(request: RepairRequest, services: RepairServices, job: Job) -> Repa
             services.context_tokens,
             services.limits,
             progress=lambda message: log.info("job=%s %s", job.job_id, message),
+            timer=services.timer,
         )
     return result_for(outcome)
 

@@ -28,6 +28,7 @@ from workers.pipeline.publish.followup import (
     root_cause_in,
 )
 from workers.pipeline.run import propose_fix
+from workers.pipeline.timing import Stage
 
 log = logging.getLogger("iquest.handlers.review_followup")
 
@@ -63,6 +64,7 @@ def _compute(
         services.context_tokens,
         limits_for(config),
         progress=lambda message: log.info("job=%s %s", ctx.job.job_id, message),
+        timer=services.timer,
         ranked_first=paths,
         render_prompt=partial(render_followup_prompt, notes=notes),
     )
@@ -128,7 +130,8 @@ def review_followup(ctx: JobContext, services: FixServices) -> None:
     if existing is not None:
         pushed: tuple[str, str] | None = (existing.sha, root_cause_in(existing))
     else:
-        pushed = _push_new_commit(ctx, services, pull, commits, comments, threads)
+        with services.timer(Stage.PUBLISH):
+            pushed = _push_new_commit(ctx, services, pull, commits, comments, threads)
     if pushed is None:
         return
     sha, root_cause = pushed

@@ -23,6 +23,7 @@ from workers.pipeline.edits.types import EditRefused, ParsedResponse
 from workers.pipeline.edits.validate import validate_changes
 from workers.pipeline.prompts.fix import IssueText, render_fix_prompt, render_repair_prompt
 from workers.pipeline.proposal import FixOutcome, FixProposal, FixStatus
+from workers.pipeline.timing import Stage, StageTimer, untimed
 
 log = logging.getLogger("iquest.pipeline")
 
@@ -104,12 +105,14 @@ def propose_fix(
     progress: Progress = lambda message: None,
     ranked_first: Sequence[str] = (),
     render_prompt: PromptRenderer = render_fix_prompt,
+    timer: StageTimer = untimed,
 ) -> FixOutcome:
     """`ranked_first`: paths put ahead of localization's picks (a PR's changed files)."""
     protected = (*ALWAYS_PROTECTED, *limits.deny_paths)
     progress("finding the code the issue is about")
     # The issue is read once: the ranking's evidence also picks what packing shows.
-    localization = locate_files(root, issue.as_query(), top_k=LOCALIZE_TOP_K)
+    with timer(Stage.LOCALIZE):
+        localization = locate_files(root, issue.as_query(), top_k=LOCALIZE_TOP_K)
     ranked = localization.paths
     if ranked_first:
         first = [p for p in ranked_first if (root / p).is_file()]
@@ -127,22 +130,25 @@ def propose_fix(
             FixStatus.REFUSED,
             reason="the issue's text leaves too little room for code in the model's context.",
         )
-    code = pack_context(
-        root, ranked, localization.issue, budget, tokenizer, all_paths=localization.all_paths
-    )
+    with timer(Stage.PACK):
+        code = pack_context(
+            root, ranked, localization.issue, budget, tokenizer, all_paths=localization.all_paths
+        )
     log.info("packed %d files (%d tokens) for %s#%d", len(code.files), code.tokens, repository, issue.number)
     messages: list[ChatMessage] = render_prompt(repository, code.text, issue, limits.instructions)
     problems = ""
     for round_number in (1, 2):
         progress("asking the model" if round_number == 1 else "asking the model to correct its edits")
         try:
-            reply = model.complete(messages, max_tokens=reply_tokens)
+            with timer(Stage.MODEL):
+                reply = model.complete(messages, max_tokens=reply_tokens)
         except ModelError as error:
             if error.transient:
                 raise  # the job retries later; the model server may be restarting
             return FixOutcome(FixStatus.FAILED, reason=str(error))
         progress("applying and checking the edits")
-        parsed, plan, problems = _attempt(root, reply.text, protected)
+        with timer(Stage.APPLY):
+            parsed, plan, problems = _attempt(root, reply.text, protected)
         if plan is not None:
             proposal = _proposal(root, parsed, plan)
             over = _check_limits(plan, proposal.changed_lines, limits)

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from workers.pipeline.timing import Stage, StageTimer, untimed
+
 # fetch_tarball(owner, repo, sha) -> the bytes of GitHub's tarball for that commit.
 FetchTarball = Callable[[str, str, str], bytes]
 
@@ -52,8 +54,10 @@ class SnapshotCache:
         fetch_tarball: FetchTarball,
         max_bytes: int = DEFAULT_MAX_BYTES,
         max_members: int = DEFAULT_MAX_MEMBERS,
+        timer: StageTimer = untimed,
     ):
         self.directory = Path(directory)
+        self._timer = timer
         self.fetch_tarball = fetch_tarball
         self.max_bytes = max_bytes
         self.max_members = max_members
@@ -61,6 +65,10 @@ class SnapshotCache:
 
     def get(self, owner: str, repo: str, sha: str) -> Snapshot:
         """The snapshot of owner/repo at sha, downloading and extracting it on a miss."""
+        with self._timer(Stage.SNAPSHOT):
+            return self._get(owner, repo, sha)
+
+    def _get(self, owner: str, repo: str, sha: str) -> Snapshot:
         sha = sha.lower()
         if not _SHA.match(sha):
             raise SnapshotError(f"not a commit sha: {sha!r}")
