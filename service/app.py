@@ -16,6 +16,7 @@ from service.setup_page import MANIFEST_FILE, build_setup_router, load_manifest
 from service.webhook import WEBHOOK_PATH, build_webhook_endpoint
 from workers.config import Settings
 from workers.enqueue import RedisEnqueuer
+from workers.queues import queues_to_consume
 from workers.repair_store import AsyncRepairStore
 from workers.triggers import TriggerRules
 
@@ -34,7 +35,7 @@ def create_app(settings: Settings, redis_url: str) -> FastAPI:
     redis = aioredis.Redis.from_url(
         redis_url, socket_connect_timeout=2, socket_timeout=2, retry_on_timeout=False
     )
-    metrics = ServiceMetrics(settings.queue_name)
+    metrics = ServiceMetrics(queues_to_consume(settings.queue_name, has_app_credentials=True))
     enqueuer = RedisEnqueuer(redis, settings.queue_name, settings.delivery_ttl_seconds)
     dispatcher = Dispatcher(
         TriggerRules(label=settings.trigger_label, command_word=settings.command_word),

@@ -35,9 +35,9 @@ def build_health_router(redis: RedisProbe, metrics: ServiceMetrics) -> APIRouter
 
     @router.get("/metrics")
     async def prometheus_metrics() -> Response:
-        stats: QueueStats | None
+        stats: dict[str, QueueStats] | None
         try:
-            stats = await read_queue_stats(redis, metrics.queue)
+            stats = {queue: await read_queue_stats(redis, queue) for queue in metrics.queues}
         except Exception:  # Redis down: the edge's own metrics still answer, iquest_redis_up 0
             stats = None
         return Response(metrics.render(stats), media_type=metrics.content_type)

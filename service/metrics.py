@@ -8,7 +8,7 @@ scraped, so a queue that grows while every worker is down still shows — and al
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 
 from prometheus_client import CollectorRegistry, Counter, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -19,38 +19,39 @@ from workers.enqueue import QueueStats
 
 
 class _QueueCollector(Collector):
-    """Yields the queue as last read; `ServiceMetrics.render` sets it right before collecting."""
+    """Yields the queues as last read; `ServiceMetrics.render` sets them right before collecting."""
 
-    def __init__(self, queue: str) -> None:
-        self.queue = queue
-        self.stats: QueueStats | None = None
-        self.now = time.time
+    def __init__(self, queues: Sequence[str]) -> None:
+        self.queues = list(queues)
+        self.stats: Mapping[str, QueueStats] | None = None
 
     def collect(self) -> Iterator[Metric]:
-        up = GaugeMetricFamily("iquest_redis_up", "1 when the edge could read the queue from Redis")
+        up = GaugeMetricFamily("iquest_redis_up", "1 when the edge could read the queues from Redis")
         up.add_metric([], 0 if self.stats is None else 1)
         yield up
         if self.stats is None:
             return
         depth = GaugeMetricFamily(
-            "iquest_queue_depth", "Jobs waiting in the Celery queue", labels=["queue"]
+            "iquest_queue_depth", "Jobs waiting in a Celery queue", labels=["queue"]
         )
-        depth.add_metric([self.queue], self.stats.depth)
-        yield depth
-        oldest = self.stats.oldest_enqueued_at
         age = GaugeMetricFamily(
             "iquest_queue_oldest_job_age_seconds",
             "How long the oldest waiting job has been queued (0 when the queue is empty)",
             labels=["queue"],
         )
-        age.add_metric([self.queue], 0.0 if oldest is None else max(0.0, self.now() - oldest))
+        now = time.time()
+        for queue, stats in self.stats.items():
+            depth.add_metric([queue], stats.depth)
+            oldest = stats.oldest_enqueued_at
+            age.add_metric([queue], 0.0 if oldest is None else max(0.0, now - oldest))
+        yield depth
         yield age
 
 
 class ServiceMetrics:
     content_type = CONTENT_TYPE_LATEST
 
-    def __init__(self, queue: str = "iquest") -> None:
+    def __init__(self, queues: Sequence[str] = ("iquest",)) -> None:
         self.registry = CollectorRegistry()
         self._deliveries = Counter(
             "iquest_webhook_deliveries",
@@ -58,18 +59,18 @@ class ServiceMetrics:
             ["event", "outcome"],
             registry=self.registry,
         )
-        self._queue = _QueueCollector(queue)
-        self.registry.register(self._queue)
+        self._queues = _QueueCollector(queues)
+        self.registry.register(self._queues)
 
     @property
-    def queue(self) -> str:
-        return self._queue.queue
+    def queues(self) -> list[str]:
+        return self._queues.queues
 
     def count_delivery(self, event: str, outcome: str) -> None:
         self._deliveries.labels(event, outcome).inc()
 
-    def render(self, queue: QueueStats | None = None) -> bytes:
-        """The exposition; `queue` is what was just read from Redis (None: Redis unreachable)."""
+    def render(self, queues: Mapping[str, QueueStats] | None = None) -> bytes:
+        """The exposition; `queues` is what was just read from Redis (None: Redis unreachable)."""
         # No await between setting and collecting: one scrape cannot see another's reading.
-        self._queue.stats = queue
+        self._queues.stats = queues
         return generate_latest(self.registry)

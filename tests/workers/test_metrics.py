@@ -143,6 +143,8 @@ def test_edge_reports_queue_depth_and_age_of_the_oldest_job(
     empty = scrape(f"{receiver.url}/metrics")
     assert empty.value("iquest_redis_up") == 1
     assert empty.value("iquest_queue_depth", queue="iquest") == 0
+    # Both queues: GitHub jobs and the GitHub-free /repair jobs.
+    assert empty.label_values("iquest_queue_depth", "queue") == {"iquest", "iquest.local"}
     assert empty.value("iquest_queue_oldest_job_age_seconds", queue="iquest") == 0
     assert post_webhook(receiver.url, "issues", _label(showcase.number)).status_code == 202
     first = scrape(f"{receiver.url}/metrics")

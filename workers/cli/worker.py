@@ -35,6 +35,7 @@ def describe_capabilities(base_queue: str, has_app_credentials: bool) -> str:
 
 def run(args: argparse.Namespace) -> int:
     import contextlib
+    import logging
     import os
     from functools import cache
 
@@ -65,7 +66,8 @@ def run(args: argparse.Namespace) -> int:
     if settings is None:
         return 2
     with_github = settings.app_credentials_given()
-    print(describe_capabilities(settings.queue_name, with_github), file=sys.stderr, flush=True)
+    # A log line, not a print: with JSON logs every line on stderr must parse.
+    logging.getLogger("iquest.worker").info(describe_capabilities(settings.queue_name, with_github))
     endpoint = resolve_redis(settings.redis_url, settings.data_dir)
     app = create_celery(settings, endpoint.url)
     if args.events:
