@@ -40,6 +40,8 @@ def register_periodic_tasks(app: Celery, runtime: Callable[[], Runtime]) -> None
             current.redis,
             since=timedelta(hours=current.settings.redelivery_window_hours),
         )
+        current.metrics.count_redelivered(len(report.asked))
+        current.metrics.count_redelivery_failed(len(report.errors))
         log.info(
             "delivery recovery: scanned=%d asked=%d already_asked=%d refused=%d",
             report.scanned, len(report.asked), len(report.already_asked), len(report.errors),

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import httpx
 from githubkit import GitHub, TokenAuthStrategy
-from githubkit.exception import RateLimitExceeded, RequestFailed
+from githubkit.exception import RateLimitExceeded, RequestError, RequestFailed
 
 from workers.github.checks import ChecksMixin
 from workers.github.git_data import GitDataMixin
@@ -38,7 +38,11 @@ def _comment(data: object) -> Comment:
     )
 
 
-def _as_github_error(error: RequestFailed) -> GitHubError:
+def _as_github_error(error: RequestError) -> GitHubError:
+    if not isinstance(error, RequestFailed):
+        # No answer at all (refused, reset, timed out): GitHub or the network is down for a
+        # while, which a later retry may not find.
+        return GitHubError(f"could not reach GitHub: {error.exc!r}", None, transient=True)
     status = error.response.status_code
     return GitHubError(
         f"GitHub answered {status} to {error.request.method} {error.request.url.path}",
@@ -166,7 +170,7 @@ class GitHubRepoClient(GitDataMixin, PullsMixin, ReviewsMixin, ChecksMixin, Iden
         try:
             with github_route(operation):
                 return list(self._github.paginate(operation, **kwargs))
-        except RequestFailed as error:
+        except RequestError as error:
             raise _as_github_error(error) from error
 
     def _call(self, operation, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -181,5 +185,5 @@ class GitHubRepoClient(GitDataMixin, PullsMixin, ReviewsMixin, ChecksMixin, Iden
         try:
             with github_route(operation):
                 return operation(*args, **kwargs)
-        except RequestFailed as error:
+        except RequestError as error:
             raise _as_github_error(error) from error

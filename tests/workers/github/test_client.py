@@ -145,3 +145,19 @@ def test_snapshot_comes_from_one_tarball_per_commit(fake_github, tokens, tmp_pat
     assert (snapshot.root / "pkg" / "b.py").read_text() == "y = 2\n"
     cache.get("octo", "app", head)
     assert fake_github.call_count("repos/download-tarball-archive") == 1
+
+
+def test_github_out_of_reach_is_a_transient_error_not_a_crash() -> None:
+    import socket
+
+    with socket.socket() as probe:  # a loopback port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    client = GitHubRepoClient(REPO, "ghs_unused", closed, FAST)
+    try:
+        with pytest.raises(GitHubError) as error:
+            client.list_issue_comments(1)
+        assert error.value.transient and error.value.status is None
+        assert "could not reach GitHub" in str(error.value)
+    finally:
+        client.close()
