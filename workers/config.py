@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     github_max_wait_seconds: float = 60.0
     # Spacing of comments, reviews and pull requests per installation (secondary rate limits).
     github_write_interval_seconds: float = 1.0
+    # How long the id of the app's status comment on an issue or PR is remembered (30 days):
+    # while it is, a status update is one edit instead of a search through the thread.
+    comment_id_ttl_seconds: int = 30 * 24 * 3600
 
     # Missed-delivery recovery: `iquest beat` sends the check every interval; it looks back
     # over the window (the App's delivery log keeps about three days; `iquest redeliver

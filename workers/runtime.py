@@ -9,6 +9,7 @@ import redis
 
 from workers.config import Settings, SettingsError
 from workers.github.client import GitHubRepoClient
+from workers.github.comments import RememberedComments
 from workers.github.deliveries import AppDeliveries
 from workers.github.observed import ObservedTransport
 from workers.github.pacing import WritePacer
@@ -138,6 +139,7 @@ class Runtime:
             self.retry,
             before_create=pacer.wait_for_slot,
             transport=_observed_transport(self.metrics, str(job.installation_id)),
+            remembered=RememberedComments(self.redis, self.settings.comment_id_ttl_seconds),
         )
 
 

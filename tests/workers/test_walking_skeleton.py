@@ -94,9 +94,10 @@ def test_labeled_issue_gets_eyes_and_one_status_comment(
     [status] = _bot_comments(fake_github, issue.number)
     assert "the model server refused the request" in status.body
     assert fake_github.reactions(REPO, issue.number) == ["eyes"]
-    # The first status was "Queued": created once, then edited in place.
+    # The first status was "Working" (the worker starts as it accepts): created once, then
+    # edited in place.
     created = fake_github.calls("POST /repos/{owner}/{repo}/issues/{issue_number}/comments")
-    assert len(created) == 1 and "Queued" in created[0].body["body"]
+    assert len(created) == 1 and "Working" in created[0].body["body"]
 
     # A new trigger on the same issue edits the same status comment, never adds one.
     assert post_webhook(receiver.url, "issues", payload).status_code == 202

@@ -211,7 +211,11 @@ def _fix(args, number: int, github, loaded, services, opened_by: str) -> int:  #
         return EXIT_NO_FIX
     computed = compute_issue_fix(github, number, config, services, _say)
     outcome = computed.outcome
-    if outcome.status is not FixStatus.PROPOSED or outcome.proposal is None:
+    if (
+        outcome.status is not FixStatus.PROPOSED
+        or outcome.proposal is None
+        or computed.base is None
+    ):
         _say(f"no fix: {outcome.reason}")
         return EXIT_NO_FIX
     if args.dry_run:
@@ -220,7 +224,7 @@ def _fix(args, number: int, github, loaded, services, opened_by: str) -> int:  #
     try:
         pull = publish_draft_pr(
             github, number, computed.issue.title, outcome.proposal, computed.base_branch,
-            opened_by=opened_by,
+            computed.base, opened_by=opened_by,
         )
     except PublishRefused as error:
         _say(str(error))

@@ -10,6 +10,7 @@ from githubkit import GitHub, TokenAuthStrategy
 from githubkit.exception import RateLimitExceeded, RequestError, RequestFailed
 
 from workers.github.checks import ChecksMixin
+from workers.github.comments import CommentsMixin, RememberedComments
 from workers.github.git_data import GitDataMixin
 from workers.github.identity import IdentityMixin
 from workers.github.observed import github_route
@@ -27,17 +28,6 @@ from workers.github.reviews import ReviewsMixin
 from workers.github.tokens import REST_VERSION
 
 
-def _comment(data: object) -> Comment:
-    user = getattr(data, "user", None)
-    login = getattr(user, "login", "") or ""
-    return Comment(
-        id=data.id,  # type: ignore[attr-defined]
-        body=getattr(data, "body", None) or "",
-        author=login,
-        author_is_bot=getattr(user, "type", "") == "Bot" or login.endswith("[bot]"),
-    )
-
-
 def _as_github_error(error: RequestError) -> GitHubError:
     if not isinstance(error, RequestFailed):
         # No answer at all (refused, reset, timed out): GitHub or the network is down for a
@@ -51,8 +41,10 @@ def _as_github_error(error: RequestError) -> GitHubError:
     )
 
 
-class GitHubRepoClient(GitDataMixin, PullsMixin, ReviewsMixin, ChecksMixin, IdentityMixin):
-    """Implements workers.github.port.GitHubPort for one repository."""
+class GitHubRepoClient(
+    CommentsMixin, GitDataMixin, PullsMixin, ReviewsMixin, ChecksMixin, IdentityMixin
+):
+    """Implements workers.github.port.GitHubPort for one repository, for one job."""
 
     def __init__(
         self,
@@ -62,8 +54,13 @@ class GitHubRepoClient(GitDataMixin, PullsMixin, ReviewsMixin, ChecksMixin, Iden
         retry: CappedRetry,
         before_create: Callable[[], object] = lambda: None,
         transport: httpx.BaseTransport | None = None,
+        remembered: RememberedComments | None = None,
     ) -> None:
         self.full_name = full_name
+        # Where the app's marked comments are, across jobs (None: found by marker each time).
+        self.remembered = remembered
+        self._issues: dict[int, Issue] = {}
+        self._pages: dict[int, list[Comment]] = {}
         # Called before every content-creating write (comments, reviews, pull requests).
         self._before_create = before_create
         self.owner, self.repo = full_name.split("/", 1)
@@ -113,41 +110,6 @@ class GitHubRepoClient(GitDataMixin, PullsMixin, ReviewsMixin, ChecksMixin, Iden
         if getattr(data, "type", None) != "file" or content is None:
             return None
         return base64.b64decode(content).decode("utf-8", errors="replace")
-
-    def get_issue(self, number: int) -> Issue:
-        data = self._call(self._rest.issues.get, self.owner, self.repo, number)
-        labels = [
-            label if isinstance(label, str) else (getattr(label, "name", "") or "")
-            for label in (data.labels or [])
-        ]
-        return Issue(
-            number=data.number,
-            title=data.title,
-            body=data.body or "",
-            author=getattr(data.user, "login", "") or "",
-            state=data.state,
-            is_pull_request=bool(getattr(data, "pull_request", None)),
-            labels=labels,
-        )
-
-    def list_issue_comments(self, number: int) -> list[Comment]:
-        items = self._paginate(self._rest.issues.list_comments, issue_number=number)
-        return [_comment(item) for item in items]
-
-    def get_issue_comment(self, comment_id: int) -> Comment:
-        return _comment(self._call(self._rest.issues.get_comment, self.owner, self.repo, comment_id))
-
-    def create_issue_comment(self, number: int, body: str) -> Comment:
-        data = self._create(
-            self._rest.issues.create_comment, self.owner, self.repo, number, data={"body": body}
-        )
-        return _comment(data)
-
-    def update_issue_comment(self, comment_id: int, body: str) -> Comment:
-        data = self._call(
-            self._rest.issues.update_comment, self.owner, self.repo, comment_id, data={"body": body}
-        )
-        return _comment(data)
 
     def add_reaction(self, target: ReactionTarget, target_id: int, content: str) -> None:
         create = {

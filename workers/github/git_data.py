@@ -31,6 +31,22 @@ class GitDataMixin:
             raise
         return data.object_.sha
 
+    def get_branch(self, branch: str) -> GitCommit | None:
+        # One call gives what get_ref + get_commit give: the head, its tree and its message.
+        try:
+            data = self._call(self._rest.repos.get_branch, self.owner, self.repo, branch)
+        except GitHubError as error:
+            if error.status == 404:
+                return None
+            raise
+        head = data.commit
+        return GitCommit(
+            sha=head.sha,
+            tree_sha=head.commit.tree.sha,
+            message=head.commit.message,
+            parents=[parent.sha for parent in head.parents],
+        )
+
     def get_commit(self, sha: str) -> GitCommit:
         data = self._call(self._rest.git.get_commit, self.owner, self.repo, sha)
         return GitCommit(

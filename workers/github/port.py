@@ -35,6 +35,8 @@ class Comment:
     body: str
     author: str
     author_is_bot: bool = False
+    # GitHub's author_association (OWNER, MEMBER, COLLABORATOR, CONTRIBUTOR, NONE, ...).
+    association: str = ""
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,8 @@ class Issue:
     state: str
     is_pull_request: bool = False
     labels: list[str] = field(default_factory=list)
+    # How many comments the thread has: which page holds the newest ones.
+    comments: int = 0
 
 
 @dataclass(frozen=True)
@@ -184,7 +188,21 @@ class GitHubPort(Protocol):
 
     def get_issue(self, number: int) -> Issue: ...
 
-    def list_issue_comments(self, number: int) -> list[Comment]: ...
+    def list_issue_comments(self, number: int) -> list[Comment]:
+        """The thread's newest comments (GitHub's last page of 100), oldest first.
+
+        One client serves one job: the page is read once and the job's own writes are kept
+        in it, so a 400-comment thread costs the same one call as a 3-comment one.
+        """
+        ...
+
+    def upsert_marked_comment(self, number: int, marker: str, body: str) -> Comment:
+        """Edit the app's comment on the thread that carries `marker`, or create it.
+
+        Where that comment is, is remembered across jobs; it is looked for by its marker only
+        when unknown, or when the remembered one is gone.
+        """
+        ...
 
     def get_issue_comment(self, comment_id: int) -> Comment: ...
 
@@ -196,6 +214,10 @@ class GitHubPort(Protocol):
 
     # Git database: how the app commits without a clone.
     def get_branch_sha(self, branch: str) -> str | None: ...
+
+    def get_branch(self, branch: str) -> GitCommit | None:
+        """The branch's head commit (with its tree and message), or None when there is no branch."""
+        ...
 
     def get_commit(self, sha: str) -> GitCommit: ...
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from workers.github.port import GitHubPort
+from workers.github.port import GitHubPort, Repository
 from workers.jobs import Job
 from workers.pipeline.run import FixLimits
 from workers.repo_config import CONFIG_PATH, LoadedConfig, RepoConfig, parse_repo_config
@@ -17,17 +17,23 @@ class JobContext:
     github: GitHubPort
     rules: TriggerRules
     config: LoadedConfig
+    # Read once per job; handlers take the default branch from here.
+    repository: Repository
 
 
-def load_repo_config(github: GitHubPort) -> LoadedConfig:
+def load_repo_config(github: GitHubPort, repository: Repository | None = None) -> LoadedConfig:
     # Settings come from the default branch, so a pull request cannot change the rules it is
     # judged by.
-    default_branch = github.get_repository().default_branch
+    default_branch = (repository or github.get_repository()).default_branch
     return parse_repo_config(github.read_file(CONFIG_PATH, ref=default_branch))
 
 
 def load_context(job: Job, github: GitHubPort, rules: TriggerRules) -> JobContext:
-    return JobContext(job=job, github=github, rules=rules, config=load_repo_config(github))
+    repository = github.get_repository()
+    return JobContext(
+        job=job, github=github, rules=rules, config=load_repo_config(github, repository),
+        repository=repository,
+    )
 
 
 def limits_for(config: RepoConfig) -> FixLimits:

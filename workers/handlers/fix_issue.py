@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from workers.github.port import GitHubPort, Issue, Permission
+from workers.github.port import Comment, GitCommit, GitHubPort, Issue, Permission, Repository
 from workers.handlers.context import JobContext, limits_for
 from workers.handlers.intake import accept_fix_trigger, upsert_status
 from workers.messages import StatusState
@@ -20,8 +20,9 @@ from workers.repo_config import RepoConfig
 
 log = logging.getLogger("iquest.handlers.fix_issue")
 
-# Reading every commenter's permission costs a call each; the first few voices are enough.
-_MAX_COMMENT_AUTHORS = 5
+# Who may be quoted to the model, read from the thread itself (GitHub's author_association,
+# the rule the edge applies to triggers) instead of one permission call per commenter.
+_COLLABORATING = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
 
 
 @dataclass(frozen=True)
@@ -33,18 +34,23 @@ class FixServices:
     timer: StageTimer = untimed
 
 
-def _trusted_comments(github: GitHubPort, number: int, required: Permission) -> list[str]:
-    """Comments by people allowed to trigger the app; everyone else's text stays out of the prompt."""
-    allowed: dict[str, bool] = {}
+def trusted_comments(comments: list[Comment], required: Permission, sender: str = "") -> list[str]:
+    """Comments by people allowed to trigger the app; everyone else's text stays out of the prompt.
+
+    The sender passed the live permission check already. Others count by their association:
+    owners, members and collaborators when `write` or less is required, owners alone above
+    that; anyone when nothing is.
+    """
     texts = []
-    for comment in github.list_issue_comments(number):
+    for comment in comments:
         if comment.author_is_bot:
             continue
-        if comment.author not in allowed:
-            if len(allowed) >= _MAX_COMMENT_AUTHORS:
-                continue
-            allowed[comment.author] = github.get_permission(comment.author).allows(required)
-        if allowed[comment.author]:
+        if (
+            required is Permission.NONE
+            or (sender and comment.author == sender)
+            or comment.association == "OWNER"
+            or (required.rank <= Permission.WRITE.rank and comment.association in _COLLABORATING)
+        ):
             texts.append(comment.body)
     return texts
 
@@ -54,6 +60,8 @@ class ComputedFix:
     issue: Issue
     base_branch: str
     outcome: FixOutcome
+    # The default branch's head the fix was computed on (None when the branch is missing).
+    base: GitCommit | None = None
 
 
 def compute_issue_fix(
@@ -62,17 +70,22 @@ def compute_issue_fix(
     config: RepoConfig,
     services: FixServices,
     progress: Progress,
+    repository: Repository | None = None,
+    sender: str = "",
 ) -> ComputedFix:
-    """Read the issue and the repository at its default branch head, and compute the fix."""
+    """Read the issue and the repository at its default branch head, and compute the fix.
+
+    A job passes the repository it has read already; without one it is read here.
+    """
+    repository = repository or github.get_repository()
     issue = github.get_issue(number)
-    repository = github.get_repository()
-    head = github.get_branch_sha(repository.default_branch)
+    head = github.get_branch(repository.default_branch)
     if head is None:
         outcome = FixOutcome(FixStatus.FAILED, reason="the repository has no default branch yet.")
         return ComputedFix(issue, repository.default_branch, outcome)
-    progress(f"downloading {github.full_name} at {head[:12]}")
+    progress(f"downloading {github.full_name} at {head.sha[:12]}")
     owner, repo = github.full_name.split("/", 1)
-    snapshot = services.snapshots.get(owner, repo, head)
+    snapshot = services.snapshots.get(owner, repo, head.sha)
     outcome = propose_fix(
         snapshot.root,
         github.full_name,
@@ -80,7 +93,9 @@ def compute_issue_fix(
             number=issue.number,
             title=issue.title,
             body=issue.body,
-            comments=_trusted_comments(github, number, config.min_permission),
+            comments=trusted_comments(
+                github.list_issue_comments(number), config.min_permission, sender
+            ),
         ),
         services.model,
         services.tokenizer,
@@ -89,23 +104,28 @@ def compute_issue_fix(
         progress=progress,
         timer=services.timer,
     )
-    return ComputedFix(issue, repository.default_branch, outcome)
+    return ComputedFix(issue, repository.default_branch, outcome, head)
 
 
 def fix_issue(ctx: JobContext, services: FixServices) -> None:
-    if not accept_fix_trigger(ctx):
+    if not accept_fix_trigger(ctx, "Reading the issue and the code."):
         return
     job, github = ctx.job, ctx.github
-    upsert_status(github, job, StatusState.WORKING, "Reading the issue and the code.")
     computed = compute_issue_fix(
         github,
         job.number,
         ctx.config.config,
         services,
         progress=lambda message: log.info("job=%s %s", job.job_id, message),
+        repository=ctx.repository,
+        sender=job.sender_login,
     )
     outcome = computed.outcome
-    if outcome.status is not FixStatus.PROPOSED or outcome.proposal is None:
+    if (
+        outcome.status is not FixStatus.PROPOSED
+        or outcome.proposal is None
+        or computed.base is None
+    ):
         state = StatusState.FAILED if outcome.status is FixStatus.FAILED else StatusState.REFUSED
         upsert_status(github, job, state, f"No pull request this time: {outcome.reason}")
         return
@@ -113,7 +133,7 @@ def fix_issue(ctx: JobContext, services: FixServices) -> None:
         with services.timer(Stage.PUBLISH):
             pull = publish_draft_pr(
                 github, computed.issue.number, computed.issue.title, outcome.proposal,
-                computed.base_branch,
+                computed.base_branch, computed.base,
             )
     except PublishRefused as error:
         upsert_status(github, job, StatusState.REFUSED, str(error))

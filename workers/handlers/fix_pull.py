@@ -12,7 +12,7 @@ from workers.handlers.context import JobContext, limits_for
 from workers.handlers.fix_issue import FixServices
 from workers.handlers.intake import accept_fix_trigger, upsert_status
 from workers.jobs import Job
-from workers.messages import StatusState, find_marked
+from workers.messages import StatusState
 from workers.pipeline.prompts.fix import IssueText, render_pull_prompt
 from workers.pipeline.proposal import FixOutcome, FixProposal, FixStatus
 from workers.pipeline.publish.draft_pr import PublishRefused
@@ -81,12 +81,9 @@ def _compute(
 
 
 def _publish_patch_comment(github: GitHubPort, pull: PullRequest, proposal: FixProposal) -> None:
-    body = render_patch_comment(pull, proposal)
-    existing = find_marked(github.list_issue_comments(pull.number), patch_marker(pull.number))
-    if existing is None:
-        github.create_issue_comment(pull.number, body)
-    elif existing.body != body:
-        github.update_issue_comment(existing.id, body)
+    github.upsert_marked_comment(
+        pull.number, patch_marker(pull.number), render_patch_comment(pull, proposal)
+    )
 
 
 def _plural(count: int, word: str) -> str:
@@ -94,10 +91,9 @@ def _plural(count: int, word: str) -> str:
 
 
 def fix_pull(ctx: JobContext, services: FixServices) -> None:
-    if not accept_fix_trigger(ctx):
+    if not accept_fix_trigger(ctx, "Reading the pull request and the code."):
         return
     job, github = ctx.job, ctx.github
-    upsert_status(github, job, StatusState.WORKING, "Reading the pull request and the code.")
     pull = github.get_pull(job.number)
     if pull.state != "open":
         upsert_status(github, job, StatusState.REFUSED, "This pull request is closed.")

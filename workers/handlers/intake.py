@@ -32,14 +32,13 @@ _REACTION_TARGETS = {
 def upsert_status(
     github: GitHubPort, job: Job, state: StatusState, details: str = ""
 ) -> Comment:
-    """Edit the bot's status comment on the target, or create it the first time."""
+    """Edit the bot's status comment on the target, or create it the first time.
+
+    Its id is remembered with the target (the adapter keeps it in Redis), so an update is one
+    edit; the thread is searched for the marker only when the id is unknown or gone.
+    """
     body = render_status(job.number, state, job.job_id, details)
-    existing = find_marked(github.list_issue_comments(job.number), status_marker(job.number))
-    if existing is None:
-        return github.create_issue_comment(job.number, body)
-    if existing.body == body:
-        return existing
-    return github.update_issue_comment(existing.id, body)
+    return github.upsert_marked_comment(job.number, status_marker(job.number), body)
 
 
 def reply_refusal(github: GitHubPort, job: Job, reason: str) -> Comment:
@@ -53,8 +52,12 @@ def reply_refusal(github: GitHubPort, job: Job, reason: str) -> Comment:
     )
 
 
-def accept_fix_trigger(ctx: JobContext) -> bool:
-    """True when the job may go on; otherwise the user has been told why not."""
+def accept_fix_trigger(ctx: JobContext, working: str = "") -> bool:
+    """True when the job may go on; otherwise the user has been told why not.
+
+    An accepted job's status says "Working" (with `working` as its details) straight away:
+    the worker runs the job as it accepts it, so a separate "Queued" edit would be a wasted call.
+    """
     job, github, config = ctx.job, ctx.github, ctx.config.config
     if not config.enabled:
         log.info("disabled by repository settings job=%s", job.job_id)
@@ -72,9 +75,10 @@ def accept_fix_trigger(ctx: JobContext) -> bool:
     target_id = job.number if job.source is TriggerSource.ISSUE else job.comment_id
     if target is not None and target_id is not None:
         github.add_reaction(target, target_id, "eyes")
-    details = ""
+    details = working
     if ctx.config.error:
-        details = f"⚠️ {ctx.config.error} I am using the defaults until it is fixed."
-    upsert_status(github, job, StatusState.QUEUED, details)
+        warning = f"⚠️ {ctx.config.error} I am using the defaults until it is fixed."
+        details = f"{warning}\n\n{working}" if working else warning
+    upsert_status(github, job, StatusState.WORKING, details)
     log.info("accepted job=%s delivery=%s target=%s", job.job_id, job.delivery_id, job.target_key)
     return True

@@ -7,6 +7,7 @@ import time
 import pytest
 
 from workers.github.client import GitHubRepoClient
+from workers.github.comments import RememberedComments, last_page
 from workers.github.port import GitHubError, Permission, ReactionTarget
 from workers.github.retry import CappedRetry
 from workers.github.tokens import InstallationTokens
@@ -27,9 +28,11 @@ def tokens(fake_github, redis_client) -> InstallationTokens:
     )
 
 
-def _client(fake_github, tokens, permissions=READ_ISSUES, repo=REPO) -> GitHubRepoClient:
+def _client(
+    fake_github, tokens, permissions=READ_ISSUES, repo=REPO, remembered=None
+) -> GitHubRepoClient:
     token = tokens.token_for(9, repo.split("/")[1], permissions)
-    return GitHubRepoClient(repo, token, fake_github.url, FAST)
+    return GitHubRepoClient(repo, token, fake_github.url, FAST, remembered=remembered)
 
 
 def test_token_is_minted_once_and_cached_in_redis(fake_github, tokens, redis_client) -> None:
@@ -112,7 +115,45 @@ def test_comments_are_read_across_pages(fake_github, tokens) -> None:
     issue = fake_github.open_issue(REPO, "t", "b")
     for index in range(105):
         fake_github.add_issue_comment(REPO, issue.number, f"c{index}")
-    assert len(client.list_issue_comments(issue.number)) == 105
+    # One call for the newest comments, however long the thread (here 52 of 105, the most
+    # one page can hold at the end of this thread), and none when asked again.
+    newest = client.list_issue_comments(issue.number)
+    assert [c.body for c in newest] == [f"c{index}" for index in range(53, 105)]
+    assert client.list_issue_comments(issue.number) == newest
+    assert fake_github.call_count("issues/list-comments") == 1
+    assert fake_github.call_count("issues/get") == 1
+
+
+def test_the_newest_page_holds_at_least_fifty_comments() -> None:
+    assert last_page(3) == (100, 1) and last_page(100) == (100, 1)
+    assert last_page(400) == (100, 4)
+    for total in range(101, 3000):
+        per_page, page = last_page(total)
+        assert 50 <= per_page <= 100 and (page - 1) * per_page < total <= page * per_page
+        assert total - (page - 1) * per_page >= 50
+
+
+def test_a_marked_comment_is_remembered_and_found_again_when_deleted(
+    fake_github, tokens, redis_client
+) -> None:
+    issue = fake_github.open_issue(REPO, "t", "b")
+    remembered = RememberedComments(redis_client, 60)
+    marker = "<!-- iquest:status number=1 -->"
+    first = _client(fake_github, tokens, remembered=remembered)
+    created = first.upsert_marked_comment(issue.number, marker, f"{marker}\none")
+    assert fake_github.call_count("issues/list-comments") == 0  # a thread without comments
+    # A later job edits the remembered comment without reading the thread.
+    second = _client(fake_github, tokens, remembered=remembered)
+    edited = second.upsert_marked_comment(issue.number, marker, f"{marker}\ntwo")
+    assert edited.id == created.id and fake_github.call_count("issues/get") == 1
+    assert fake_github.comments(REPO, issue.number)[0].body.endswith("two")
+    # Someone deletes it: the edit's 404 sends the next job looking, and it posts a new one.
+    fake_github.issue(REPO, issue.number).comments.clear()
+    third = _client(fake_github, tokens, remembered=remembered)
+    again = third.upsert_marked_comment(issue.number, marker, f"{marker}\nthree")
+    assert again.id != created.id
+    assert [c.body for c in fake_github.comments(REPO, issue.number)] == [f"{marker}\nthree"]
+    assert remembered.get(REPO, issue.number, marker) == again.id
 
 
 def test_commit_branch_and_draft_pull(fake_github, tokens) -> None:

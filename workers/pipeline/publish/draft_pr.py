@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib import resources
 from string import Template
 
-from workers.github.port import GitHubPort, PullRequest
+from workers.github.port import GitCommit, GitHubPort, PullRequest
 from workers.pipeline.proposal import FixProposal
 
 COMMIT_TRAILER = "Generated-by: iquest-autofix"
@@ -56,35 +56,30 @@ def _render_pull_body(number: int, proposal: FixProposal) -> str:
     )
 
 
-def _is_ours(github: GitHubPort, sha: str) -> bool:
-    return COMMIT_TRAILER in github.get_commit(sha).message
-
-
 def commit_on_branch(
-    github: GitHubPort, branch: str, base_sha: str, message: str, proposal: FixProposal
-) -> str:
-    """Commit the changes on top of `base_sha` and point the app's `branch` at it.
+    github: GitHubPort, branch: str, base: GitCommit, message: str, proposal: FixProposal
+) -> bool:
+    """Commit the changes on top of `base` and point the app's `branch` at it.
 
-    Raises PublishRefused, changing nothing, when the branch holds a commit that is not the app's.
+    True when the branch already existed (so a pull request from it may too). Raises
+    PublishRefused, changing nothing, when the branch holds a commit that is not the app's.
     """
-    existing = github.get_branch_sha(branch)
-    if existing is not None and not _is_ours(github, existing):
+    existing = github.get_branch(branch)
+    if existing is not None and COMMIT_TRAILER not in existing.message:
         # Someone pushed to the app's branch: their work wins, the app steps back.
         raise PublishRefused(
             f"`{branch}` has commits that are not mine; I will not overwrite them. "
             "Delete the branch or merge it, then ask again."
         )
-    tree = github.create_tree(
-        github.get_commit(base_sha).tree_sha, proposal.changes, proposal.executable
-    )
-    commit = github.create_commit(message, tree, [base_sha])
+    tree = github.create_tree(base.tree_sha, proposal.changes, proposal.executable)
+    commit = github.create_commit(message, tree, [base.sha])
     if existing is None:
         github.create_branch(branch, commit)
     else:
         # Only the app's own commits are replaced (checked above), so a re-run rebases onto
         # the current base instead of piling up.
         github.move_branch(branch, commit, force=True)
-    return commit
+    return existing is not None
 
 
 def publish_draft_pr(
@@ -93,20 +88,20 @@ def publish_draft_pr(
     title: str,
     proposal: FixProposal,
     base_branch: str,
+    base: GitCommit,
     opened_by: str = "",
 ) -> PullRequest:
-    """Commit the changes on top of `base_branch` and open or update the draft PR."""
+    """Commit the changes on top of `base` (the head of `base_branch` the fix was computed on)
+    and open or update the draft PR."""
     branch = branch_for_issue(number)
-    base_sha = github.get_branch_sha(base_branch)
-    if base_sha is None:
-        raise PublishRefused(f"the base branch `{base_branch}` does not exist")
     message = (
         f"Fix #{number}: {title}\n\n{proposal.root_cause.strip()[:2000]}\n\n{COMMIT_TRAILER}\n"
     )
-    commit_on_branch(github, branch, base_sha, message, proposal)
+    existed = commit_on_branch(github, branch, base, message, proposal)
     pull_title = f"Fix #{number}: {title}"
     body = render_pull_body(number, proposal, opened_by)
-    pull = github.find_open_pull(branch)
+    # A pull request needs its head branch: a branch created just now has none yet.
+    pull = github.find_open_pull(branch) if existed else None
     if pull is None:
         return github.create_pull(pull_title, body, branch, base_branch, draft=True)
     return github.update_pull(pull.number, pull_title, body)

@@ -69,7 +69,7 @@ def publish_stacked_pr(github: GitHubPort, pull: PullRequest, proposal: FixPropo
     message = f"{title}\n\n{proposal.root_cause.strip()[:2000]}\n\n{COMMIT_TRAILER}\n"
     # On the head the fix was computed against, not the branch's newest commit: the edits
     # were checked against exactly that code.
-    commit_on_branch(github, branch, pull.head_sha, message, proposal)
+    existed = commit_on_branch(github, branch, github.get_commit(pull.head_sha), message, proposal)
     body = _template("stacked_pull_body.md").substitute(
         marker=stacked_marker(pull.number),
         number=pull.number,
@@ -80,7 +80,7 @@ def publish_stacked_pr(github: GitHubPort, pull: PullRequest, proposal: FixPropo
         tests=proposal.tests.strip() or "_The model proposed no test; please add one._",
         diff=_fenced_diff(proposal),
     )
-    existing = github.find_open_pull(branch)
+    existing = github.find_open_pull(branch) if existed else None
     if existing is None:
         return github.create_pull(title, body, branch, pull.head_ref, draft=True)
     return github.update_pull(existing.number, title, body)
