@@ -21,7 +21,7 @@ from workers.jobs import Job, JobKind
 from workers.metrics import ObservedModel, WorkerMetrics
 from workers.model.from_settings import model_from_settings, tokenizer_from_settings
 from workers.model.port import ChatModel
-from workers.model.tokenizer import VllmTokenizer
+from workers.model.tokenizer import JobTokenCounts, VllmTokenizer
 from workers.pipeline.context.snapshot import SnapshotCache
 from workers.repair_store import RepairStore
 from workers.target_lock import TargetLocks
@@ -103,7 +103,7 @@ class Runtime:
         )
         return FixServices(
             model=self.model,
-            tokenizer=self.tokenizer,
+            tokenizer=JobTokenCounts(self.tokenizer),
             snapshots=snapshots,
             context_tokens=self.settings.model_context_tokens,
             timer=self.metrics.time_stage,
@@ -121,7 +121,7 @@ class Runtime:
         return RepairServices(
             store=self.repair_store,
             model=self.model,
-            tokenizer=self.tokenizer,
+            tokenizer=JobTokenCounts(self.tokenizer),
             context_tokens=self.settings.model_context_tokens,
             scratch_dir=self.settings.data_dir / "repair",
             timer=self.metrics.time_stage,

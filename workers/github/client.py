@@ -121,19 +121,20 @@ class GitHubRepoClient(
         self._call(create, self.owner, self.repo, target_id, data={"content": content})
 
     def _paginate(self, operation, **kwargs):  # type: ignore[no-untyped-def]
-        """Every page of a list operation on this repository."""
-        kwargs.update(
-            owner=self.owner,
-            repo=self.repo,
-            per_page=100,
-            # githubkit sends the version header on later pages only when given explicitly.
-            headers={"X-GitHub-Api-Version": REST_VERSION},
-        )
-        try:
-            with github_route(operation):
-                return list(self._github.paginate(operation, **kwargs))
-        except RequestError as error:
-            raise _as_github_error(error) from error
+        """Every page of a list operation on this repository.
+
+        Pages are followed while GitHub's Link header names a next one: githubkit's own
+        paginator asks for one more page until it gets an empty one, a call per list wasted.
+        """
+        kwargs.update(owner=self.owner, repo=self.repo, per_page=100)
+        items: list = []
+        page = 1
+        while True:
+            response = self._raw(operation, page=page, **kwargs)
+            items.extend(response.parsed_data)
+            if 'rel="next"' not in response.headers.get("link", ""):
+                return items
+            page += 1
 
     def _call(self, operation, *args, **kwargs):  # type: ignore[no-untyped-def]
         return self._raw(operation, *args, **kwargs).parsed_data

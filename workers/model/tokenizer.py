@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
+from typing import Protocol
 
 import httpx
 
@@ -27,6 +29,24 @@ class EstimatingTokenizer:
     def count_tokens(self, text: str) -> int:
         """Tokens estimated from the encoded size, rounded up."""
         return math.ceil(len(text.encode("utf-8", errors="replace")) / self.bytes_per_token)
+
+
+class JobTokenCounts:
+    """One job's counts, by content hash: a text counted once in a job is never sent again."""
+
+    def __init__(self, tokenizer: TokenCounter):
+        self._tokenizer = tokenizer
+        self._counts: dict[bytes, int] = {}
+
+    def count_tokens(self, text: str) -> int:
+        key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        if key not in self._counts:
+            self._counts[key] = self._tokenizer.count_tokens(text)
+        return self._counts[key]
+
+
+class TokenCounter(Protocol):
+    def count_tokens(self, text: str) -> int: ...
 
 
 def server_root(base_url: str) -> str:

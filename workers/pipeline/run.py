@@ -123,7 +123,8 @@ def propose_fix(
     # The code gets what the rest leaves: the prompt's own text (a long issue counts), the
     # answer, and for the repair round the first answer kept in the conversation too.
     frame = render_prompt(repository, "", issue, limits.instructions)
-    frame_tokens = sum(tokenizer.count_tokens(message.content) for message in frame)
+    # One request for the whole frame; a token per message covers what joining them merged.
+    frame_tokens = tokenizer.count_tokens("\n".join(m.content for m in frame)) + len(frame)
     budget = context_tokens - frame_tokens - 2 * reply_tokens - REPAIR_PROMPT_TOKENS
     if budget < MIN_CODE_TOKENS:
         return FixOutcome(

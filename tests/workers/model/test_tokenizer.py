@@ -4,7 +4,12 @@ import httpx
 import pytest
 
 from tests.fakes.model_server import ErrorReply, RawReply, ScriptedModelServer, count_fake_tokens
-from workers.model.tokenizer import EstimatingTokenizer, VllmTokenizer, server_root
+from workers.model.tokenizer import (
+    EstimatingTokenizer,
+    JobTokenCounts,
+    VllmTokenizer,
+    server_root,
+)
 
 TEXT = "def add(a, b):\n    return a + b  # sum\n"
 
@@ -99,3 +104,11 @@ def test_unused_fake_replies_are_reported():
     server.stop()
     with pytest.raises(AssertionError, match="never requested"):
         server.verify()
+
+
+def test_a_job_counts_each_text_once(server):
+    counts = JobTokenCounts(VllmTokenizer(server.base_url, "the-model"))
+    assert [counts.count_tokens(t) for t in (TEXT, TEXT, "other", TEXT)] == [
+        count_fake_tokens(TEXT), count_fake_tokens(TEXT), 1, count_fake_tokens(TEXT)
+    ]
+    assert sum(1 for r in server.requests if r.path == "/tokenize") == 2

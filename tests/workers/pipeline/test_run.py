@@ -94,3 +94,33 @@ def test_model_outage_is_left_to_the_job_retry(repo, model_server) -> None:
     with pytest.raises(ModelError) as error:
         _propose(repo, model_server)
     assert error.value.transient
+
+
+def _tokenize_requests(server) -> int:
+    return sum(1 for r in server.requests if r.path == "/tokenize")
+
+
+def test_counting_tokens_takes_three_requests_on_the_showcase(repo, model_server) -> None:
+    model_server.script(ChatReply(GOOD))
+    assert _propose(repo, model_server).status is FixStatus.PROPOSED
+    # The prompt's frame, one measurement of the candidate files, the packed code.
+    assert _tokenize_requests(model_server) == 3
+
+
+def test_counting_tokens_takes_three_requests_on_a_2000_file_repository(
+    tmp_path, model_server
+) -> None:
+    from tests.support.generated_repo import ISSUE_BODY, ISSUE_TITLE, MODEL_REPLY, generate_repo
+
+    root = tmp_path / "big"
+    for path, text in generate_repo(2_000).items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text)
+    model_server.script(ChatReply(MODEL_REPLY))
+    outcome = _propose(root, model_server, issue=IssueText(9, ISSUE_TITLE, ISSUE_BODY))
+    assert outcome.status is FixStatus.PROPOSED
+    assert _tokenize_requests(model_server) == 3
+    # The packed prompt still fits: the server's own count of what was sent.
+    [request] = model_server.chat_requests()
+    sent = sum(count_fake_tokens(m["content"]) for m in request.json["messages"])
+    assert sent + 2 * 8192 <= 32768

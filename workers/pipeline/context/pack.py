@@ -31,9 +31,12 @@ DEFAULT_MAX_FILES = 6
 TEST_SHARE = 0.2
 # Below this many tokens a further file adds headers, not understanding.
 MIN_USEFUL_TOKENS = 64
-# Token estimates for slices are scaled from the file's measured ratio, with headroom.
+# Token estimates are scaled from the measured ratio of the candidate files, with headroom.
 ESTIMATE_HEADROOM = 1.1
 FALLBACK_CHUNK_LINES = 60
+# What the one measuring request may carry: a prefix of each candidate's block, so a job
+# with huge files still sends a bounded sample.
+SAMPLE_CHARS = 200_000
 
 
 class ContextRole(Enum):
@@ -52,6 +55,7 @@ class PackedFile:
     whole: bool
     spans: tuple[tuple[int, int], ...]
     text: str
+    # The estimate packing planned with; the joined text is measured (CodeContext.tokens).
     tokens: int
 
 
@@ -75,37 +79,65 @@ class _Unit:
 
 
 class _Packer:
+    """Plans with estimates scaled from one measurement of the candidates; the model server
+    is asked twice in all (that measurement and the joined result), not once per piece."""
+
     def __init__(self, root: Path, issue: IssueEvidence, tokenizer: Tokenizer):
         self.root = root
         self.tokenizer = tokenizer
         self.issue = issue
         self.query = set(issue.query)
+        self.ratio = 1.0  # tokens per character, until measure() says better
+        self._texts: dict[str, str | None] = {}
+
+    def text(self, path: str) -> str | None:
+        if path not in self._texts:
+            self._texts[path] = read_text(self.root, path, MAX_READ_BYTES)
+        return self._texts[path]
+
+    def measure(self, paths: Sequence[str]) -> None:
+        """One request: the candidates' blocks joined as the prompt joins them (a prefix of
+        each when they are large) give the tokens-per-character ratio every estimate uses."""
+        blocks = []
+        for path in paths:
+            text = self.text(path)
+            lines = text.splitlines() if text else []
+            if lines:
+                blocks.append(_render(path, lines, [(1, len(lines))], whole=True))
+        if not blocks:
+            return
+        share = max(1, SAMPLE_CHARS // len(blocks))
+        sample = "\n".join(block[:share] for block in blocks)
+        self.ratio = max(self.tokenizer.count_tokens(sample), 1) / len(sample)
+
+    def estimate(self, text: str) -> int:
+        return math.ceil(len(text) * self.ratio * ESTIMATE_HEADROOM)
 
     def pack_file(self, path: str, role: ContextRole, allowance: int) -> PackedFile | None:
         """The whole file when it fits the allowance, else its most relevant parts, else None."""
-        text = read_text(self.root, path, MAX_READ_BYTES)
+        text = self.text(path)
         if text is None or allowance < MIN_USEFUL_TOKENS:
             return None
         lines = text.splitlines()
         if not lines:
             return None
         whole = _render(path, lines, [(1, len(lines))], whole=True)
-        whole_tokens = self.tokenizer.count_tokens(whole)
+        whole_tokens = self.estimate(whole)
         if whole_tokens <= allowance and len(text.encode("utf-8", "replace")) < MAX_READ_BYTES:
             return PackedFile(path, role, True, ((1, len(lines)),), whole, whole_tokens)
-        ratio = whole_tokens / max(1, len(whole))
         language = detect_language(path)
         structure = outline_file(text, language)
         units = self._units(structure, lines, path)
         kept = [(n, n) for n in structure.imports if n <= len(lines)]
-        chosen = self._choose(units, kept, lines, ratio, allowance, path)
+        chosen = self._choose(units, kept, lines, self.ratio, allowance, path)
         while chosen:
             spans = _merge(chosen, lines)
             block = _render(path, lines, spans, whole=False)
-            tokens = self.tokenizer.count_tokens(block)
+            tokens = self.estimate(block)
             if tokens <= allowance:
                 return PackedFile(path, role, False, tuple(spans), block, tokens)
-            # The estimate was short: give up the last tenth chosen and measure again.
+            # The spans' estimate missed the block's (markers, merged gaps): give up the
+            # last tenth chosen and estimate again.
             chosen = chosen[: len(chosen) * 9 // 10]
         return None
 
@@ -118,7 +150,7 @@ class _Packer:
         allowance: int,
         path: str,
     ) -> list[tuple[int, int]]:
-        header_cost = self.tokenizer.count_tokens(_render(path, lines[:1], [(1, 1)], whole=False))
+        header_cost = self.estimate(_render(path, lines[:1], [(1, 1)], whole=False))
         used = header_cost + _estimate(lines, kept, ratio)
         if used > allowance:
             kept, used = [], header_cost
@@ -293,8 +325,10 @@ def pack_context(
         all_paths = [f.path for f in walk_tree(root)]
     test = find_test_file(ranked[0], all_paths or ranked) if ranked else None
     packer = _Packer(root, issue, tokenizer)
+    readable = [p for p in ranked if p != test and packer.text(p)][:max_files]
+    packer.measure([*readable, *([test] if test else [])])
     reserve = int(budget_tokens * test_share) if test else 0
-    separator = tokenizer.count_tokens("\n")
+    separator = packer.estimate("\n")
     packed: list[PackedFile] = []
     omitted: list[str] = []
     used = 0
@@ -320,11 +354,19 @@ def pack_context(
 def _assemble(
     packed: list[PackedFile], omitted: list[str], budget: int, tokenizer: Tokenizer
 ) -> CodeContext:
-    """Join the blocks; drop trailing ones if the joined count ever exceeds the budget."""
+    """Join the blocks and measure them; when the estimates fell short and the joined text is
+    over the budget, drop trailing blocks until its own measured ratio says it fits, and
+    measure again."""
     while True:
         text = "\n".join(block.text for block in packed)
         tokens = tokenizer.count_tokens(text) if text else 0
         if tokens <= budget or not packed:
-            break
-        omitted.append(packed.pop().path)
-    return CodeContext(text, tokens, budget, tuple(packed), tuple(omitted))
+            return CodeContext(text, tokens, budget, tuple(packed), tuple(omitted))
+        ratio = tokens / len(text)
+        while packed and _joined_estimate(packed, ratio) > budget:
+            omitted.append(packed.pop().path)
+
+
+def _joined_estimate(packed: list[PackedFile], ratio: float) -> int:
+    chars = sum(len(block.text) for block in packed) + len(packed) - 1
+    return math.ceil(chars * ratio * ESTIMATE_HEADROOM)
