@@ -26,6 +26,7 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python bench/webhook_load.py
+	$(BIN)/python bench/job_cost.py
 
 clean:
 	rm -rf $(VENV) .iquest build *.egg-info

@@ -169,6 +169,11 @@ def test_commit_branch_and_draft_pull(fake_github, tokens) -> None:
     client.create_branch("iquest/issue-1", commit)
     assert client.get_branch_sha("iquest/issue-1") == commit
     assert client.get_branch_sha("nope") is None
+    # One call gives the head, its tree and message (a slash in the name included).
+    head = client.get_branch("iquest/issue-1")
+    assert (head.sha, head.tree_sha, head.parents) == (commit, tree, [base])
+    assert "Generated-by: iquest-autofix" in head.message
+    assert client.get_branch("nope") is None
     repo = fake_github.repo(REPO)
     assert repo.read_file("iquest/issue-1", "a.py") == "x = 2\n"
     assert repo.read_file("iquest/issue-1", "pkg/b.py") is None
