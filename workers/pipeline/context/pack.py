@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import posixpath
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -10,6 +9,7 @@ from enum import Enum
 from pathlib import Path
 
 from workers.model.port import Tokenizer
+from workers.pipeline.context.estimate import TokenEstimate, line_sizes
 from workers.pipeline.context.localize.evidence import IssueEvidence
 from workers.pipeline.context.localize.lexical import count_terms
 from workers.pipeline.context.localize.symbols import (
@@ -31,12 +31,7 @@ DEFAULT_MAX_FILES = 6
 TEST_SHARE = 0.2
 # Below this many tokens a further file adds headers, not understanding.
 MIN_USEFUL_TOKENS = 64
-# Token estimates are scaled from the measured ratio of the candidate files, with headroom.
-ESTIMATE_HEADROOM = 1.1
 FALLBACK_CHUNK_LINES = 60
-# What the one measuring request may carry: a prefix of each candidate's block, so a job
-# with huge files still sends a bounded sample.
-SAMPLE_CHARS = 200_000
 
 
 class ContextRole(Enum):
@@ -79,15 +74,15 @@ class _Unit:
 
 
 class _Packer:
-    """Plans with estimates scaled from one measurement of the candidates; the model server
-    is asked twice in all (that measurement and the joined result), not once per piece."""
+    """Plans with estimates calibrated by one measurement of the candidates (estimate.py);
+    the model server is asked twice in all (that and the joined result), not once per piece."""
 
     def __init__(self, root: Path, issue: IssueEvidence, tokenizer: Tokenizer):
         self.root = root
         self.tokenizer = tokenizer
         self.issue = issue
         self.query = set(issue.query)
-        self.ratio = 1.0  # tokens per character, until measure() says better
+        self.estimates = TokenEstimate()  # until measure() calibrates it
         self._texts: dict[str, str | None] = {}
 
     def text(self, path: str) -> str | None:
@@ -96,22 +91,18 @@ class _Packer:
         return self._texts[path]
 
     def measure(self, paths: Sequence[str]) -> None:
-        """One request: the candidates' blocks joined as the prompt joins them (a prefix of
-        each when they are large) give the tokens-per-character ratio every estimate uses."""
+        """One request: the candidates' blocks, joined as the prompt joins them, calibrate
+        every estimate packing makes."""
         blocks = []
         for path in paths:
             text = self.text(path)
             lines = text.splitlines() if text else []
             if lines:
                 blocks.append(_render(path, lines, [(1, len(lines))], whole=True))
-        if not blocks:
-            return
-        share = max(1, SAMPLE_CHARS // len(blocks))
-        sample = "\n".join(block[:share] for block in blocks)
-        self.ratio = max(self.tokenizer.count_tokens(sample), 1) / len(sample)
+        self.estimates = TokenEstimate.measured(self.tokenizer, blocks)
 
     def estimate(self, text: str) -> int:
-        return math.ceil(len(text) * self.ratio * ESTIMATE_HEADROOM)
+        return self.estimates.of(text)
 
     def pack_file(self, path: str, role: ContextRole, allowance: int) -> PackedFile | None:
         """The whole file when it fits the allowance, else its most relevant parts, else None."""
@@ -129,7 +120,7 @@ class _Packer:
         structure = outline_file(text, language)
         units = self._units(structure, lines, path)
         kept = [(n, n) for n in structure.imports if n <= len(lines)]
-        chosen = self._choose(units, kept, lines, self.ratio, allowance, path)
+        chosen = self._choose(units, kept, lines, line_sizes(lines), allowance, path)
         while chosen:
             spans = _merge(chosen, lines)
             block = _render(path, lines, spans, whole=False)
@@ -146,12 +137,12 @@ class _Packer:
         units: list[_Unit],
         kept: list[tuple[int, int]],
         lines: list[str],
-        ratio: float,
+        sizes: list[tuple[int, int]],
         allowance: int,
         path: str,
     ) -> list[tuple[int, int]]:
         header_cost = self.estimate(_render(path, lines[:1], [(1, 1)], whole=False))
-        used = header_cost + _estimate(lines, kept, ratio)
+        used = header_cost + self.estimates.of_lines(sizes, kept)
         if used > allowance:
             kept, used = [], header_cost
         chosen = list(kept)
@@ -159,7 +150,7 @@ class _Packer:
             if unit.score <= 0:
                 break
             spans = [(unit.start, unit.end)] + ([unit.anchor] if unit.anchor else [])
-            cost = _estimate(lines, spans, ratio) + 1
+            cost = self.estimates.of_lines(sizes, spans) + 1
             if used + cost <= allowance:
                 chosen.extend(spans)
                 used += cost
@@ -231,11 +222,6 @@ def _parents(definitions: list[Definition]) -> list[int | None]:
         parents.append(stack[-1] if stack else None)
         stack.append(index)
     return parents
-
-
-def _estimate(lines: list[str], spans: list[tuple[int, int]], ratio: float) -> int:
-    chars = sum(len(line) + 9 for start, end in spans for line in lines[start - 1 : end])
-    return math.ceil(chars * ratio * ESTIMATE_HEADROOM)
 
 
 def _merge(spans: list[tuple[int, int]], lines: list[str]) -> list[tuple[int, int]]:
@@ -362,11 +348,6 @@ def _assemble(
         tokens = tokenizer.count_tokens(text) if text else 0
         if tokens <= budget or not packed:
             return CodeContext(text, tokens, budget, tuple(packed), tuple(omitted))
-        ratio = tokens / len(text)
-        while packed and _joined_estimate(packed, ratio) > budget:
+        measured = TokenEstimate.from_count(tokens, text)
+        while packed and measured.of("\n".join(block.text for block in packed)) > budget:
             omitted.append(packed.pop().path)
-
-
-def _joined_estimate(packed: list[PackedFile], ratio: float) -> int:
-    chars = sum(len(block.text) for block in packed) + len(packed) - 1
-    return math.ceil(chars * ratio * ESTIMATE_HEADROOM)

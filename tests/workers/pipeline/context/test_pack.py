@@ -217,3 +217,29 @@ def test_a_line_the_issue_points_at_chooses_what_a_big_file_shows(repo):
     assert not any(
         start <= target + 1 <= end for f in without.files for start, end in f.spans if not f.whole
     )
+
+
+def test_budgets_hold_when_one_file_is_far_denser_than_the_measured_mix(tmp_path):
+    """Estimates scale from one measurement of all candidates; a file of punctuation (a token
+    per character for the fake's tokenizer) among wordy code makes them fall short, and the
+    measured assembly still never exceeds the budget."""
+    from tests.fakes.model_server import ScriptedModelServer
+    from workers.model.tokenizer import VllmTokenizer
+
+    wordy = "".join(
+        f"def extraordinarily_long_function_name_{n}(parameter_value):\n"
+        f"    return parameter_value\n\n"
+        for n in range(120)
+    )
+    dense = "".join(f"x[{n}]=({n},{n},{n},{n});\n" for n in range(300))
+    root = write_tree(tmp_path, {"pkg/wordy.py": wordy, "pkg/dense.py": dense})
+    with ScriptedModelServer() as server:
+        tokenizer = VllmTokenizer(server.base_url, server.model)
+        for budget in (500, 1_500, 4_000, 9_000):
+            before = len(server.requests)
+            context = pack_context(root, ["pkg/wordy.py", "pkg/dense.py"], ISSUE, budget, tokenizer)
+            assert context.tokens <= budget
+            assert context.tokens == (tokenizer.count_tokens(context.text) if context.text else 0)
+            # One measurement, then one count of the result per retreat (at most two here).
+            assert len(server.requests) - before <= 4
+        tokenizer.close()
