@@ -26,6 +26,7 @@ import datetime as dt
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -36,7 +37,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
-sys.path.insert(0, str(ROOT))
+# The worker may run another checkout's code (--code: a baseline measured in the same
+# session); the driver always uses this one's fakes.
+sys.path.insert(0, os.environ.get("IQUEST_BENCH_CODE", str(ROOT)))
 
 INSTALLATION = 99
 SENDER = "alice"
@@ -161,8 +164,9 @@ def _charged(routes: Counter) -> int:
 
 
 class Bench:
-    def __init__(self, fake, model, redis_url: str, scratch: Path) -> None:
+    def __init__(self, fake, model, redis_url: str, scratch: Path, code: Path = ROOT) -> None:
         self.fake, self.model, self.redis_url, self.scratch = fake, model, redis_url, scratch
+        self.code = code
         self.runs = 0
         # The fake's own time per request (OpenAPI validation of both directions, git
         # objects): it stands in for GitHub's latency, and is reported apart.
@@ -194,7 +198,8 @@ class Bench:
             "IQUEST_MODEL_CONTEXT_TOKENS": "32768",
             "IQUEST_GITHUB_WRITE_INTERVAL_SECONDS": "0",
             "IQUEST_LOG_LEVEL": "WARNING",
-            "PYTHONPATH": str(ROOT),
+            "PYTHONPATH": str(self.code),
+            "IQUEST_BENCH_CODE": str(self.code),
         })
         if os.environ.get("BENCH_PROFILE"):
             env["BENCH_PROFILE"] = f"{os.environ['BENCH_PROFILE']}-{self.runs}"
@@ -236,13 +241,12 @@ def _seed_thread(fake, repo: str, number: int, comments: int) -> None:
                                user=user)
 
 
-def bench_grid(bench: Bench, files_list: list[int], comments_list: list[int]) -> list[dict]:
-    from tests.fakes.model_server import ChatReply
+def bench_grid(bench: Bench, files_list: list[int], comments_list: list[int],
+               reps: int) -> list[dict]:
     from tests.support.generated_repo import (
         ISSUE_BODY,
         ISSUE_TITLE,
         LEDGER,
-        MODEL_REPLY,
         TARGET,
         generate_repo,
     )
@@ -286,35 +290,77 @@ def bench_grid(bench: Bench, files_list: list[int], comments_list: list[int]) ->
             fake.add_collaborator(name, "bob", "write")
         print(f"seeded {files} files in {time.perf_counter() - seeded:.1f} s", file=sys.stderr)
         for comments in comments_list:
-            issue = fake.open_issue(repo, ISSUE_TITLE, ISSUE_BODY, user="carol")
-            _seed_thread(fake, repo, issue.number, comments)
-            bench.model.script(ChatReply(MODEL_REPLY), ChatReply(MODEL_REPLY))
-            result = bench.run(warm_issue(), dict(
-                kind="fix_issue", job_id=f"issue-{files}-{comments}", delivery_id="bench",
-                installation_id=INSTALLATION, repo_full_name=repo, number=issue.number,
-                source="issue", sender_login=SENDER))
-            result["ok"] = any(p.head_ref == f"iquest/issue-{issue.number}"
-                               for p in fake.pulls(repo))
-            rows.append({"flow": "issue → draft PR", "files": files, "comments": comments,
-                         **result})
-            print(_line(rows[-1]), file=sys.stderr)
-
-            pr_repo = f"bench/pr-{files}"
-            pull = fake.open_pull(pr_repo, head=f"change-{comments}", title="Settle faster",
-                                  user=SENDER, files={TARGET: LEDGER})
-            _seed_thread(fake, pr_repo, pull.number, comments)
-            asking = fake.add_issue_comment(pr_repo, pull.number, "/iquest fix cents are lost",
-                                            user=SENDER)
-            bench.model.script(ChatReply(MODEL_REPLY), ChatReply(MODEL_REPLY))
-            result = bench.run(warm_pull(), dict(
-                kind="fix_pull", job_id=f"pull-{files}-{comments}", delivery_id="bench",
-                installation_id=INSTALLATION, repo_full_name=pr_repo, number=pull.number,
-                source="issue_comment", sender_login=SENDER, comment_id=asking.id))
-            result["ok"] = len(fake.reviews(pr_repo, pull.number)) == 1
-            rows.append({"flow": "/iquest fix → suggestions", "files": files,
-                         "comments": comments, **result})
-            print(_line(rows[-1]), file=sys.stderr)
+            for rep in range(reps):
+                rows.append(_issue_run(bench, repo, files, comments, rep, warm_issue()))
+                print(_line(rows[-1]), file=sys.stderr)
+                rows.append(_pull_run(bench, f"bench/pr-{files}", files, comments, rep,
+                                      warm_pull()))
+                print(_line(rows[-1]), file=sys.stderr)
     return rows
+
+
+def _issue_run(bench: Bench, repo: str, files: int, comments: int, rep: int,
+               warmup: dict) -> dict:
+    from tests.fakes.model_server import ChatReply
+    from tests.support.generated_repo import ISSUE_BODY, ISSUE_TITLE, MODEL_REPLY
+
+    fake = bench.fake
+    issue = fake.open_issue(repo, ISSUE_TITLE, ISSUE_BODY, user="carol")
+    _seed_thread(fake, repo, issue.number, comments)
+    bench.model.script(ChatReply(MODEL_REPLY), ChatReply(MODEL_REPLY))
+    result = bench.run(warmup, dict(
+        kind="fix_issue", job_id=f"issue-{files}-{comments}-{rep}", delivery_id="bench",
+        installation_id=INSTALLATION, repo_full_name=repo, number=issue.number,
+        source="issue", sender_login=SENDER))
+    result["ok"] = any(p.head_ref == f"iquest/issue-{issue.number}" for p in fake.pulls(repo))
+    return {"flow": "issue → draft PR", "files": files, "comments": comments, "rep": rep,
+            **result}
+
+
+def _pull_run(bench: Bench, repo: str, files: int, comments: int, rep: int,
+              warmup: dict) -> dict:
+    from tests.fakes.model_server import ChatReply
+    from tests.support.generated_repo import LEDGER, MODEL_REPLY, TARGET
+
+    fake = bench.fake
+    pull = fake.open_pull(repo, head=f"change-{comments}-{rep}", title="Settle faster",
+                          user=SENDER, files={TARGET: LEDGER})
+    _seed_thread(fake, repo, pull.number, comments)
+    asking = fake.add_issue_comment(repo, pull.number, "/iquest fix cents are lost", user=SENDER)
+    bench.model.script(ChatReply(MODEL_REPLY), ChatReply(MODEL_REPLY))
+    result = bench.run(warmup, dict(
+        kind="fix_pull", job_id=f"pull-{files}-{comments}-{rep}", delivery_id="bench",
+        installation_id=INSTALLATION, repo_full_name=repo, number=pull.number,
+        source="issue_comment", sender_login=SENDER, comment_id=asking.id))
+    result["ok"] = len(fake.reviews(repo, pull.number)) == 1
+    return {"flow": "/iquest fix → suggestions", "files": files, "comments": comments,
+            "rep": rep, **result}
+
+
+_TIMES = ("wall_seconds", "wall_without_model_seconds", "fake_github_seconds",
+          "download_seconds", "extract_seconds", "peak_rss_mib", "rss_warm_mib")
+
+
+def summarize(rows: list[dict]) -> list[dict]:
+    """One row per flow, size and thread length: medians of the times, the counts as they
+    were (checked to be the same in every repetition)."""
+    groups: dict[tuple, list[dict]] = {}
+    for row in rows:
+        groups.setdefault((row["flow"], row["files"], row["comments"]), []).append(row)
+    summary = []
+    for runs in groups.values():
+        first = runs[0]
+        row = {k: first[k] for k in ("flow", "files", "comments", "github_routes",
+                                     "github_calls", "installation_calls", "model_requests",
+                                     "tokenize_requests")}
+        row.update({k: statistics.median(r[k] for r in runs) for k in _TIMES})
+        row["reps"] = len(runs)
+        row["ok"] = all(r["ok"] for r in runs)
+        row["same_counts"] = all(r["installation_calls"] == first["installation_calls"]
+                                 and r["tokenize_requests"] == first["tokenize_requests"]
+                                 for r in runs)
+        summary.append(row)
+    return summary
 
 
 def _line(row: dict) -> str:
@@ -373,6 +419,9 @@ def main(argv: list[str] | None = None) -> int:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--files", default="10,1000,10000")
     ap.add_argument("--comments", default="3,100,400")
+    ap.add_argument("--reps", type=int, default=3, help="runs per cell; times are medians")
+    ap.add_argument("--code", type=Path, default=ROOT,
+                    help="run the worker code of this checkout (e.g. an export of main)")
     ap.add_argument("--worker", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
@@ -394,21 +443,24 @@ def main(argv: list[str] | None = None) -> int:
             with serve_fake(load_spec(), AppKeypair(private, public)) as fake, \
                     ScriptedModelServer() as model:
                 fake.add_installation(INSTALLATION, "bench")
-                bench = Bench(fake, model, redis.url, scratch)
+                bench = Bench(fake, model, redis.url, scratch, args.code.resolve())
                 rows = bench_grid(bench, [int(x) for x in args.files.split(",")],
-                                  [int(x) for x in args.comments.split(",")])
+                                  [int(x) for x in args.comments.split(",")], args.reps)
         finally:
             redis.stop()
     info = machine()
     RESULTS.mkdir(exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
     path = RESULTS / f"job-cost-{stamp}.json"
-    path.write_text(json.dumps({"machine": info, "runs": rows}, indent=1) + "\n")
+    summary = summarize(rows)
+    path.write_text(json.dumps({"machine": info, "code": str(args.code), "summary": summary,
+                                "runs": rows},
+                               indent=1) + "\n")
     print(f"machine: {info}\n")
-    print(markdown(rows) + "\n")
+    print(markdown(summary) + "\n")
     print(routes_table(rows) + "\n")
     print(f"raw results: {path.relative_to(ROOT)}")
-    failed = [r for r in rows if not r["ok"]]
+    failed = [r for r in summary if not (r["ok"] and r["same_counts"])]
     for r in failed:
         print(f"FAILED: {r['flow']} files={r['files']} comments={r['comments']}", file=sys.stderr)
     return 1 if failed else 0
