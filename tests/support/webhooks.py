@@ -1,4 +1,4 @@
-"""Real GitHub webhook payloads from shared/, signed and posted as GitHub would send them."""
+"""Real GitHub webhook payloads (tests/data/github/webhooks), signed and posted as GitHub would."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import httpx
 from service.signature import sign
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-WEBHOOKS_DIR = REPO_ROOT.parent / "shared" / "github" / "webhooks"
+WEBHOOKS_DIR = REPO_ROOT / "tests" / "data" / "github" / "webhooks"
 TEST_SECRET = "test-webhook-secret"
 
 

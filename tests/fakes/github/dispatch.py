@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from . import auth
+from .manifest_flow import WEB_PATH, serve_new_app_form
 from .routes.contents import serve_codeload
 from .routing import ApiError, Ctx, Reply
 from .shapes.core import DOCS, CoreShapes
@@ -72,6 +73,11 @@ class Dispatcher:
         self.fake.log.append(call)
         if path.startswith("/_codeload/"):
             return self.encode(call, serve_codeload(self.fake, call, path, query))
+        web = WEB_PATH.match(path)
+        if web:  # github.com's web form, not the REST API: no OpenAPI operation to check
+            call.status, web_headers, web_body = serve_new_app_form(
+                self.fake, call, raw, web.group("org"))
+            return HttpReply(call.status, web_headers, web_body)
         found = self.fake.router.match(method, path)
         if found is None:
             known = self.fake.spec.match_any(method, path)
@@ -114,6 +120,8 @@ class Dispatcher:
 
     def authenticate(self, ctx: Ctx, raw_params: dict[str, str], header: str | None) -> None:
         fake = self.fake
+        if ctx.route.auth == "none":
+            return
         if ctx.route.auth == "app":
             ctx.app = auth.verify_jwt(fake.app, fake.public_key, header)
             return

@@ -10,6 +10,7 @@ from collections import Counter
 from . import routes
 from .dispatch import Call, Dispatcher, HttpReply
 from .faults import Fault, FaultQueue
+from .manifest_flow import PendingApp
 from .routing import Router
 from .seeding import Seeding
 from .server import HttpServer
@@ -58,6 +59,10 @@ class FakeGitHub(Seeding):
         self.codeload: dict[str, tuple[str, str]] = {}  # one-off token -> (repo, commit)
         # The status code a requested redelivery gets from the (imagined) webhook receiver.
         self.redelivery_status_code = 200
+        # Manifest flow: one-time codes from the web form, and what conversions registered.
+        self.manifest_codes: dict[str, PendingApp] = {}
+        self.registered_manifests: list[dict] = []
+        self.webhook_secret: str | None = None
         self._dispatcher = Dispatcher(self)
         self._server = HttpServer(self.handle)
         self.url = self._server.url

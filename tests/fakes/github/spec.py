@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gzip
 import json
 import re
 from dataclasses import dataclass, field
@@ -13,10 +14,11 @@ from openapi_schema_validator import OAS30Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-# tests/fakes/github/spec.py -> parents[3] is the repository root; CI lays shared/ beside it.
+# GitHub's description trimmed to the operations the fake serves (scripts/trim_openapi.py writes
+# it from GitHub's full file; origin and licence in tests/data/github/README.md).
 SPEC_PATH = (
-    Path(__file__).resolve().parents[3] / ".." / "shared" / "github" / "openapi"
-    / "api.github.com.json"
+    Path(__file__).resolve().parents[3] / "tests" / "data" / "github" / "openapi"
+    / "api.github.com.trimmed.json.gz"
 )
 SPEC_URI = "https://fake-github.invalid/openapi.json"
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -83,9 +85,15 @@ class Spec:
         )
         self._validators: dict[str, OAS30Validator] = {}
         self.operations: dict[tuple[str, str], Operation] = {}
+        # Operations outside the trimmed set are stubs: named, so a request to one is reported
+        # as "not implemented by the fake", but never routable.
+        self.stubs: dict[tuple[str, str], Operation] = {}
         for template, item in doc["paths"].items():
             for method in METHODS:
-                if method in item:
+                if method in item and item[method].get("x-trimmed"):
+                    self.stubs[(method, template)] = Operation(
+                        method, template, item[method].get("operationId", f"{method} {template}"))
+                elif method in item:
                     self.operations[(method, template)] = self._index(template, method, item)
         self._all_routes: list[tuple[re.Pattern[str], Operation]] | None = None
 
@@ -150,7 +158,8 @@ class Spec:
     def match_any(self, method: str, path: str) -> Operation | None:
         """Which documented operation a path would be, for unknown-route diagnostics."""
         if self._all_routes is None:
-            ops = sorted(self.operations.values(), key=lambda o: literal_weight(o.template))
+            everything = [*self.operations.values(), *self.stubs.values()]
+            ops = sorted(everything, key=lambda o: literal_weight(o.template))
             self._all_routes = [(compile_template(o.template), o) for o in ops]
         for pattern, op in self._all_routes:
             if op.method == method.lower() and pattern.match(path):
@@ -159,7 +168,7 @@ class Spec:
 
 
 def patch_known_flaws(node: Any) -> None:
-    """Fix, in memory, what trips validators in GitHub's file (see shared/github/README.md).
+    """Fix, in memory, what trips validators in GitHub's file (see tests/data/github/README.md).
 
     1. `discriminator`s: the check-runs request body has one with inline alternatives and no
        mapping, and the contents response maps `array` (directory listings); removing all five
@@ -191,8 +200,10 @@ def patch_known_flaws(node: Any) -> None:
 
 @functools.lru_cache(maxsize=1)
 def load_spec(path: str | None = None) -> Spec:
-    """Load and patch the description once per process (≈0.3 s); spec validation stays off."""
-    with open(path or SPEC_PATH, "rb") as fh:
+    """Load and patch the description once per process; spec validation stays off."""
+    source = Path(path or SPEC_PATH)
+    opener = gzip.open if source.suffix == ".gz" else open
+    with opener(source, "rb") as fh:
         doc = json.load(fh)
     patch_known_flaws(doc)
     return Spec(doc)
