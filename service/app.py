@@ -10,10 +10,13 @@ from fastapi import FastAPI
 
 from service.dispatch import Dispatcher
 from service.health import build_health_router
+from service.manifest import load_manifest
 from service.metrics import ServiceMetrics
 from service.repair import RepairLimits, build_repair_router
-from service.setup_page import MANIFEST_FILE, build_setup_router, load_manifest
+from service.setup_page import SetupFlow, build_setup_router
+from service.setup_states import SetupStates
 from service.webhook import WEBHOOK_PATH, build_webhook_endpoint
+from workers.app_credentials import CredentialsStore, LiveWebhookSecret
 from workers.config import Settings
 from workers.enqueue import RedisEnqueuer
 from workers.queues import queues_to_consume
@@ -21,15 +24,14 @@ from workers.repair_store import AsyncRepairStore
 from workers.triggers import TriggerRules
 
 
-def _github_web_url(api_url: str) -> str:
-    # api.github.com → github.com; GitHub Enterprise Server serves the API under /api/v3.
-    if api_url.rstrip("/") == "https://api.github.com":
-        return "https://github.com"
-    return api_url.removesuffix("/api/v3")
-
-
-def create_app(settings: Settings, redis_url: str) -> FastAPI:
-    secret = settings.require_webhook_secret()
+def create_app(
+    settings: Settings, redis_url: str, credentials: CredentialsStore | None = None
+) -> FastAPI:
+    """`credentials`: where /setup saves a registered App (default `.env` and `github-app.pem`)."""
+    store = credentials or CredentialsStore()
+    secret = LiveWebhookSecret(settings.require_webhook_secret(), store)
+    # Missing package data is a broken install: refuse to start rather than 404 on /setup.
+    manifest = load_manifest()
     # The pool connects lazily on first use; a short timeout turns a dead Redis into a
     # prompt 503 instead of a hung delivery.
     redis = aioredis.Redis.from_url(
@@ -65,8 +67,10 @@ def create_app(settings: Settings, redis_url: str) -> FastAPI:
             ),
         )
     )
-    if MANIFEST_FILE.exists():
-        app.include_router(
-            build_setup_router(load_manifest(), _github_web_url(settings.github_api_url))
+    app.include_router(
+        build_setup_router(
+            SetupFlow(manifest, settings.github_api_url, settings.webhook_proxy_url,
+                      settings.trigger_label, SetupStates(redis), store, secret)
         )
+    )
     return app

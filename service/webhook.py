@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from service.dispatch import Dispatcher
 from service.signature import SIGNATURE_HEADER, is_valid_signature
+from workers.app_credentials import LiveWebhookSecret
 
 log = logging.getLogger("iquest.webhook")
 
@@ -41,7 +42,7 @@ async def read_limited_body(request: Request, limit: int) -> bytes:
 
 
 def build_webhook_endpoint(
-    secret: bytes, dispatcher: Dispatcher, max_body_bytes: int
+    secret: LiveWebhookSecret, dispatcher: Dispatcher, max_body_bytes: int
 ) -> Callable[[Request], Awaitable[Response]]:
     """A plain Starlette endpoint: the hot path skips FastAPI's per-request dependency solving."""
 
@@ -52,7 +53,11 @@ def build_webhook_endpoint(
             return _answer(413, {"error": f"payload larger than {max_body_bytes} bytes"})
         headers = request.headers
         # Nothing is parsed or trusted before the signature checks out.
-        if not is_valid_signature(secret, body, headers.get(SIGNATURE_HEADER)):
+        signature = headers.get(SIGNATURE_HEADER)
+        # A failure may mean /setup (or another process) just saved a new secret in .env.
+        if not is_valid_signature(secret(), body, signature) and not (
+            secret.reload() and is_valid_signature(secret(), body, signature)
+        ):
             dispatcher.metrics.count_delivery("-", "unauthorized")
             return _answer(401, {"error": "missing or invalid X-Hub-Signature-256"})
         event = headers.get("x-github-event")

