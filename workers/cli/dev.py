@@ -44,6 +44,40 @@ def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "workers.cli", *args], env=env)
 
 
+def _app_credentials_ready() -> bool:
+    """Whether a worker started now would act as the App; re-reads the environment and .env."""
+    from workers.config import Settings, SettingsError
+
+    try:
+        settings = Settings()
+        return settings.app_credentials_given() and bool(settings.require_app_credentials())
+    except (SettingsError, ValueError):
+        return False
+
+
+def _stop(child: subprocess.Popen, timeout: float = 300) -> None:
+    # A worker's warm shutdown lets running jobs finish (IQUEST_WORKER_SHUTDOWN_SECONDS).
+    if child.poll() is None:
+        child.send_signal(signal.SIGTERM)
+    try:
+        child.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
+
+
+def _start_proxy(channel_url: str, target_url: str):  # type: ignore[no-untyped-def]
+    import threading
+
+    from workers.webhook_proxy import WebhookProxy
+
+    proxy = WebhookProxy(channel_url, target_url)
+    threading.Thread(target=proxy.run, name="webhook-proxy", daemon=True).start()
+    print(f"iquest dev: forwarding webhook deliveries from {channel_url} to {target_url}",
+          flush=True)
+    return proxy
+
+
 def run(args: argparse.Namespace) -> int:
     from workers.cli.logs import configure_logging
     from workers.config import Settings, SettingsError
@@ -54,8 +88,14 @@ def run(args: argparse.Namespace) -> int:
     settings = Settings()
     endpoint = resolve_redis(settings.redis_url, settings.data_dir)
     env = {**os.environ, "IQUEST_REDIS_URL": endpoint.url}
+    base = f"http://{args.host}:{args.port}"
     print(f"iquest dev: redis at {endpoint.url}", flush=True)
-    children = [_spawn(["serve", "--host", args.host, "--port", str(args.port)], env)]
+    children = {"serve": _spawn(["serve", "--host", args.host, "--port", str(args.port)], env)}
+    proxy = None
+    if settings.webhook_proxy_url:
+        proxy = _start_proxy(settings.webhook_proxy_url, f"{base}/api/github/webhooks")
+    # Whether the running worker acts as the App; until then it serves POST /repair only.
+    app_worker = False
     try:
         settings.check_worker_credentials()
     except SettingsError as error:
@@ -64,15 +104,17 @@ def run(args: argparse.Namespace) -> int:
             "queued in Redis; they run once a worker starts.",
             flush=True,
         )
+        app_worker = True  # a half-configured App is the user's to fix, not /setup's
     else:
-        if not settings.app_credentials_given():
+        app_worker = settings.app_credentials_given()
+        if not app_worker:
             print(
                 "iquest dev: no GitHub App credentials: the worker runs POST /repair jobs "
-                "only; webhook deliveries are verified and queued, and run once a worker "
-                "with IQUEST_APP_ID and the private key starts.",
+                "only; webhook deliveries are verified and queued meanwhile. To register the "
+                f"GitHub App, open {base}/setup — the worker then restarts as the App's by itself.",
                 flush=True,
             )
-        children.append(_spawn(["worker"], env))
+        children["worker"] = _spawn(["worker"], env)
     stopping = False
 
     def stop(signum: int, frame: object) -> None:
@@ -82,23 +124,33 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     exit_code = 0
+    next_check = 0.0
     try:
         while not stopping:
-            for child in children:
+            if not app_worker and time.monotonic() >= next_check:
+                # /setup writes .env from the receiver process; pick the credentials up here.
+                next_check = time.monotonic() + 1.0
+                if _app_credentials_ready():
+                    app_worker = True
+                    if "worker" in children:
+                        _stop(children.pop("worker"))
+                    children["worker"] = _spawn(["worker"], env)
+                    print("iquest dev: GitHub App credentials found; worker started as the App's",
+                          flush=True)
+            for name, child in children.items():
                 if child.poll() is not None:
-                    print(f"iquest dev: {child.args[3]} exited with {child.returncode}", flush=True)
+                    print(f"iquest dev: {name} exited with {child.returncode}", flush=True)
                     exit_code = child.returncode or 1
                     stopping = True
             time.sleep(0.2)
     finally:
-        for child in children:
+        if proxy is not None:
+            proxy.stop()
+        for child in children.values():
             if child.poll() is None:
                 child.send_signal(signal.SIGTERM)
-        for child in children:
-            try:
-                child.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        for child in children.values():
+            _stop(child, timeout=15)
         endpoint.stop()
         print("iquest dev: stopped", flush=True)
     return exit_code
