@@ -125,3 +125,23 @@ def _answers(url: str) -> bool:
 def _status(fake_github, number: int) -> str:
     bots = [c for c in fake_github.comments(REPO, number) if c.user.type == "Bot"]
     return bots[0].body if bots else ""
+
+
+def test_the_readme_quick_start_runs_only_tested_commands() -> None:
+    """Every command the quick start shows is one this file (or the fresh-clone check) runs."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## Quick start"):readme.index("## What it does today")]
+    commands = [line.split("#")[0].strip() for block in re.findall(r"```sh\n(.*?)```", section,
+                                                                    re.S)
+                for line in block.splitlines() if line.strip()]
+    inline = re.findall(r"`((?:IQUEST_\w+=\S+ )?make \w+)`", section)
+    tested = {  # command → where it is exercised
+        "git clone https://github.com/OWNER/iquest-autofix && cd iquest-autofix":
+            "scripts/fresh_clone_check.sh",
+        "make run": "test_make_run_is_iquest_dev + test_quick_start_from_an_empty_folder",
+        "make test": "scripts/fresh_clone_check.sh",
+        "IQUEST_WEBHOOK_PROXY_URL=https://smee.io/CHANNEL make run":
+            "test_quick_start_from_an_empty_folder (a local channel)",
+    }
+    assert set(commands) | set(inline) <= set(tested), set(commands) | set(inline)
+    assert (ROOT / "scripts" / "fresh_clone_check.sh").exists()
