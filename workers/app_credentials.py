@@ -9,6 +9,8 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from workers.config import Settings, SettingsError
 
 ENV_FILE = Path(".env")
@@ -52,7 +54,12 @@ class CredentialsStore:
 
     def configured(self) -> list[str]:
         """What already configures an App (empty when nothing does); names, never values."""
-        settings = self.settings()
+        try:
+            settings = self.settings()
+        except ValidationError as error:
+            # A half-edited .env is not "nothing configured": refuse rather than overwrite.
+            fields = ", ".join(str(e["loc"][0]).upper() for e in error.errors() if e["loc"])
+            return [f"{self.env_file}, which does not parse ({fields or 'see the logs'})"]
         found = []
         if settings.app_id is not None:
             found.append(f"IQUEST_APP_ID={settings.app_id}")
@@ -123,7 +130,7 @@ class LiveWebhookSecret:
         self._stamp = stamp
         try:
             value = self._store.settings().require_webhook_secret()
-        except SettingsError:
+        except (SettingsError, ValidationError):
             return False
         changed, self._value = value != self._value, value
         return changed

@@ -100,6 +100,14 @@ def test_an_existing_configuration_is_never_overwritten(
         assert not store.key_file.exists()
 
 
+def test_an_unreadable_env_file_counts_as_configured(
+        fake_github: FakeGitHub, redis_server: TestRedis, tmp_path) -> None:
+    with setup_receiver(fake_github, redis_server.url, tmp_path) as (receiver, store):
+        store.env_file.write_text("IQUEST_APP_ID=\n")  # as a copied env.example once had it
+        page = httpx.get(f"{receiver.url}/setup")
+        assert page.status_code == 409 and "does not parse" in page.text
+
+
 def test_the_proxy_channel_is_the_webhook_url(fake_github: FakeGitHub, redis_server: TestRedis,
                                               tmp_path) -> None:
     channel = "https://smee.io/abc123"
