@@ -34,8 +34,10 @@ def _free_port() -> int:
 
 
 def test_make_run_is_iquest_dev() -> None:
-    dry = subprocess.run(["make", "-n", "-W", "pyproject.toml", "run"], cwd=ROOT,
-                         capture_output=True, text=True, check=True).stdout
+    # Under `make test` the parent's MAKEFLAGS would add "Entering directory" lines.
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
+    dry = subprocess.run(["make", "--no-print-directory", "-n", "-W", "pyproject.toml", "run"],
+                         cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout
     assert dry.strip().splitlines()[-1] == ".venv/bin/iquest dev"
 
 
