@@ -103,7 +103,7 @@ def test_an_existing_configuration_is_never_overwritten(
 def test_an_unreadable_env_file_counts_as_configured(
         fake_github: FakeGitHub, redis_server: TestRedis, tmp_path) -> None:
     with setup_receiver(fake_github, redis_server.url, tmp_path) as (receiver, store):
-        store.env_file.write_text("IQUEST_APP_ID=\n")  # as a copied env.example once had it
+        store.env_file.write_text("IQUEST_APP_ID=12ab\n")  # a typo, not an unset value
         page = httpx.get(f"{receiver.url}/setup")
         assert page.status_code == 409 and "does not parse" in page.text
 
