@@ -17,6 +17,7 @@ SUBCOMMANDS: dict[str, str] = {
     "localize": "localize",
     "repair": "repair",
     "event": "event",
+    "context": "context",
     "replay": "replay",
     "beat": "beat",
     "redeliver": "redeliver",

@@ -14,8 +14,7 @@ from pathlib import Path
 
 from workers.model.port import ChatModel, Tokenizer
 from workers.model.reply import ChatMessage, ModelError
-from workers.pipeline.context.localize import locate_files
-from workers.pipeline.context.pack import pack_context
+from workers.pipeline.context.gather import gather_code
 from workers.pipeline.edits.apply import ApplyPlan, plan_edits
 from workers.pipeline.edits.diffs import render_diff, verify_diff
 from workers.pipeline.edits.parse import parse_response
@@ -32,7 +31,6 @@ ALWAYS_PROTECTED = (".github/workflows/",)
 REPLY_TOKENS = 8192
 REPAIR_PROMPT_TOKENS = 1024
 MIN_CODE_TOKENS = 1024
-LOCALIZE_TOP_K = 15
 
 
 @dataclass(frozen=True)
@@ -110,15 +108,6 @@ def propose_fix(
     """`ranked_first`: paths put ahead of localization's picks (a PR's changed files)."""
     protected = (*ALWAYS_PROTECTED, *limits.deny_paths)
     progress("finding the code the issue is about")
-    # The issue is read once: the ranking's evidence also picks what packing shows.
-    with timer(Stage.LOCALIZE):
-        localization = locate_files(root, issue.as_query(), top_k=LOCALIZE_TOP_K)
-    ranked = localization.paths
-    if ranked_first:
-        first = [p for p in ranked_first if (root / p).is_file()]
-        ranked = [*first, *(p for p in ranked if p not in first)][: max(LOCALIZE_TOP_K, len(first))]
-    if not ranked:
-        return FixOutcome(FixStatus.REFUSED, reason="I found no source files to work on.")
     reply_tokens = min(REPLY_TOKENS, context_tokens // 4)
     # The code gets what the rest leaves: the prompt's own text (a long issue counts), the
     # answer, and for the repair round the first answer kept in the conversation too.
@@ -126,15 +115,17 @@ def propose_fix(
     # One request for the whole frame; a token per message covers what joining them merged.
     frame_tokens = tokenizer.count_tokens("\n".join(m.content for m in frame)) + len(frame)
     budget = context_tokens - frame_tokens - 2 * reply_tokens - REPAIR_PROMPT_TOKENS
+    gathered = gather_code(
+        root, issue.as_query(), max(budget, 0), tokenizer, ranked_first, timer=timer
+    )
+    if not gathered.ranked:
+        return FixOutcome(FixStatus.REFUSED, reason="I found no source files to work on.")
     if budget < MIN_CODE_TOKENS:
         return FixOutcome(
             FixStatus.REFUSED,
             reason="the issue's text leaves too little room for code in the model's context.",
         )
-    with timer(Stage.PACK):
-        code = pack_context(
-            root, ranked, localization.issue, budget, tokenizer, all_paths=localization.all_paths
-        )
+    code = gathered.code
     log.info("packed %d files (%d tokens) for %s#%d", len(code.files), code.tokens, repository, issue.number)
     messages: list[ChatMessage] = render_prompt(repository, code.text, issue, limits.instructions)
     problems = ""

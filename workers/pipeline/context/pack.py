@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from pathlib import Path
 
@@ -109,16 +109,22 @@ class _Packer:
         text = self.text(path)
         if text is None or allowance < MIN_USEFUL_TOKENS:
             return None
-        lines = text.splitlines()
+        truncated = len(text.encode("utf-8", "replace")) >= MAX_READ_BYTES
+        lines = split_lines(text, truncated)
         if not lines:
             return None
         whole = _render(path, lines, [(1, len(lines))], whole=True)
         whole_tokens = self.estimate(whole)
-        if whole_tokens <= allowance and len(text.encode("utf-8", "replace")) < MAX_READ_BYTES:
+        if whole_tokens <= allowance and not truncated:
             return PackedFile(path, role, True, ((1, len(lines)),), whole, whole_tokens)
         language = detect_language(path)
         structure = outline_file(text, language)
-        units = self._units(structure, lines, path)
+        # Definitions are counted in the text read; a truncated read's cut last line is gone.
+        units = [
+            replace(unit, end=min(unit.end, len(lines)))
+            for unit in self._units(structure, lines, path)
+            if unit.start <= len(lines) and (unit.anchor is None or unit.anchor[1] <= len(lines))
+        ]
         kept = [(n, n) for n in structure.imports if n <= len(lines)]
         chosen = self._choose(units, kept, lines, line_sizes(lines), allowance, path)
         while chosen:
@@ -210,6 +216,20 @@ class _Packer:
         if definition is not None:
             score += 5.0 * self.issue.identifiers.get(definition.name, 0.0)
         return _Unit(start, end, score, anchor)
+
+
+def split_lines(text: str, truncated: bool = False) -> list[str]:
+    """The file's lines as git, editors and tracebacks number them: split on "\\n" only.
+
+    `str.splitlines` also breaks at form feeds, lone carriage returns and other separators,
+    which would shift every later line number away from the file's own (and from the
+    definitions' numbers, which count "\\n"). A final newline starts no extra line; a line's
+    "\\r" of a CRLF ending is dropped. In a truncated read the last line may be cut, so it goes.
+    """
+    lines = text.split("\n")
+    if truncated or lines[-1] == "":
+        lines.pop()
+    return [line[:-1] if line.endswith("\r") else line for line in lines]
 
 
 def _parents(definitions: list[Definition]) -> list[int | None]:

@@ -1,0 +1,106 @@
+"""`iquest context`: show exactly the code section the model would get for an issue."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+# A model server that does not answer this fast is treated as absent: the command must work
+# offline, with the estimate.
+PROBE_TIMEOUT_SECONDS = 2.0
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register the `context` subcommand."""
+    parser = subparsers.add_parser(
+        "context",
+        help="show the code the model would be shown for an issue",
+        description=(
+            "Rank the tree's files for the issue and pack them into the token budget as the "
+            "fix pipeline does; print the packed code section, or with --json what it holds."
+        ),
+    )
+    parser.add_argument("--root", required=True, type=Path, help="repository tree (no .git needed)")
+    parser.add_argument(
+        "--issue-file",
+        required=True,
+        type=Path,
+        help="file holding the issue's title (first line) and body",
+    )
+    parser.add_argument("--budget", required=True, type=int, help="tokens the code section may use")
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help='print {"tokens": N, "files": [{"path": P, "spans": [[start, end], ...]}]} instead',
+    )
+    return parser
+
+
+def _say(message: str) -> None:
+    print(f"iquest context: {message}", file=sys.stderr, flush=True)
+
+
+def _tokenizer():
+    """The model server's /tokenize when it answers, else the estimate; says which on stderr."""
+    from workers.config import Settings
+    from workers.model.tokenizer import EstimatingTokenizer, VllmTokenizer
+
+    settings = Settings()
+    key = settings.model_api_key
+    server = VllmTokenizer(
+        settings.model_base_url,
+        settings.model,
+        timeout_seconds=PROBE_TIMEOUT_SECONDS,
+        api_key=key.get_secret_value() if key else None,
+    )
+    server.count_tokens("probe")
+    if server.available:
+        _say(f"tokens counted by the model server's /tokenize at {server.url}")
+        return server
+    server.close()
+    estimate = EstimatingTokenizer()
+    _say(
+        f"tokens estimated ({estimate.bytes_per_token:g} bytes per token): no /tokenize "
+        f"answered at {server.url}"
+    )
+    return estimate
+
+
+def run(args: argparse.Namespace) -> int:
+    """Pack and print; exit 2 with a reason on stderr when the inputs are unusable."""
+    from workers.pipeline.context.gather import gather_code
+    from workers.pipeline.prompts.fix import IssueText
+
+    if not args.root.is_dir():
+        _say(f"--root {args.root} is not a directory")
+        return 2
+    if args.budget < 0:
+        _say("--budget must be zero or more")
+        return 2
+    try:
+        issue = args.issue_file.read_bytes().decode("utf-8", errors="replace")
+    except OSError as error:
+        _say(f"cannot read --issue-file: {error.strerror}")
+        return 2
+    title, _, body = issue.partition("\n")
+    # The pipeline searches with the issue as `IssueText.as_query` joins it.
+    query = IssueText(0, title.strip(), body.strip()).as_query()
+    tokenizer = _tokenizer()
+    try:
+        code = gather_code(args.root, query, args.budget, tokenizer).code
+    finally:
+        close = getattr(tokenizer, "close", None)
+        if close:
+            close()
+    if args.json:
+        files = [
+            {"path": block.path, "spans": [[start, end] for start, end in block.spans]}
+            for block in code.files
+        ]
+        print(json.dumps({"tokens": code.tokens, "files": files}))
+    else:
+        sys.stdout.write(code.text)
+        _say(f"{code.tokens} of {args.budget} tokens, {len(code.files)} files")
+    return 0

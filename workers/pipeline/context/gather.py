@@ -1,0 +1,55 @@
+"""The code an issue gets: localization's ranking packed into a token budget.
+
+One function, so the pipeline (`run.propose_fix`) and `iquest context` show the model the
+same thing for the same tree, issue and budget.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from workers.model.port import Tokenizer
+from workers.pipeline.context.localize import locate_files
+from workers.pipeline.context.pack import CodeContext, pack_context
+from workers.pipeline.timing import Stage, StageTimer, untimed
+
+LOCALIZE_TOP_K = 15
+
+
+@dataclass(frozen=True)
+class GatheredCode:
+    """The ranked paths (empty: nothing to work on) and the packed code section."""
+
+    ranked: tuple[str, ...]
+    code: CodeContext
+
+
+def gather_code(
+    root: str | Path,
+    query: str,
+    budget_tokens: int,
+    tokenizer: Tokenizer,
+    ranked_first: Sequence[str] = (),
+    timer: StageTimer = untimed,
+) -> GatheredCode:
+    """Rank the files for the issue text and pack the best into budget_tokens.
+
+    `ranked_first`: paths put ahead of localization's picks (a PR's changed files).
+    """
+    root = Path(root)
+    # The issue is read once: the ranking's evidence also picks what packing shows.
+    with timer(Stage.LOCALIZE):
+        localization = locate_files(root, query, top_k=LOCALIZE_TOP_K)
+    ranked = localization.paths
+    if ranked_first:
+        first = [p for p in ranked_first if (root / p).is_file()]
+        ranked = [*first, *(p for p in ranked if p not in first)][: max(LOCALIZE_TOP_K, len(first))]
+    if not ranked:
+        return GatheredCode((), CodeContext("", 0, budget_tokens, (), ()))
+    with timer(Stage.PACK):
+        code = pack_context(
+            root, ranked, localization.issue, budget_tokens, tokenizer, all_paths=localization.all_paths
+        )
+    return GatheredCode(tuple(ranked), code)
