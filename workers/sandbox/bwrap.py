@@ -1,0 +1,176 @@
+"""The bubblewrap backend: a scratch copy of the tree, the system read-only, nothing else.
+
+Inside: the scratch copy at /repo (writable), /usr and the worker's Python read-only, a few
+files of /etc, a fresh /proc, /dev and /tmp, no network (own namespace: not even the host's
+loopback), an empty environment, its own pid namespace (the tree dies with its first
+process). Limits: RLIMIT_AS per process, RLIMIT_NPROC, RLIMIT_FSIZE via `prlimit` inside
+(no cgroup is needed, so it runs where cgroupfs is read-only); wall clock and output size
+from outside (`process.run_tree`).
+
+A root worker (CI) runs bwrap privileged and drops to a throwaway uid inside with `setpriv`:
+RLIMIT_NPROC does not bind root, and a fresh uid makes it count this run's processes only.
+Any other user runs bwrap unprivileged in a new user namespace, whose process count is its
+own too.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from workers.sandbox.port import Command, Limits, Mount, RunResult, Verdict
+from workers.sandbox.process import run_tree
+
+WORKDIR = "/repo"
+PATH = "/usr/local/bin:/usr/bin:/bin"
+# Enough of /etc for the dynamic loader and libc; nothing that holds configuration or keys.
+ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "localtime")
+SANDBOX_UID_BASE = 3_000_000
+PASSWD = "root:x:0:0::/tmp:/bin/sh\nsandbox:x:{uid}:{uid}::/tmp:/bin/sh\n"
+GROUP = "root:x:0:\nsandbox:x:{uid}:\n"
+
+
+class BubblewrapSandbox:
+    name = "bubblewrap"
+    available = True
+    reason = ""
+
+    def __init__(
+        self,
+        bwrap: str = "bwrap",
+        scratch_root: Path | None = None,
+        python_prefix: Path = Path(sys.base_prefix),
+    ):
+        self.bwrap = bwrap
+        self.scratch_root = scratch_root
+        self.python_prefix = python_prefix
+        self.privileged = os.geteuid() == 0
+        # Distinct per worker process, so two sandboxes never share a process count.
+        self.uid = SANDBOX_UID_BASE + os.getpid() % 1_000_000
+
+    def run(self, tree: Path, commands: Sequence[Command], limits: Limits) -> list[RunResult]:
+        if self.scratch_root is not None:
+            self.scratch_root.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix="iquest-sandbox-", dir=self.scratch_root))
+        try:
+            repo = scratch / "repo"
+            shutil.copytree(tree, repo, symlinks=True)
+            etc = scratch / "etc"
+            etc.mkdir()
+            (etc / "passwd").write_text(PASSWD.format(uid=self.uid))
+            (etc / "group").write_text(GROUP.format(uid=self.uid))
+            if self.privileged:
+                _chown_tree(repo, self.uid)
+            results = []
+            for command in commands:
+                result = run_tree(
+                    self.argv(repo, etc, command, limits),
+                    {},  # bwrap itself starts with nothing: /proc/1/environ inside is empty
+                    limits.wall_seconds,
+                    limits.max_output_bytes,
+                )
+                results.append(result)
+                if not result.passed:
+                    break
+            return results
+        except OSError as error:
+            return [RunResult(Verdict.NOT_RUN, reason=f"the sandbox could not start: {error}")]
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+    def argv(self, repo: Path, etc: Path, command: Command, limits: Limits) -> list[str]:
+        """The bwrap command line for one command over the scratch copy `repo`."""
+        args = [
+            self.bwrap,
+            "--unshare-pid",
+            "--unshare-net",
+            "--unshare-ipc",
+            "--unshare-uts",
+            "--unshare-cgroup-try",
+            "--die-with-parent",
+            "--new-session",
+            "--clearenv",
+            "--ro-bind",
+            "/usr",
+            "/usr",
+        ]
+        if not self.privileged:
+            args.append("--unshare-user")
+        for name in ("bin", "sbin", "lib", "lib64", "lib32"):
+            host = Path("/") / name
+            if host.is_symlink():
+                args += ["--symlink", os.readlink(host), f"/{name}"]
+            elif host.is_dir():
+                args += ["--ro-bind", str(host), f"/{name}"]
+        for name in ETC_FILES:
+            args += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
+        args += ["--ro-bind", str(etc / "passwd"), "/etc/passwd"]
+        args += ["--ro-bind", str(etc / "group"), "/etc/group"]
+        made = {"/", "/usr", "/etc", "/tmp", "/proc", "/dev", WORKDIR}
+        mounts = list(command.mounts)
+        if not self.python_prefix.resolve().is_relative_to("/usr"):
+            prefix = str(self.python_prefix.resolve())
+            mounts.insert(0, Mount(Path(prefix), prefix))
+        for mount in mounts:
+            args += _parents(mount.target, made)
+            args += ["--ro-bind", str(mount.source), mount.target]
+        args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
+        args += ["--bind", str(repo), WORKDIR, "--chdir", WORKDIR]
+        env = {
+            "PATH": f"{self.python_prefix.resolve()}/bin:{PATH}",
+            "HOME": "/tmp",
+            "TMPDIR": "/tmp",
+            "LANG": "C.UTF-8",
+            **command.env,
+        }
+        for key, value in env.items():
+            args += ["--setenv", key, value]
+        args += ["--remount-ro", "/"]
+        if self.privileged:
+            args += ["--cap-add", "CAP_SETUID,CAP_SETGID", "--"]
+            args += [
+                "setpriv",
+                f"--reuid={self.uid}",
+                f"--regid={self.uid}",
+                "--clear-groups",
+                "--inh-caps=-all",
+                "--bounding-set=-all",
+            ]
+        else:
+            args.append("--")
+        args += [
+            "prlimit",
+            f"--as={limits.memory_bytes}",
+            f"--nproc={limits.max_processes}",
+            f"--fsize={limits.max_file_bytes}",
+            "--core=0",
+            "--",
+            "/bin/sh",
+            "-c",
+            command.script,
+        ]
+        return args
+
+
+def _parents(target: str, made: set[str]) -> list[str]:
+    """--dir for each missing ancestor of target, world-readable (bwrap's default is 0700)."""
+    args: list[str] = []
+    parts = Path(target).parts
+    for depth in range(2, len(parts)):
+        directory = str(Path(*parts[:depth]))
+        if directory not in made:
+            made.add(directory)
+            args += ["--perms", "0755", "--dir", directory]
+    made.add(target)
+    return args
+
+
+def _chown_tree(root: Path, uid: int) -> None:
+    os.lchown(root, uid, uid)
+    for directory, names, files in os.walk(root):
+        for name in (*names, *files):
+            os.lchown(os.path.join(directory, name), uid, uid)
