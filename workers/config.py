@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -94,6 +95,13 @@ class Settings(BaseSettings):
     log_format: LogFormat = LogFormat.TEXT
     worker_metrics_port: int = 9191
     worker_metrics_host: str = "127.0.0.1"
+    # Verified fixes: the repository's tests run in a sandbox (README "Verification").
+    # auto: bubblewrap when it works on this worker, else nothing runs and the PR says so.
+    sandbox: Literal["auto", "bubblewrap", "none"] = "auto"
+    sandbox_timeout_seconds: int = 600
+    sandbox_memory_mb: int = 2048
+    sandbox_max_processes: int = 256
+    sandbox_max_output_bytes: int = 1024 * 1024
 
     @field_validator("github_api_url", "model_base_url")
     @classmethod

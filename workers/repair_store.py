@@ -41,6 +41,8 @@ class RepairResult(BaseModel):
     diff: str = ""
     tests: str = ""
     reason: str = ""
+    # The "Verification" section (Markdown): what was run and what it showed, or why nothing ran.
+    verification: str = ""
 
 
 def request_key(job_id: str) -> str:

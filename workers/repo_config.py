@@ -19,6 +19,16 @@ class OutputMode(StrEnum):
     DRAFT_PR = "draft_pr"
 
 
+class TestConfig(BaseModel):
+    """`test:` — how to run the repository's tests in the sandbox (no network there)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    command: str = Field(min_length=1, max_length=2000)
+    setup: list[str] = Field(default_factory=list, max_length=10)
+    timeout: int = Field(default=600, ge=10, le=3600)
+
+
 class RepoConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -31,6 +41,8 @@ class RepoConfig(BaseModel):
     review_rounds: int = Field(default=3, ge=0, le=10)
     ci_rounds: int = Field(default=2, ge=0, le=10)
     instructions: str = Field(default="", max_length=4000)
+    # Unset: pytest on the tests related to the change when the repository has Python tests.
+    test: TestConfig | None = None
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -15,6 +16,7 @@ from workers.github.observed import ObservedTransport
 from workers.github.pacing import WritePacer
 from workers.github.retry import CappedRetry
 from workers.github.tokens import InstallationTokens
+from workers.handlers.context import VerifyServices
 from workers.handlers.fix_issue import FixServices
 from workers.handlers.repair import RepairServices
 from workers.jobs import Job, JobKind
@@ -24,8 +26,12 @@ from workers.model.port import ChatModel
 from workers.model.tokenizer import JobTokenCounts, VllmTokenizer
 from workers.pipeline.context.snapshot import SnapshotCache
 from workers.repair_store import RepairStore
+from workers.sandbox.port import Limits
+from workers.sandbox.select import SandboxBackend, build_sandbox
 from workers.target_lock import TargetLocks
 from workers.triggers import TriggerRules
+
+log = logging.getLogger("iquest.runtime")
 
 # Least privilege per job: a token never carries more than its job needs.
 _READ_AND_TALK = {"contents": "read", "issues": "write", "pull_requests": "write", "metadata": "read"}
@@ -107,11 +113,27 @@ class Runtime:
             snapshots=snapshots,
             context_tokens=self.settings.model_context_tokens,
             timer=self.metrics.time_stage,
+            verification=self.verification,
         )
 
     @cached_property
     def target_locks(self) -> TargetLocks:
         return TargetLocks(self.redis, self.settings.target_lease_seconds)
+
+    @cached_property
+    def verification(self) -> VerifyServices:
+        """The sandbox, probed once per worker process."""
+        settings = self.settings
+        sandbox = build_sandbox(SandboxBackend(settings.sandbox), settings.data_dir / "sandbox")
+        if not sandbox.available:
+            log.warning("tests of fixes will not run: %s", sandbox.reason)
+        limits = Limits(
+            wall_seconds=settings.sandbox_timeout_seconds,
+            memory_bytes=settings.sandbox_memory_mb << 20,
+            max_processes=settings.sandbox_max_processes,
+            max_output_bytes=settings.sandbox_max_output_bytes,
+        )
+        return VerifyServices(sandbox, limits, settings.data_dir / "verify-cache")
 
     @property
     def repair_store(self) -> RepairStore:
@@ -125,6 +147,7 @@ class Runtime:
             context_tokens=self.settings.model_context_tokens,
             scratch_dir=self.settings.data_dir / "repair",
             timer=self.metrics.time_stage,
+            verification=self.verification,
         )
 
     def github_for(self, job: Job) -> GitHubRepoClient:

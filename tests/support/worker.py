@@ -73,6 +73,9 @@ def worker_env(fake_github: object, redis_url: str, data_dir: Path, **extra: str
             "IQUEST_LOG_LEVEL": "INFO",
             # Tests that scrape the worker choose a free port; the rest need none.
             "IQUEST_WORKER_METRICS_PORT": "0",
+            # Flows tested without running the fixes' tests; tests of verification pass
+            # IQUEST_SANDBOX="auto" (tests/workers/handlers/test_verified_fix.py).
+            "IQUEST_SANDBOX": "none",
         }
     )
     env.update(extra)

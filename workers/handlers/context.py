@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from workers.github.port import GitHubPort, Repository
 from workers.jobs import Job
-from workers.pipeline.run import FixLimits
+from workers.pipeline.run import FixLimits, Verify
+from workers.pipeline.verify.plan import TestSettings
+from workers.pipeline.verify.verify import Verifier
 from workers.repo_config import CONFIG_PATH, LoadedConfig, RepoConfig, parse_repo_config
+from workers.sandbox.port import Limits, Sandbox
 from workers.triggers import TriggerRules
 
 
@@ -44,3 +48,23 @@ def limits_for(config: RepoConfig) -> FixLimits:
         deny_paths=tuple(config.deny_paths),
         instructions=config.instructions,
     )
+
+
+@dataclass(frozen=True)
+class VerifyServices:
+    """The worker's sandbox, its limits, and where baseline runs are cached (per commit)."""
+
+    sandbox: Sandbox
+    limits: Limits = Limits()
+    cache_dir: Path | None = None
+
+
+def verifier_for(services: VerifyServices | None, config: RepoConfig) -> Verify | None:
+    """How this repository's fixes are tested: its `test:` setting, else detection."""
+    if services is None:
+        return None
+    test = config.test
+    settings = (
+        TestSettings(test.command, tuple(test.setup), test.timeout) if test is not None else None
+    )
+    return Verifier(services.sandbox, services.limits, settings, services.cache_dir).verify

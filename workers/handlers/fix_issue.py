@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 
 from workers.github.port import Comment, GitCommit, GitHubPort, Issue, Permission, Repository
-from workers.handlers.context import JobContext, limits_for
+from workers.handlers.context import JobContext, VerifyServices, limits_for, verifier_for
 from workers.handlers.intake import accept_fix_trigger, upsert_status
 from workers.messages import StatusState
 from workers.model.port import ChatModel, Tokenizer
@@ -32,6 +32,9 @@ class FixServices:
     snapshots: SnapshotCache
     context_tokens: int
     timer: StageTimer = untimed
+    # None: tests are never considered (as before verification); a `none` sandbox runs
+    # nothing and the pull request says why.
+    verification: VerifyServices | None = None
 
 
 def trusted_comments(comments: list[Comment], required: Permission, sender: str = "") -> list[str]:
@@ -103,6 +106,7 @@ def compute_issue_fix(
         limits_for(config),
         progress=progress,
         timer=services.timer,
+        verify=verifier_for(services.verification, config),
     )
     return ComputedFix(issue, repository.default_branch, outcome, head)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from workers.commands import parse_command
 from workers.github.port import GitHubError, GitHubPort, PullFile, PullRequest
-from workers.handlers.context import JobContext, limits_for
+from workers.handlers.context import JobContext, limits_for, verifier_for
 from workers.handlers.fix_issue import FixServices
 from workers.handlers.intake import accept_fix_trigger, upsert_status
 from workers.jobs import Job
@@ -76,6 +76,7 @@ def _compute(
         timer=services.timer,
         ranked_first=changed,
         render_prompt=partial(render_pull_prompt, changed_files=changed, request=request),
+        verify=verifier_for(services.verification, config),
     )
     return outcome, snapshot.root
 

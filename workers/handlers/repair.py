@@ -7,6 +7,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from workers.handlers.context import VerifyServices, verifier_for
 from workers.jobs import Job
 from workers.model.port import ChatModel, Tokenizer
 from workers.pipeline.prompts.fix import IssueText
@@ -20,6 +21,7 @@ from workers.repair_store import (
     RepairStatus,
     RepairStore,
 )
+from workers.repo_config import RepoConfig
 
 log = logging.getLogger("iquest.handlers.repair")
 
@@ -36,6 +38,7 @@ class RepairServices:
     scratch_dir: Path
     limits: FixLimits = FixLimits()
     timer: StageTimer = untimed
+    verification: VerifyServices | None = None
 
 
 class UnsafeRepairPath(ValueError):
@@ -60,6 +63,7 @@ def result_for(outcome: FixOutcome) -> RepairResult:
             status=RepairStatus.DONE,
             root_cause=proposal.root_cause,
             diff=proposal.diff,
+            verification=proposal.verification.render_markdown() if proposal.verification else "",
             tests=proposal.tests,
         )
     status = RepairStatus.FAILED if outcome.status is FixStatus.FAILED else RepairStatus.REFUSED
@@ -84,6 +88,8 @@ def _compute(request: RepairRequest, services: RepairServices, job: Job) -> Repa
             services.limits,
             progress=lambda message: log.info("job=%s %s", job.job_id, message),
             timer=services.timer,
+            # A caller's files have no `.github/iquest.yml`: detection decides what runs.
+            verify=verifier_for(services.verification, RepoConfig()),
         )
     return result_for(outcome)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from workers.pipeline.verification import Verification
+
 
 class FixStatus(StrEnum):
     PROPOSED = "proposed"  # edits applied and validated
@@ -23,6 +25,8 @@ class FixProposal:
     # The unified diff of `changes`, generated from the files, never the model's text.
     diff: str
     executable: frozenset[str] = frozenset()
+    # None: no verifier was given (tests never considered); else what running them showed.
+    verification: Verification | None = None
 
     @property
     def changed_lines(self) -> int:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from workers.model.port import ChatModel, Tokenizer
@@ -20,9 +20,15 @@ from workers.pipeline.edits.diffs import render_diff, verify_diff
 from workers.pipeline.edits.parse import parse_response
 from workers.pipeline.edits.types import EditRefused, ParsedResponse
 from workers.pipeline.edits.validate import validate_changes
-from workers.pipeline.prompts.fix import IssueText, render_fix_prompt, render_repair_prompt
+from workers.pipeline.prompts.fix import (
+    IssueText,
+    render_fix_prompt,
+    render_repair_prompt,
+    render_verify_repair_prompt,
+)
 from workers.pipeline.proposal import FixOutcome, FixProposal, FixStatus
 from workers.pipeline.timing import Stage, StageTimer, untimed
+from workers.pipeline.verification import Verification
 
 log = logging.getLogger("iquest.pipeline")
 
@@ -44,6 +50,8 @@ class FixLimits:
 Progress = Callable[[str], None]
 # (repository, packed code, issue, instructions) → the conversation; the PR flow passes its own.
 PromptRenderer = Callable[[str, str, IssueText, str], list[ChatMessage]]
+# (tree, every path in it, the fix's changes) → what running the tests showed.
+Verify = Callable[[Path, Sequence[str], Mapping[str, str | None]], Verification]
 
 
 def _attempt(root: Path, text: str, protected: Sequence[str]) -> tuple[ParsedResponse, ApplyPlan | None, str]:
@@ -104,8 +112,14 @@ def propose_fix(
     ranked_first: Sequence[str] = (),
     render_prompt: PromptRenderer = render_fix_prompt,
     timer: StageTimer = untimed,
+    verify: Verify | None = None,
 ) -> FixOutcome:
-    """`ranked_first`: paths put ahead of localization's picks (a PR's changed files)."""
+    """`ranked_first`: paths put ahead of localization's picks (a PR's changed files).
+
+    `verify` runs the repository's tests on a fix that applied (None: nothing is run, as
+    before verification existed); regressions and a new test that reproduces nothing go
+    back to the model in the repair round, and the better of the two rounds' fixes wins.
+    """
     protected = (*ALWAYS_PROTECTED, *limits.deny_paths)
     progress("finding the code the issue is about")
     reply_tokens = min(REPLY_TOKENS, context_tokens // 4)
@@ -129,6 +143,7 @@ def propose_fix(
     log.info("packed %d files (%d tokens) for %s#%d", len(code.files), code.tokens, repository, issue.number)
     messages: list[ChatMessage] = render_prompt(repository, code.text, issue, limits.instructions)
     problems = ""
+    verified: list[FixOutcome] = []
     for round_number in (1, 2):
         progress("asking the model" if round_number == 1 else "asking the model to correct its edits")
         try:
@@ -137,6 +152,8 @@ def propose_fix(
         except ModelError as error:
             if error.transient:
                 raise  # the job retries later; the model server may be restarting
+            if verified:
+                break  # the first round's fix stands
             return FixOutcome(FixStatus.FAILED, reason=str(error))
         progress("applying and checking the edits")
         with timer(Stage.APPLY):
@@ -145,14 +162,58 @@ def propose_fix(
             proposal = _proposal(root, parsed, plan)
             over = _check_limits(plan, proposal.changed_lines, limits)
             if over:
+                if verified:
+                    break  # the first round's fix stands
                 return FixOutcome(FixStatus.REFUSED, reason=over + ".")
-            return FixOutcome(FixStatus.PROPOSED, proposal=proposal, notes=list(plan.notes))
+            if verify is None:
+                return FixOutcome(FixStatus.PROPOSED, proposal=proposal, notes=list(plan.notes))
+            progress("running the tests before and after the fix")
+            verification = verify(root, gathered.all_paths, proposal.changes)
+            proposal = replace(proposal, verification=verification)
+            verified.append(FixOutcome(FixStatus.PROPOSED, proposal=proposal, notes=list(plan.notes)))
+            if verification.clean or not verification.ran or round_number == 2:
+                break
+            problems = _fit(verification, tokenizer)
+            log.info("round %d tests unhappy for %s#%d", round_number, repository, issue.number)
+            messages = [
+                *messages,
+                ChatMessage("assistant", reply.text),
+                render_verify_repair_prompt(problems),
+            ]
+            continue
         if not parsed.edits and round_number == 1 and reply.truncated:
             problems = "your answer was cut off before any edit; answer with the edits first"
         log.info("round %d edits unusable for %s#%d: %s", round_number, repository, issue.number, problems)
         # The failed answer stays in the conversation so the model sees what it wrote.
         messages = [*messages, ChatMessage("assistant", reply.text), render_repair_prompt(problems)]
+    if verified:
+        return min(verified, key=lambda o: rank_candidate(o.proposal))
     return FixOutcome(
         FixStatus.REFUSED,
         reason=f"the model's edits could not be applied exactly, even after one correction: {problems}",
     )
+
+
+def rank_candidate(proposal: FixProposal | None) -> tuple[int, int, int, int]:
+    """Sort key, best first: no regressions, a reproducing test, tests pass, smallest diff."""
+    changed = proposal.changed_lines if proposal else 0
+    verification = proposal.verification if proposal else None
+    if verification is None or not verification.ran:
+        return (1, 1, 1, changed)
+    passes = verification.after is not None and verification.after.failed == 0
+    return (
+        int(bool(verification.regressions)),
+        int(not verification.reproducing),
+        int(not passes),
+        changed,
+    )
+
+
+def _fit(verification: Verification, tokenizer: Tokenizer) -> str:
+    """The problems for the repair round, the test output cut until it fits its budget."""
+    chars = REPAIR_PROMPT_TOKENS * 3
+    while True:
+        problems = verification.problems(chars)
+        if chars == 0 or tokenizer.count_tokens(problems) <= REPAIR_PROMPT_TOKENS - 200:
+            return problems
+        chars = chars // 2 if chars > 64 else 0

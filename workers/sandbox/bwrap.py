@@ -19,7 +19,7 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from workers.sandbox.port import Command, Limits, Mount, RunResult, Verdict
@@ -52,13 +52,20 @@ class BubblewrapSandbox:
         # Distinct per worker process, so two sandboxes never share a process count.
         self.uid = SANDBOX_UID_BASE + os.getpid() % 1_000_000
 
-    def run(self, tree: Path, commands: Sequence[Command], limits: Limits) -> list[RunResult]:
+    def run(
+        self,
+        tree: Path,
+        commands: Sequence[Command],
+        limits: Limits,
+        overlay: Mapping[str, bytes | None] | None = None,
+    ) -> list[RunResult]:
         if self.scratch_root is not None:
             self.scratch_root.mkdir(parents=True, exist_ok=True)
         scratch = Path(tempfile.mkdtemp(prefix="iquest-sandbox-", dir=self.scratch_root))
         try:
             repo = scratch / "repo"
             shutil.copytree(tree, repo, symlinks=True)
+            _lay_over(repo, overlay or {})
             etc = scratch / "etc"
             etc.mkdir()
             (etc / "passwd").write_text(PASSWD.format(uid=self.uid))
@@ -167,6 +174,18 @@ def _parents(target: str, made: set[str]) -> list[str]:
             args += ["--perms", "0755", "--dir", directory]
     made.add(target)
     return args
+
+
+def _lay_over(repo: Path, overlay: Mapping[str, bytes | None]) -> None:
+    for path, data in overlay.items():
+        target = repo / path
+        if not target.resolve().is_relative_to(repo.resolve()):
+            raise OSError(f"overlay path outside the tree: {path}")
+        if data is None:
+            target.unlink(missing_ok=True)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
 
 
 def _chown_tree(root: Path, uid: int) -> None:

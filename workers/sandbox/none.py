@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from workers.sandbox.port import Command, Limits, RunResult, Verdict
@@ -15,5 +15,11 @@ class NoSandbox:
     def __init__(self, reason: str):
         self.reason = reason
 
-    def run(self, tree: Path, commands: Sequence[Command], limits: Limits) -> list[RunResult]:
+    def run(
+        self,
+        tree: Path,
+        commands: Sequence[Command],
+        limits: Limits,
+        overlay: Mapping[str, bytes | None] | None = None,
+    ) -> list[RunResult]:
         return [RunResult(Verdict.NOT_RUN, reason=self.reason) for _ in commands[:1]]

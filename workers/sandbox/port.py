@@ -66,7 +66,14 @@ class Sandbox(Protocol):
     available: bool
     reason: str  # why not available (empty when it is)
 
-    def run(self, tree: Path, commands: Sequence[Command], limits: Limits) -> list[RunResult]:
-        """Copy `tree` once, then run each command in order in that same copy (setup, then
-        tests); a command that does not exit 0 stops the rest."""
+    def run(
+        self,
+        tree: Path,
+        commands: Sequence[Command],
+        limits: Limits,
+        overlay: Mapping[str, bytes | None] | None = None,
+    ) -> list[RunResult]:
+        """Copy `tree` once with `overlay` laid over it (path → new bytes, None deletes), then
+        run each command in order in that copy (setup, then tests); a command that does not
+        exit 0 stops the rest."""
         ...

@@ -24,6 +24,7 @@ class GatheredCode:
 
     ranked: tuple[str, ...]
     code: CodeContext
+    all_paths: tuple[str, ...] = ()
 
 
 def gather_code(
@@ -47,9 +48,9 @@ def gather_code(
         first = [p for p in ranked_first if (root / p).is_file()]
         ranked = [*first, *(p for p in ranked if p not in first)][: max(LOCALIZE_TOP_K, len(first))]
     if not ranked:
-        return GatheredCode((), CodeContext("", 0, budget_tokens, (), ()))
+        return GatheredCode((), CodeContext("", 0, budget_tokens, (), ()), localization.all_paths)
     with timer(Stage.PACK):
         code = pack_context(
             root, ranked, localization.issue, budget_tokens, tokenizer, all_paths=localization.all_paths
         )
-    return GatheredCode(tuple(ranked), code)
+    return GatheredCode(tuple(ranked), code, localization.all_paths)

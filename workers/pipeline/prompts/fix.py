@@ -87,3 +87,9 @@ def render_pull_prompt(
 
 def render_repair_prompt(problems: str) -> ChatMessage:
     return ChatMessage("user", prompt_template("repair.md").substitute(problems=problems.strip()))
+
+
+def render_verify_repair_prompt(problems: str) -> ChatMessage:
+    """The repair round after the tests showed regressions or a test that reproduces nothing."""
+    text = prompt_template("verify_repair.md").substitute(problems=problems.strip())
+    return ChatMessage("user", text)

@@ -53,7 +53,21 @@ def _render_pull_body(number: int, proposal: FixProposal) -> str:
         stat=diff_stat(proposal),
         tests=proposal.tests.strip() or "_The model proposed no test; please add one._",
         diff=proposal.diff.rstrip("\n").replace("```", "`\u200b``"),
+        run_note=run_note(proposal),
+        verification=verification_section(proposal),
     )
+
+
+def run_note(proposal: FixProposal) -> str:
+    verification = proposal.verification
+    if verification is not None and verification.ran:
+        return "its tests were run in a sandbox (see Verification)."
+    return "it has not been run."
+
+
+def verification_section(proposal: FixProposal) -> str:
+    """The "Verification" section; empty when no verifier was configured at all."""
+    return proposal.verification.render_markdown() if proposal.verification else ""
 
 
 def commit_on_branch(

@@ -58,6 +58,11 @@ def post_suggestions(
         count=len(comments),
         plural="" if len(comments) == 1 else "s",
         root_cause=_root_cause(proposal),
+        verification=(
+            f"\n**Verification:** {proposal.verification.summary()}\n"
+            if proposal.verification
+            else "It has not been run.\n"
+        ),
     )
     return github.create_review(pull.number, pull.head_sha, body, comments)
 
