@@ -102,6 +102,9 @@ class Settings(BaseSettings):
     sandbox_memory_mb: int = 2048
     sandbox_max_processes: int = 256
     sandbox_max_output_bytes: int = 1024 * 1024
+    # Fixes sampled per job (a repository's `candidates:` overrides it); each one is applied,
+    # validated and tested, and the best wins. Every extra one costs a completion.
+    candidates: int = Field(default=1, ge=1, le=5)
 
     @field_validator("github_api_url", "model_base_url")
     @classmethod

@@ -43,6 +43,8 @@ class RepoConfig(BaseModel):
     instructions: str = Field(default="", max_length=4000)
     # Unset: pytest on the tests related to the change when the repository has Python tests.
     test: TestConfig | None = None
+    # Unset: the deployment's IQUEST_CANDIDATES.
+    candidates: int | None = Field(default=None, ge=1, le=5)
 
 
 @dataclass(frozen=True)

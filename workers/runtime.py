@@ -25,6 +25,7 @@ from workers.model.from_settings import model_from_settings, tokenizer_from_sett
 from workers.model.port import ChatModel
 from workers.model.tokenizer import JobTokenCounts, VllmTokenizer
 from workers.pipeline.context.snapshot import SnapshotCache
+from workers.pipeline.run import FixLimits
 from workers.repair_store import RepairStore
 from workers.sandbox.port import Limits
 from workers.sandbox.select import SandboxBackend, build_sandbox
@@ -114,6 +115,7 @@ class Runtime:
             context_tokens=self.settings.model_context_tokens,
             timer=self.metrics.time_stage,
             verification=self.verification,
+            candidates=self.settings.candidates,
         )
 
     @cached_property
@@ -147,6 +149,7 @@ class Runtime:
             context_tokens=self.settings.model_context_tokens,
             scratch_dir=self.settings.data_dir / "repair",
             timer=self.metrics.time_stage,
+            limits=FixLimits(candidates=self.settings.candidates),
             verification=self.verification,
         )
 

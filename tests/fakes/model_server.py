@@ -7,6 +7,7 @@ import re
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -99,9 +100,12 @@ class ScriptedModelServer:
     were scripted but never asked for, so a test cannot pass by accident.
     """
 
-    def __init__(self, model: str = DEFAULT_MODEL, tokenize: bool = True):
+    def __init__(self, model: str = DEFAULT_MODEL, tokenize: bool = True, supports_n: bool = True):
         self.model = model
         self.tokenize_enabled = tokenize
+        # Like vLLM: a request with `n` gets that many choices (the next n scripted replies).
+        # False: like servers that ignore `n` and answer one choice.
+        self.supports_n = supports_n
         self.requests: list[RecordedRequest] = []
         self.problems: list[str] = []
         self._script: list[Reply] = []
@@ -171,6 +175,18 @@ class ScriptedModelServer:
     def _next_reply(self) -> Reply | None:
         with self._lock:
             return self._script.pop(0) if self._script else None
+
+    def _more_choices(self, n: object) -> list[ChatReply]:
+        """The scripted replies for choices 2..n of a request with `n` (none if unsupported)."""
+        if not self.supports_n or not isinstance(n, int) or n <= 1:
+            return []
+        with self._lock:
+            extra = []
+            while len(extra) < n - 1 and self._script and isinstance(self._script[0], ChatReply):
+                extra.append(self._script.pop(0))
+        if len(extra) < n - 1:
+            self._complain(f"a request with n={n} found only {len(extra) + 1} scripted replies")
+        return extra
 
 
 def _handler_for(server: ScriptedModelServer) -> type[BaseHTTPRequestHandler]:
@@ -249,7 +265,8 @@ def _handler_for(server: ScriptedModelServer) -> type[BaseHTTPRequestHandler]:
             elif payload.get("stream"):
                 self._stream(reply, payload)
             else:
-                self._send_json(200, _completion(reply, payload))
+                extra = server._more_choices(payload.get("n", 1))
+                self._send_json(200, _completion(reply, payload, extra))
 
         def _stream(self, reply: ChatReply, payload: dict) -> None:
             chunks = []
@@ -283,18 +300,21 @@ def _handler_for(server: ScriptedModelServer) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def _completion(reply: ChatReply, payload: dict) -> dict:
-    message: dict[str, Any] = {"role": "assistant", "content": reply.content}
-    if reply.reasoning:
-        message["reasoning_content"] = reply.reasoning
+def _completion(reply: ChatReply, payload: dict, extra: Sequence[ChatReply] = ()) -> dict:
+    choices = []
+    for index, each in enumerate((reply, *extra)):
+        message: dict[str, Any] = {"role": "assistant", "content": each.content}
+        if each.reasoning:
+            message["reasoning_content"] = each.reasoning
+        choices.append({"index": index, "message": message, "finish_reason": each.finish_reason})
     prompt_tokens = sum(count_fake_tokens(str(m.get("content", ""))) for m in payload["messages"])
-    completion_tokens = count_fake_tokens(reply.content)
+    completion_tokens = sum(count_fake_tokens(each.content) for each in (reply, *extra))
     return {
         "id": "chatcmpl-scripted",
         "object": "chat.completion",
         "created": 0,
         "model": payload.get("model"),
-        "choices": [{"index": 0, "message": message, "finish_reason": reply.finish_reason}],
+        "choices": choices,
         "usage": {
             "prompt_tokens": prompt_tokens,
             "completion_tokens": completion_tokens,

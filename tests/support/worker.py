@@ -83,8 +83,19 @@ def worker_env(fake_github: object, redis_url: str, data_dir: Path, **extra: str
 
 
 @pytest.fixture
+def worker_settings() -> dict[str, str]:
+    """Extra IQUEST_ settings for the `worker` fixture; a test module overrides this fixture."""
+    return {}
+
+
+@pytest.fixture
 def worker(
-    fake_github, model_server, redis_server: TestRedis, redis_client, tmp_path: Path
+    fake_github,
+    model_server,
+    redis_server: TestRedis,
+    redis_client,
+    tmp_path: Path,
+    worker_settings: dict[str, str],
 ) -> Iterator[WorkerProcess]:
     env = worker_env(
         fake_github,
@@ -92,6 +103,7 @@ def worker(
         tmp_path / "data",
         IQUEST_MODEL_BASE_URL=model_server.base_url,
         IQUEST_MODEL_CONTEXT_TOKENS="32768",
+        **worker_settings,
     )
     process = WorkerProcess(env, tmp_path / "worker.log")
     try:

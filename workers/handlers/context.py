@@ -40,9 +40,10 @@ def load_context(job: Job, github: GitHubPort, rules: TriggerRules) -> JobContex
     )
 
 
-def limits_for(config: RepoConfig) -> FixLimits:
+def limits_for(config: RepoConfig, default_candidates: int = 1) -> FixLimits:
     """The repository's limits on what one fix may change, as the pipeline takes them."""
     return FixLimits(
+        candidates=config.candidates or default_candidates,
         max_files=config.max_files,
         max_changed_lines=config.max_changed_lines,
         deny_paths=tuple(config.deny_paths),

@@ -35,6 +35,7 @@ class FixServices:
     # None: tests are never considered (as before verification); a `none` sandbox runs
     # nothing and the pull request says why.
     verification: VerifyServices | None = None
+    candidates: int = 1  # the deployment's default (IQUEST_CANDIDATES)
 
 
 def trusted_comments(comments: list[Comment], required: Permission, sender: str = "") -> list[str]:
@@ -103,7 +104,7 @@ def compute_issue_fix(
         services.model,
         services.tokenizer,
         services.context_tokens,
-        limits_for(config),
+        limits_for(config, services.candidates),
         progress=progress,
         timer=services.timer,
         verify=verifier_for(services.verification, config),

@@ -71,7 +71,7 @@ def _compute(
         services.model,
         services.tokenizer,
         services.context_tokens,
-        limits_for(config),
+        limits_for(config, services.candidates),
         progress=lambda message: log.info("job=%s %s", job.job_id, message),
         timer=services.timer,
         ranked_first=changed,

@@ -35,6 +35,8 @@ class OpenAICompatModel:
         )
         # top_k is not part of OpenAI's API: servers that reject it still get a request.
         self._send_top_k = True
+        # Several samples in one request, until the server shows it cannot (complete_many).
+        self._send_n = True
 
     def complete(self, messages: list[ChatMessage], max_tokens: int) -> ModelReply:
         payload = [{"role": m.role, "content": m.content} for m in messages]
@@ -91,3 +93,43 @@ class OpenAICompatModel:
             max_tokens=max_tokens,
             extra_body=extra_body,
         )
+
+    def complete_many(self, messages: list[ChatMessage], max_tokens: int, n: int) -> list[ModelReply]:
+        """Up to n samples in one request (`n`); fewer, or none, when the server does not do `n`
+        (llama.cpp answers one choice, some servers refuse the field): callers top up."""
+        if not self._send_n:
+            return []
+        payload = [{"role": m.role, "content": m.content} for m in messages]
+        extra_body = {"top_k": TOP_K} if self._send_top_k else None
+        try:
+            response = self._client.chat.completions.create(
+                model=self.model,
+                messages=payload,  # type: ignore[arg-type]
+                temperature=TEMPERATURE,
+                top_p=TOP_P,
+                max_tokens=max_tokens,
+                n=n,
+                extra_body=extra_body,
+            )
+        except openai.BadRequestError:
+            log.info("model server refuses n=%d; sampling candidates one request at a time", n)
+            self._send_n = False
+            return []
+        except (openai.APIError, ValueError) as error:
+            log.info("a request with n=%d failed (%s); sampling one at a time", n, type(error).__name__)
+            return []
+        usage = response.usage
+        return [_to_reply(choice, usage) for choice in response.choices or ()]
+
+
+def _to_reply(choice, usage) -> ModelReply:  # type: ignore[no-untyped-def]
+    message = choice.message
+    text, inline_reasoning = strip_reasoning(message.content or "")
+    reasoning = getattr(message, "reasoning_content", None) or ""
+    return ModelReply(
+        text=text.strip(),
+        reasoning=(reasoning + inline_reasoning).strip(),
+        finish_reason=choice.finish_reason or "",
+        prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
+        completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
+    )

@@ -19,3 +19,11 @@ class ChatModel(Protocol):
     """A chat completion with the model card's sampling; reasoning is kept out of `text`."""
 
     def complete(self, messages: list[ChatMessage], max_tokens: int) -> ModelReply: ...
+
+
+class SamplingChatModel(ChatModel, Protocol):
+    """A chat model that can draw several samples in one request (the server's `n`)."""
+
+    def complete_many(self, messages: list[ChatMessage], max_tokens: int, n: int) -> list[ModelReply]:
+        """Up to n replies; fewer or none when the server cannot: the caller tops up."""
+        ...

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from workers.model.port import ChatModel, Tokenizer
-from workers.model.reply import ChatMessage, ModelError
+from workers.model.reply import ChatMessage, ModelError, ModelReply
 from workers.pipeline.context.gather import gather_code
 from workers.pipeline.edits.apply import ApplyPlan, plan_edits
 from workers.pipeline.edits.diffs import render_diff, verify_diff
@@ -45,6 +45,8 @@ class FixLimits:
     max_changed_lines: int = 300
     deny_paths: tuple[str, ...] = ()
     instructions: str = ""
+    # Answers sampled for the first round; the best (verified) one wins. 1: as before.
+    candidates: int = 1
 
 
 Progress = Callable[[str], None]
@@ -147,8 +149,11 @@ def propose_fix(
     for round_number in (1, 2):
         progress("asking the model" if round_number == 1 else "asking the model to correct its edits")
         try:
+            # Several samples only for the first answer; the repair round corrects the best.
             with timer(Stage.MODEL):
-                reply = model.complete(messages, max_tokens=reply_tokens)
+                replies = sample_replies(
+                    model, messages, reply_tokens, limits.candidates if round_number == 1 else 1
+                )
         except ModelError as error:
             if error.transient:
                 raise  # the job retries later; the model server may be restarting
@@ -156,22 +161,33 @@ def propose_fix(
                 break  # the first round's fix stands
             return FixOutcome(FixStatus.FAILED, reason=str(error))
         progress("applying and checking the edits")
-        with timer(Stage.APPLY):
-            parsed, plan, problems = _attempt(root, reply.text, protected)
-        if plan is not None:
+        usable: list[tuple[ModelReply, FixOutcome]] = []
+        unusable: list[tuple[ModelReply, str]] = []
+        over = ""
+        for index, reply in enumerate(replies):
+            with timer(Stage.APPLY):
+                parsed, plan, problems = _attempt(root, reply.text, protected)
+            if plan is None:
+                if not parsed.edits and round_number == 1 and reply.truncated:
+                    problems = "your answer was cut off before any edit; answer with the edits first"
+                unusable.append((reply, problems))
+                continue
             proposal = _proposal(root, parsed, plan)
-            over = _check_limits(plan, proposal.changed_lines, limits)
-            if over:
-                if verified:
-                    break  # the first round's fix stands
-                return FixOutcome(FixStatus.REFUSED, reason=over + ".")
-            if verify is None:
-                return FixOutcome(FixStatus.PROPOSED, proposal=proposal, notes=list(plan.notes))
-            progress("running the tests before and after the fix")
-            verification = verify(root, gathered.all_paths, proposal.changes)
-            proposal = replace(proposal, verification=verification)
-            verified.append(FixOutcome(FixStatus.PROPOSED, proposal=proposal, notes=list(plan.notes)))
-            if verification.clean or not verification.ran or round_number == 2:
+            too_big = _check_limits(plan, proposal.changed_lines, limits)
+            if too_big:
+                over = over or too_big
+                continue
+            if verify is not None:
+                progress(f"running the tests before and after fix {index + 1} of {len(replies)}")
+                proposal = replace(
+                    proposal, verification=verify(root, gathered.all_paths, proposal.changes)
+                )
+            usable.append((reply, FixOutcome(FixStatus.PROPOSED, proposal=proposal, notes=list(plan.notes))))
+        if usable:
+            verified.extend(outcome for _, outcome in usable)
+            reply, best = min(usable, key=lambda pair: rank_candidate(pair[1].proposal))
+            verification = best.proposal.verification if best.proposal else None
+            if verification is None or verification.clean or not verification.ran or round_number == 2:
                 break
             problems = _fit(verification, tokenizer)
             log.info("round %d tests unhappy for %s#%d", round_number, repository, issue.number)
@@ -181,8 +197,11 @@ def propose_fix(
                 render_verify_repair_prompt(problems),
             ]
             continue
-        if not parsed.edits and round_number == 1 and reply.truncated:
-            problems = "your answer was cut off before any edit; answer with the edits first"
+        if over:
+            if verified:
+                break  # the first round's fix stands
+            return FixOutcome(FixStatus.REFUSED, reason=over + ".")
+        reply, problems = unusable[0]
         log.info("round %d edits unusable for %s#%d: %s", round_number, repository, issue.number, problems)
         # The failed answer stays in the conversation so the model sees what it wrote.
         messages = [*messages, ChatMessage("assistant", reply.text), render_repair_prompt(problems)]
@@ -192,6 +211,18 @@ def propose_fix(
         FixStatus.REFUSED,
         reason=f"the model's edits could not be applied exactly, even after one correction: {problems}",
     )
+
+
+def sample_replies(
+    model: ChatModel, messages: list[ChatMessage], max_tokens: int, n: int
+) -> list[ModelReply]:
+    """n answers: one request with `n` when the model adapter can, topped up one by one."""
+    replies: list[ModelReply] = []
+    if n > 1 and hasattr(model, "complete_many"):
+        replies = list(model.complete_many(messages, max_tokens, n))[:n]
+    while len(replies) < n:
+        replies.append(model.complete(messages, max_tokens=max_tokens))
+    return replies
 
 
 def rank_candidate(proposal: FixProposal | None) -> tuple[int, int, int, int]:

@@ -33,9 +33,15 @@ class Verification:
     seconds: float = 0.0
 
     @property
+    def unreproduced(self) -> bool:
+        """New tests were added and none of them fails without the fix."""
+        return bool(self.not_reproducing) and not self.reproducing
+
+    @property
     def clean(self) -> bool:
-        """Ran, and nothing the model should be asked to correct."""
-        return self.ran and not (self.regressions or self.not_reproducing or self.failing_new)
+        """Ran, and nothing the model should be asked to correct. A new test that passes
+        without the fix is fine beside one that reproduces the bug (a guard, not a proof)."""
+        return self.ran and not (self.regressions or self.failing_new or self.unreproduced)
 
     def problems(self, max_output_chars: int) -> str:
         """What went wrong, for the model's repair round (the output cut to the budget)."""
@@ -44,7 +50,7 @@ class Verification:
             lines.append("These tests passed before your change and fail after it: " + ", ".join(self.regressions))
         if self.failing_new:
             lines.append("Your new tests fail with your fix: " + ", ".join(self.failing_new))
-        if self.not_reproducing:
+        if self.unreproduced:
             lines.append(
                 "Your new tests pass even without your fix, so they do not reproduce the bug: "
                 + ", ".join(self.not_reproducing)

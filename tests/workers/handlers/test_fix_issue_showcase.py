@@ -7,57 +7,25 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
-
-import pytest
 
 from tests.fakes.model_server import ChatReply
-from tests.support.webhooks import post_webhook, repo_variant
+from tests.support.webhooks import post_webhook
 from tests.support.worker import wait_until
-
-SHOWCASE = Path(__file__).resolve().parents[2] / "fixtures" / "showcase"
-REPO = "acme/login-service"
-INSTALLATION_ID = 777
-
-
-def _repo_files() -> dict[str, str]:
-    root = SHOWCASE / "repo"
-    return {
-        str(path.relative_to(root)): path.read_text()
-        for path in sorted(root.rglob("*"))
-        if path.is_file() and "__pycache__" not in path.parts
-    }
-
-
-def _labeled(number: int) -> dict:
-    return repo_variant(
-        "issues/labeled.json",
-        REPO,
-        INSTALLATION_ID,
-        **{"label.name": "autofix", "issue.number": number, "sender.login": "alice"},
-    )
-
-
-@pytest.fixture
-def showcase(fake_github):
-    fake_github.create_repo(REPO, _repo_files())
-    fake_github.add_installation(INSTALLATION_ID, "acme")
-    fake_github.add_collaborator(REPO, "alice", "maintain")
-    title, _, body = (SHOWCASE / "issue.md").read_text().partition("\n")
-    return fake_github.open_issue(REPO, title, body.strip(), user="carol")
-
-
-def _status(fake_github, number: int) -> str:
-    bots = [c for c in fake_github.comments(REPO, number) if c.user.type == "Bot"]
-    return bots[0].body if bots else ""
+from tests.workers.handlers.showcase_repo import (
+    REPO,
+    SHOWCASE,
+    labeled,
+    repo_files,
+    status_comment,
+)
 
 
 def test_labelled_issue_becomes_a_draft_pr_with_fix_and_test(
     fake_github, model_server, showcase, receiver, worker, tmp_path
 ) -> None:
     model_server.script(ChatReply((SHOWCASE / "model_response.md").read_text()))
-    assert post_webhook(receiver.url, "issues", _labeled(showcase.number)).status_code == 202
-    wait_until(lambda: "Opened draft pull request" in _status(fake_github, showcase.number),
+    assert post_webhook(receiver.url, "issues", labeled(showcase.number)).status_code == 202
+    wait_until(lambda: "Opened draft pull request" in status_comment(fake_github, showcase.number),
                timeout=60, what="the draft PR")
 
     [pull] = fake_github.pulls(REPO)
@@ -76,11 +44,11 @@ def test_labelled_issue_becomes_a_draft_pr_with_fix_and_test(
     # The default branch is untouched.
     assert "random.choices" in repo.read_file("main", "utils.py")
     assert fake_github.reactions(REPO, showcase.number) == ["eyes"]
-    assert f"#{pull.number}" in _status(fake_github, showcase.number)
+    assert f"#{pull.number}" in status_comment(fake_github, showcase.number)
 
     # The branch's tests pass: the fix works and the new test checks uniqueness.
     checkout = tmp_path / "checkout"
-    for path in _repo_files():
+    for path in repo_files():
         target = checkout / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(repo.read_file(branch, path))
@@ -104,11 +72,11 @@ def test_rerun_updates_the_same_branch_and_pr(
 ) -> None:
     reply = ChatReply((SHOWCASE / "model_response.md").read_text())
     model_server.script(reply, reply)
-    assert post_webhook(receiver.url, "issues", _labeled(showcase.number)).status_code == 202
+    assert post_webhook(receiver.url, "issues", labeled(showcase.number)).status_code == 202
     wait_until(lambda: fake_github.pulls(REPO), timeout=60, what="the first PR")
-    assert post_webhook(receiver.url, "issues", _labeled(showcase.number)).status_code == 202
+    assert post_webhook(receiver.url, "issues", labeled(showcase.number)).status_code == 202
     wait_until(lambda: len(model_server.chat_requests()) == 2, timeout=60, what="the second run")
-    wait_until(lambda: "Opened draft" in _status(fake_github, showcase.number) and
+    wait_until(lambda: "Opened draft" in status_comment(fake_github, showcase.number) and
                fake_github.call_count("PATCH /repos/{owner}/{repo}/pulls/{pull_number}") == 1,
                timeout=60, what="the PR update")
     assert len(fake_github.pulls(REPO)) == 1
@@ -122,8 +90,8 @@ def test_unusable_model_answer_is_reported_not_published(
     bad = ChatReply("## Root cause\nIt is broken.\n\nutils.py\n```python\n<<<<<<< SEARCH\n"
                     "def no_such_function():\n=======\ndef x():\n>>>>>>> REPLACE\n```\n")
     model_server.script(bad, bad)  # the first answer and the one repair round
-    assert post_webhook(receiver.url, "issues", _labeled(showcase.number)).status_code == 202
-    wait_until(lambda: "No pull request" in _status(fake_github, showcase.number),
+    assert post_webhook(receiver.url, "issues", labeled(showcase.number)).status_code == 202
+    wait_until(lambda: "No pull request" in status_comment(fake_github, showcase.number),
                timeout=60, what="the refusal")
     assert fake_github.pulls(REPO) == []
     assert "iquest/issue-1" not in str(fake_github.refs(REPO))

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes.model_server import ChatReply
+from tests.fakes.model_server import ChatReply, ScriptedModelServer
 from tests.workers.pipeline.context.localize.trees import write_tree
 from workers.model.openai_compat import OpenAICompatModel
 from workers.model.tokenizer import VllmTokenizer
 from workers.pipeline.prompts.fix import IssueText
 from workers.pipeline.proposal import FixStatus
 from workers.pipeline.publish.draft_pr import render_pull_body
-from workers.pipeline.run import propose_fix
+from workers.pipeline.run import FixLimits, propose_fix
 from workers.pipeline.verify.verify import Verifier
 from workers.sandbox.none import NoSandbox
 from workers.sandbox.port import Limits
@@ -72,10 +72,12 @@ def repo(tmp_path: Path) -> Path:
     return write_tree(tmp_path / "repo", {"calc.py": CALC, "tests/test_calc.py": TESTS})
 
 
-def propose(repo, server, verifier):
+def propose(repo, server, verifier, candidates: int = 1):
     model = OpenAICompatModel(server.base_url, server.model, max_retries=0)
     tokenizer = VllmTokenizer(server.base_url, server.model)
-    return propose_fix(repo, "acme/calc", ISSUE, model, tokenizer, 32768, verify=verifier.verify)
+    limits = FixLimits(candidates=candidates)
+    verify = verifier.verify if verifier else None
+    return propose_fix(repo, "acme/calc", ISSUE, model, tokenizer, 32768, limits, verify=verify)
 
 
 def test_a_candidate_that_breaks_a_test_is_replaced_by_one_with_a_reproducing_test(
@@ -126,3 +128,34 @@ def test_without_a_sandbox_the_fix_is_as_today_and_says_it_was_not_run(repo, mod
     body = render_pull_body(3, outcome.proposal)
     assert "it has not been run." in body
     assert "Nothing was run: the fix was not run: bubblewrap (bwrap) is not installed" in body
+
+
+def test_of_two_sampled_candidates_the_one_without_regressions_wins(
+    repo, model_server, bwrap_sandbox
+) -> None:
+    model_server.script(ChatReply(BREAKS_MUL), ChatReply(GOOD))
+    outcome = propose(repo, model_server, Verifier(bwrap_sandbox, Limits(wall_seconds=120)), candidates=2)
+    [request] = model_server.chat_requests()
+    assert request.json["n"] == 2 and request.json["temperature"] == 0.6, "one request with n"
+    proposal = outcome.proposal
+    assert "return a * b" in proposal.changes["calc.py"], "candidate 2 carries the PR"
+    assert proposal.verification.regressions == ()
+    assert proposal.verification.reproducing == ("tests/test_calc.py::test_add",)
+    body = render_pull_body(3, proposal)
+    assert "## Verification" in body and "`tests/test_calc.py::test_add`" in body
+    assert "-    return a * b" not in proposal.diff, "the diff is candidate 2's: mul untouched"
+
+
+def test_a_server_without_n_is_sampled_one_request_at_a_time(repo, bwrap_sandbox) -> None:
+    with ScriptedModelServer(supports_n=False) as server:
+        server.script(ChatReply(BREAKS_MUL), ChatReply(GOOD))
+        outcome = propose(repo, server, Verifier(bwrap_sandbox, Limits(wall_seconds=120)), candidates=2)
+        assert len(server.chat_requests()) == 2
+    assert "return a * b" in outcome.proposal.changes["calc.py"]
+
+
+def test_without_tests_the_smallest_of_the_candidates_wins(repo, model_server) -> None:
+    model_server.script(ChatReply(BREAKS_MUL), ChatReply(GOOD))
+    outcome = propose(repo, model_server, None, candidates=2)
+    assert outcome.proposal.verification is None
+    assert "return a * b" in outcome.proposal.changes["calc.py"]  # GOOD changes fewer lines
