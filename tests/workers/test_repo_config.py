@@ -42,3 +42,13 @@ def test_invalid_values_and_unknown_keys_are_named() -> None:
 def test_effective_config_round_trips() -> None:
     config = RepoConfig(max_files=2, instructions="be brief")
     assert parse_repo_config(render_effective_config(config)).config == config
+
+
+def test_test_and_candidates_settings_are_validated():
+    loaded = parse_repo_config("test:\n  command: pytest -q\n  setup: [pip --version]\n  timeout: 120\ncandidates: 3\n")
+    assert loaded.error is None
+    assert loaded.config.test.command == "pytest -q" and loaded.config.test.timeout == 120
+    assert loaded.config.candidates == 3
+    assert parse_repo_config("").config.test is None
+    broken = parse_repo_config("test:\n  command: ''\ncandidates: 9\n")
+    assert "`test.command`" in broken.error and "`candidates`" in broken.error

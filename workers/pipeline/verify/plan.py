@@ -17,6 +17,8 @@ PYTEST = "python3 -m pytest -q -rA -p no:cacheprovider --no-header -o addopts="
 class TestSettings:
     """`.github/iquest.yml`'s `test:` (command, setup commands, timeout), as the stage takes it."""
 
+    __test__ = False  # not a pytest test class, despite the name
+
     command: str
     setup: tuple[str, ...] = ()
     timeout_seconds: int = 600
@@ -24,6 +26,8 @@ class TestSettings:
 
 @dataclass(frozen=True)
 class TestPlan:
+    __test__ = False  # not a pytest test class, despite the name
+
     command: str
     setup: tuple[str, ...]
     timeout_seconds: int
