@@ -50,10 +50,10 @@ class Verifier:
         self, root: Path, all_paths: Sequence[str], changes: Mapping[str, str | None]
     ) -> Verification:
         if not self.sandbox.available:
-            return Verification(False, reason=f"the fix was not run: {self.sandbox.reason}.")
+            return Verification(False, reason=f"{self.sandbox.reason}.")
         plan = plan_tests(all_paths, changes, self.settings, int(self.limits.wall_seconds))
         if isinstance(plan, str):
-            return Verification(False, reason=f"the fix was not run: {plan}.")
+            return Verification(False, reason=f"{plan}.")
         commands = self._commands(plan)
         limits = replace(self.limits, wall_seconds=plan.timeout_seconds)
         new_tests = {p: (changes[p] or "").encode() for p in plan.new_test_files}

@@ -127,7 +127,7 @@ def test_without_a_sandbox_the_fix_is_as_today_and_says_it_was_not_run(repo, mod
     assert outcome.proposal.verification.ran is False
     body = render_pull_body(3, outcome.proposal)
     assert "it has not been run." in body
-    assert "Nothing was run: the fix was not run: bubblewrap (bwrap) is not installed" in body
+    assert "Nothing was run: bubblewrap (bwrap) is not installed on this worker." in body
 
 
 def test_of_two_sampled_candidates_the_one_without_regressions_wins(
