@@ -147,3 +147,15 @@ class ObservedModel:
             raise
         self._metrics.observe_model_call(time.perf_counter() - started, reply)
         return reply
+
+    def complete_many(self, messages: list[ChatMessage], max_tokens: int, n: int) -> list[ModelReply]:
+        """Several samples in one call, when the wrapped model can (else none: callers top up)."""
+        many = getattr(self._model, "complete_many", None)
+        if many is None:
+            return []
+        started = time.perf_counter()
+        replies = many(messages, max_tokens, n)
+        if replies:
+            # One request: its usage rides on the first reply.
+            self._metrics.observe_model_call(time.perf_counter() - started, replies[0])
+        return replies

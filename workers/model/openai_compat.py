@@ -118,8 +118,12 @@ class OpenAICompatModel:
         except (openai.APIError, ValueError) as error:
             log.info("a request with n=%d failed (%s); sampling one at a time", n, type(error).__name__)
             return []
-        usage = response.usage
-        return [_to_reply(choice, usage) for choice in response.choices or ()]
+        # The request's usage (prompt once, completions of every choice) goes on the first reply
+        # only, so counting replies' tokens counts the request once.
+        return [
+            _to_reply(choice, response.usage if index == 0 else None)
+            for index, choice in enumerate(response.choices or ())
+        ]
 
 
 def _to_reply(choice, usage) -> ModelReply:  # type: ignore[no-untyped-def]
