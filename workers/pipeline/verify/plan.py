@@ -7,8 +7,8 @@ import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from workers.pipeline.context.covering_test import find_test_file
 from workers.pipeline.context.localize.tree import FileKind, classify_path
-from workers.pipeline.context.pack import find_test_file
 
 PYTEST = "python3 -m pytest -q -rA -p no:cacheprovider --no-header -o addopts="
 

@@ -4,9 +4,10 @@ from hypothesis import strategies as st
 
 from tests.workers.pipeline.context.localize.trees import write_tree
 from workers.model.tokenizer import EstimatingTokenizer
+from workers.pipeline.context.covering_test import find_test_file
 from workers.pipeline.context.localize import IssueEvidence, read_issue
 from workers.pipeline.context.localize.tree import walk_tree
-from workers.pipeline.context.pack import ContextRole, find_test_file, pack_context
+from workers.pipeline.context.pack import ContextRole, pack_context
 
 SMALL = "import os\n\n\ndef helper():\n    return os.getcwd()\n"
 
