@@ -25,8 +25,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -34,6 +32,9 @@ import time
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
+
+from job_cost_report import markdown, progress_line, routes_table, summarize
+from machine import describe_machine
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
@@ -292,10 +293,10 @@ def bench_grid(bench: Bench, files_list: list[int], comments_list: list[int],
         for comments in comments_list:
             for rep in range(reps):
                 rows.append(_issue_run(bench, repo, files, comments, rep, warm_issue()))
-                print(_line(rows[-1]), file=sys.stderr)
+                print(progress_line(rows[-1]), file=sys.stderr)
                 rows.append(_pull_run(bench, f"bench/pr-{files}", files, comments, rep,
                                       warm_pull()))
-                print(_line(rows[-1]), file=sys.stderr)
+                print(progress_line(rows[-1]), file=sys.stderr)
     return rows
 
 
@@ -337,83 +338,6 @@ def _pull_run(bench: Bench, repo: str, files: int, comments: int, rep: int,
             "rep": rep, **result}
 
 
-_TIMES = ("wall_seconds", "wall_without_model_seconds", "fake_github_seconds",
-          "download_seconds", "extract_seconds", "peak_rss_mib", "rss_warm_mib")
-
-
-def summarize(rows: list[dict]) -> list[dict]:
-    """One row per flow, size and thread length: medians of the times, the counts as they
-    were (checked to be the same in every repetition)."""
-    groups: dict[tuple, list[dict]] = {}
-    for row in rows:
-        groups.setdefault((row["flow"], row["files"], row["comments"]), []).append(row)
-    summary = []
-    for runs in groups.values():
-        first = runs[0]
-        row = {k: first[k] for k in ("flow", "files", "comments", "github_routes",
-                                     "github_calls", "installation_calls", "model_requests",
-                                     "tokenize_requests")}
-        row.update({k: statistics.median(r[k] for r in runs) for k in _TIMES})
-        row["reps"] = len(runs)
-        row["ok"] = all(r["ok"] for r in runs)
-        row["same_counts"] = all(r["installation_calls"] == first["installation_calls"]
-                                 and r["tokenize_requests"] == first["tokenize_requests"]
-                                 for r in runs)
-        summary.append(row)
-    return summary
-
-
-def _line(row: dict) -> str:
-    return (f"{row['flow']:28} files={row['files']:>6} comments={row['comments']:>4} "
-            f"calls={row['installation_calls']:>2} tokenize={row['tokenize_requests']} "
-            f"wall-model={row['wall_without_model_seconds']:.2f}s "
-            f"(fake GitHub {row['fake_github_seconds']:.2f}s) rss={row['peak_rss_mib']:.0f}MiB "
-            f"ok={row['ok']}")
-
-
-def markdown(rows: list[dict]) -> str:
-    out = ["| flow | files | comments | GitHub calls (charged / all) | model requests "
-           "(tokenize + chat) | wall s without model (of which fake GitHub) | snapshot "
-           "download / extract s | peak RSS MiB (warm worker before the job) |",
-           "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    for r in rows:
-        chat = r["model_requests"].get("POST /v1/chat/completions", 0)
-        out.append(
-            f"| {r['flow']} | {r['files']:,} | {r['comments']} | {r['installation_calls']} / "
-            f"{r['github_calls']} | {r['tokenize_requests']} + {chat} | "
-            f"{r['wall_without_model_seconds']:.2f} ({r['fake_github_seconds']:.2f}) | "
-            f"{r['download_seconds']:.2f} / "
-            f"{r['extract_seconds']:.2f} | {r['peak_rss_mib']:.0f} ({r['rss_warm_mib']:.0f}) |")
-    return "\n".join(out)
-
-
-def routes_table(rows: list[dict]) -> str:
-    flows = sorted({r["flow"] for r in rows})
-    out = []
-    for flow in flows:
-        def charged(r: dict) -> dict:
-            return {k: v for k, v in r["github_routes"].items()
-                    if k not in ("apps/create-installation-access-token", "codeload")}
-
-        sample = next(r for r in rows if r["flow"] == flow)
-        same = all(charged(r) == charged(sample) for r in rows if r["flow"] == flow)
-        out.append(f"{flow}: charged calls by route"
-                   f"{' (identical in every run)' if same else ' (first run; runs differ)'}: "
-                   + ", ".join(f"`{k}` {v}" for k, v in charged(sample).items()))
-    return "\n\n".join(out)
-
-
-def machine() -> dict:
-    cpuinfo = Path("/proc/cpuinfo").read_text()
-    model = next((x.split(":", 1)[1].strip() for x in cpuinfo.splitlines()
-                  if x.startswith("model name")), platform.processor())
-    mem = next(x.split()[1] for x in Path("/proc/meminfo").read_text().splitlines()
-               if x.startswith("MemTotal"))
-    return {"nproc": os.cpu_count(), "cpu": model, "mem_gib": round(int(mem) / 2**20, 1),
-            "kernel": platform.release(), "python": platform.python_version(),
-            "load_avg": os.getloadavg()}
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -448,7 +372,7 @@ def main(argv: list[str] | None = None) -> int:
                                   [int(x) for x in args.comments.split(",")], args.reps)
         finally:
             redis.stop()
-    info = machine()
+    info = describe_machine()
     RESULTS.mkdir(exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
     path = RESULTS / f"job-cost-{stamp}.json"

@@ -5,14 +5,13 @@ from __future__ import annotations
 import argparse
 import importlib.metadata
 import json
-import os
-import platform
 import statistics
 import subprocess
 import sys
 from pathlib import Path
 
 from engines import wrk_version
+from machine import describe_machine
 from processes import redis_server_binary
 from runs import SERVERS, WORKLOADS
 
@@ -118,11 +117,6 @@ def markdown(med: dict, rows: list[dict], concs: list[int], settings: str) -> st
 
 
 def machine() -> dict:
-    cpuinfo = Path("/proc/cpuinfo").read_text()
-    model = next((x.split(":", 1)[1].strip() for x in cpuinfo.splitlines()
-                  if x.startswith("model name")), platform.processor())
-    mem = next(x.split()[1] for x in Path("/proc/meminfo").read_text().splitlines()
-               if x.startswith("MemTotal"))
     versions = {}
     for package in ("fastapi", "starlette", "uvicorn", "uvloop", "httptools", "redis"):
         try:
@@ -131,8 +125,7 @@ def machine() -> dict:
             versions[package] = None
     server = subprocess.run([redis_server_binary(), "--version"], capture_output=True, text=True)
     return {
-        "nproc": os.cpu_count(), "cpu": model, "mem_gib": round(int(mem) / 2**20, 1),
-        "kernel": platform.release(), "python": platform.python_version(), **versions,
+        **describe_machine(), **versions,
         "redis_server": server.stdout.split()[2] if server.stdout else None,
         "wrk": wrk_version(),
     }
