@@ -19,6 +19,16 @@ class OutputMode(StrEnum):
     DRAFT_PR = "draft_pr"
 
 
+class QuotaConfig(BaseModel):
+    """Lower limits for this repository; the deployment's limits cap them (never raised)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    jobs_per_day_per_installation: int | None = Field(default=None, ge=0)
+    jobs_per_day_per_user: int | None = Field(default=None, ge=0)
+    tokens_per_job: int | None = Field(default=None, ge=1)
+
+
 class RepoConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -31,6 +41,7 @@ class RepoConfig(BaseModel):
     review_rounds: int = Field(default=3, ge=0, le=10)
     ci_rounds: int = Field(default=2, ge=0, le=10)
     instructions: str = Field(default="", max_length=4000)
+    quotas: QuotaConfig = Field(default_factory=QuotaConfig)
 
 
 @dataclass(frozen=True)
