@@ -281,8 +281,11 @@ class GitHubPort(Protocol):
 
     def list_check_run_annotations(self, check_run_id: int) -> list[CheckAnnotation]: ...
 
-    def create_check_run(self, name: str, head_sha: str, external_id: str) -> int:
-        """A queued check run of this app on `head_sha`; returns its id."""
+    def create_check_run(
+        self, name: str, head_sha: str, external_id: str, completed: CheckOutput | None = None
+    ) -> int:
+        """A check run of this app on `head_sha`, queued, or completed (neutral) with
+        `completed` as its output; returns its id."""
         ...
 
     def update_check_run(

@@ -58,7 +58,9 @@ def suggestion_annotations(
 
 
 def report_pushed(github: GitHubPort, job: Job, sha: str, proposal: FixProposal, where: str) -> None:
-    """The report on a commit the app pushed, annotated on the lines that commit changed."""
-    report = CheckReport(github, job)
-    report.start(sha)
-    report.complete(render_fix_output(proposal, where))
+    """The report on a commit the app pushed, annotated on the lines that commit changed.
+
+    Nothing runs on it after the push, so it is created completed: one call, not three."""
+    github.create_check_run(
+        CHECK_NAME, sha, f"{job.kind.value}:{job.number}", render_fix_output(proposal, where)
+    )
