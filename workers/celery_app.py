@@ -22,7 +22,12 @@ def create_celery(settings: Settings, broker_url: str) -> Celery:
         task_serializer="json",
         accept_content=["json"],
         # Redis redelivers unacked messages after this long: it must exceed the longest job.
-        broker_transport_options={"visibility_timeout": settings.job_timeout_seconds * 2},
+        broker_transport_options={
+            "visibility_timeout": settings.job_timeout_seconds * 2,
+            # Queues are read in the order the worker lists them, not round-robin: the short
+            # "N ahead" announcements before the job tickets (see worker_queues).
+            "queue_order_strategy": "priority",
+        },
         task_time_limit=settings.job_timeout_seconds,
         task_soft_time_limit=max(settings.job_timeout_seconds - 60, 30),
         broker_connection_retry_on_startup=True,
@@ -34,3 +39,4 @@ def create_celery(settings: Settings, broker_url: str) -> Celery:
         worker_soft_shutdown_timeout=settings.worker_shutdown_seconds,
     )
     return app
+

@@ -10,6 +10,7 @@ from enum import StrEnum
 class CommandKind(StrEnum):
     FIX = "fix"
     HELP = "help"
+    CANCEL = "cancel"
 
 
 @dataclass(frozen=True)
@@ -47,5 +48,7 @@ def parse_command(body: str | None, word: str = "iquest") -> Command | None:
             return Command(CommandKind.FIX, text=rest)
         if sub == CommandKind.HELP:
             return Command(CommandKind.HELP)
+        if sub == CommandKind.CANCEL:
+            return Command(CommandKind.CANCEL)
         return Command(CommandKind.HELP, unknown=sub)
     return None

@@ -106,6 +106,17 @@ class Settings(BaseSettings):
     # validated and tested, and the best wins. Every extra one costs a completion.
     candidates: int = Field(default=1, ge=1, le=5)
 
+    # Sharing one model server between many repositories: model calls in flight across all
+    # workers (sized for one vLLM server), leases so a killed worker's slot comes back, a
+    # bounded wait before the job is retried; daily job quotas (a repository's
+    # .github/iquest.yml may lower them, never raise them) and a token budget per job.
+    model_max_concurrency: int = Field(default=4, ge=1)
+    model_slot_lease_seconds: float = Field(default=60.0, gt=0)
+    model_slot_max_wait_seconds: float = Field(default=600.0, ge=0)
+    jobs_per_day_per_installation: int = Field(default=200, ge=0)
+    jobs_per_day_per_user: int = Field(default=50, ge=0)
+    job_token_budget: int = Field(default=400_000, ge=1)
+
     @field_validator("github_api_url", "model_base_url")
     @classmethod
     def _strip_trailing_slash(cls, value: str) -> str:

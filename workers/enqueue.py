@@ -18,25 +18,24 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
-from workers.jobs import Job
-from workers.queues import queue_for
+from workers.jobs import GITHUBLESS_KINDS, Job, JobKind
+from workers.queues import notices_queue, queue_for
+from workers.waiting import (
+    ANNOUNCE_TASK,
+    ENQUEUE_LUA,
+    JOBS_KEY,
+    NEXT_JOB_TASK,
+    line_key,
+    priority_for,
+    ring_key,
+    target_key,
+    tenant_of,
+)
 
 DELIVERY_KEY_PREFIX = "iquest:delivery:"
 # Our own message header: when the edge queued the job (Unix seconds). Celery passes unknown
 # headers through; the metrics endpoint reads it from the oldest message to report queue age.
 ENQUEUED_AT_HEADER = "iquest_enqueued_at"
-
-# Atomic: a delivery is remembered as seen only together with its queued message, so a
-# failed enqueue can be redelivered. KEYS: delivery key, queue list. ARGV: ttl, job id, message.
-_ENQUEUE_ONCE_LUA = """
-local seen = redis.call('GET', KEYS[1])
-if seen then
-  return {0, seen}
-end
-redis.call('LPUSH', KEYS[2], ARGV[3])
-redis.call('SET', KEYS[1], ARGV[2], 'EX', tonumber(ARGV[1]))
-return {1, ARGV[2]}
-"""
 
 _ORIGIN = f"iquest-edge@{socket.gethostname()}:{os.getpid()}"
 
@@ -103,25 +102,47 @@ _ENVELOPE = (
 )
 
 
+# Kinds with a status comment, which learns its place in the line while the job waits.
+_ANNOUNCED = frozenset(JobKind) - GITHUBLESS_KINDS - {JobKind.HELP, JobKind.CANCEL}
+
+
 class RedisEnqueuer:
     """Queues jobs for the Celery workers; `redis` is a redis.asyncio client.
 
-    `queue` is IQUEST_QUEUE_NAME; each job lands on the queue `workers.queues` names for its kind.
+    One script: dedupe the delivery, put the job on its installation's waiting line, queue a
+    Celery ticket (see workers.waiting) and, for jobs with a status comment, an announcement.
     """
 
     def __init__(self, redis: AsyncScriptRunner, queue: str, delivery_ttl_seconds: int) -> None:
-        self._script = redis.register_script(_ENQUEUE_ONCE_LUA)
-        self._base_queue = queue
+        self._script = redis.register_script(ENQUEUE_LUA)
+        self._queue = queue
         self._ttl = delivery_ttl_seconds
 
     async def enqueue(self, job: Job) -> EnqueueResult:
-        queue = queue_for(job.kind, self._base_queue)
-        message = build_task_message_from_json(
-            job.task_name, job.job_id, queue, f"[{job.model_dump_json()}]"
+        # `workers.queues` names the queue for the kind; the job's line belongs to that queue.
+        queue = queue_for(job.kind, self._queue)
+        job_json = job.model_dump_json()
+        ticket = build_task_message_from_json(
+            NEXT_JOB_TASK, job.job_id, queue, json.dumps([job.job_id])
         )
-        keys = [DELIVERY_KEY_PREFIX + job.delivery_id, queue]
+        announce_queue = announce = ""
+        if job.kind in _ANNOUNCED:
+            announce_queue = notices_queue(queue)
+            announce = build_task_message_from_json(
+                ANNOUNCE_TASK, str(uuid.uuid4()), announce_queue, json.dumps([job.job_id, queue])
+            )
+        priority, tenant = priority_for(job.kind), tenant_of(job)
+        keys = [
+            DELIVERY_KEY_PREFIX + job.delivery_id,
+            queue,
+            JOBS_KEY,
+            line_key(queue, priority, tenant),
+            ring_key(queue, priority),
+            target_key(job),
+        ]
+        args = [self._ttl, job.job_id, ticket, job_json, tenant, announce_queue, announce]
         try:
-            queued, job_id = await self._script(keys=keys, args=[self._ttl, job.job_id, message])
+            queued, job_id = await self._script(keys=keys, args=args)
         except Exception as error:  # any Redis failure means "not durably queued"
             raise EnqueueUnavailable(f"queue unavailable: {type(error).__name__}") from error
         if isinstance(job_id, bytes):

@@ -8,6 +8,8 @@ from enum import StrEnum
 
 from redis.exceptions import RedisError
 
+from workers.cancel import JobCancelled
+from workers.cancelling import run_cancel
 from workers.github.port import GitHubError, GitHubPort
 from workers.handlers.ci_followup import ci_followup
 from workers.handlers.context import JobContext, load_context
@@ -19,9 +21,10 @@ from workers.handlers.intake import upsert_status
 from workers.handlers.repair import repair
 from workers.handlers.review_followup import review_followup
 from workers.jobs import Job, JobKind
-from workers.messages import StatusState
+from workers.messages import StatusState, render_text
 from workers.model.reply import ModelError
 from workers.pipeline.context.snapshot import SnapshotError
+from workers.quotas import daily_limits, effective
 from workers.repair_store import RepairResult, RepairStatus
 from workers.runtime import Runtime
 from workers.target_lock import TargetLeased
@@ -50,6 +53,7 @@ class JobOutcome(StrEnum):
     WAITING = "waiting"  # another job holds the target; this one runs again when it may be free
     GAVE_UP = "gave_up"  # transient trouble past the retry limit, reported on the target
     CRASHED = "crashed"  # a bug of ours
+    CANCELLED = "cancelled"  # stopped by /iquest cancel, a closed issue or a removed label
 
 
 # The handler for each GitHub job kind; every fix handler takes the pipeline's services.
@@ -66,13 +70,33 @@ def handle_job(ctx: JobContext, runtime: Runtime) -> None:
     if ctx.job.kind is JobKind.HELP:
         answer_help(ctx)
         return
-    _FIX_HANDLERS[ctx.job.kind](ctx, runtime.fix_services(ctx.github))
+    job, quotas = ctx.job, ctx.config.config.quotas
+
+    def show_wait(ahead: int) -> None:
+        upsert_status(ctx.github, job, StatusState.WORKING, render_text("model_waiting.md", ahead=ahead))
+
+    def show_resume() -> None:
+        upsert_status(ctx.github, job, StatusState.WORKING, "Asking the model.")
+
+    budget = effective(runtime.settings.job_token_budget, quotas.tokens_per_job)
+    model = runtime.model_for(job, token_budget=budget, on_wait=show_wait, on_resume=show_resume)
+    _FIX_HANDLERS[job.kind](ctx, runtime.fix_services(ctx.github, model))
+
+
+def take_quota(runtime: Runtime) -> Callable[[JobContext], str | None]:
+    """Counts an accepted job against today's quotas: the deployment's, lowered by the repo's."""
+
+    def take(ctx: JobContext) -> str | None:
+        limits = daily_limits(runtime.settings, ctx.config.config.quotas)
+        return runtime.quotas.take(ctx.job, limits)
+
+    return take
 
 
 def run_repair_job(job: Job, runtime: Runtime) -> JobOutcome:
     """A /repair job: no GitHub, no target lock (its files are its own); the result goes to Redis."""
     try:
-        repair(job, runtime.repair_services())
+        repair(job, runtime.repair_services(job))
     except RedisError as error:
         raise TransientJobError(f"redis: {error}") from error
     except ModelError as error:
@@ -86,6 +110,18 @@ def run_repair_job(job: Job, runtime: Runtime) -> JobOutcome:
 def run_job(job: Job, runtime: Runtime) -> JobOutcome:
     if job.kind is JobKind.REPAIR:
         return run_repair_job(job, runtime)
+    if job.kind is JobKind.CANCEL:
+        # No target lock: the job it stops holds it.
+        try:
+            run_cancel(job, runtime)
+        except GitHubError as error:
+            if error.transient:
+                raise TransientJobError(str(error)) from error
+            log.error("cancel failed job=%s: %s", job.job_id, error)
+            return JobOutcome.FAILED
+        except RedisError as error:
+            raise TransientJobError(f"redis: {error}") from error
+        return JobOutcome.DONE
     try:
         with runtime.target_locks.hold(job.target_key, job.job_id):
             return _run_github_job(job, runtime)
@@ -99,8 +135,13 @@ def _run_github_job(job: Job, runtime: Runtime) -> JobOutcome:
     github = None
     try:
         github = runtime.github_for(job)
-        handle_job(load_context(job, github, runtime.rules), runtime)
+        runtime.cancel_flags.guard(job.job_id)()
+        handle_job(load_context(job, github, runtime.rules, take_quota(runtime)), runtime)
         return JobOutcome.DONE
+    except JobCancelled as error:
+        # Whoever cancelled it has written its final status; it writes nothing more.
+        log.info("cancelled job=%s delivery=%s: %s", job.job_id, job.delivery_id, error)
+        return JobOutcome.CANCELLED
     except GitHubError as error:
         if error.transient:
             raise TransientJobError(str(error)) from error

@@ -18,6 +18,7 @@ class JobKind(StrEnum):
     REVIEW_FOLLOWUP = "review_followup"
     CI_FOLLOWUP = "ci_followup"  # a failed check run on the app's own draft PR
     HELP = "help"
+    CANCEL = "cancel"  # `/iquest cancel`, or the issue closed / label removed before a fix ran
     REPAIR = "repair"  # POST /repair: files and an issue from the caller, no GitHub
 
 
@@ -32,6 +33,20 @@ class TriggerSource(StrEnum):
     API = "api"  # POST /repair; nothing on GitHub to react to
 
 
+class CancelReason(StrEnum):
+    REQUESTED = "requested"  # `/iquest cancel`
+    CLOSED = "closed"  # the issue or pull request was closed
+    UNLABELED = "unlabeled"  # the trigger label was removed
+
+
+class CheckButton(StrEnum):
+    """The buttons on the app's `iquest` check run; the value is the action's identifier."""
+
+    RETRY = "retry"
+    DRAFT_PR = "draft_pr"  # "Open as draft PR", after suggestions
+    SUGGESTIONS = "suggestions"  # "Post as suggestions", after a stacked PR when they fit
+
+
 # Celery task names are explicit and dotted so moving code never strands queued messages.
 TASK_NAMES: dict[JobKind, str] = {
     JobKind.FIX_ISSUE: "iquest.fix_issue",
@@ -40,6 +55,7 @@ TASK_NAMES: dict[JobKind, str] = {
     JobKind.REVIEW_FOLLOWUP: "iquest.review_followup",
     JobKind.CI_FOLLOWUP: "iquest.ci_followup",
     JobKind.HELP: "iquest.help",
+    JobKind.CANCEL: "iquest.cancel",
     JobKind.REPAIR: "iquest.repair",
 }
 
@@ -66,6 +82,8 @@ class Job(BaseModel):
     review_id: int | None = None
     # Optional so messages queued before CI follow-ups existed still validate.
     check_run_id: int | None = None
+    cancel_reason: CancelReason | None = None
+    pressed: CheckButton | None = None  # the check run button that asked for this job
 
     @model_validator(mode="after")
     def _github_ids_present(self) -> Job:

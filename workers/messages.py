@@ -16,6 +16,7 @@ class StatusState(StrEnum):
     DONE = "done"
     FAILED = "failed"
     REFUSED = "refused"
+    CANCELLED = "cancelled"
 
 
 _HEADLINES = {
@@ -24,6 +25,7 @@ _HEADLINES = {
     StatusState.DONE: "✅ Done.",
     StatusState.FAILED: "❌ I could not finish this.",
     StatusState.REFUSED: "🚫 I will not act on this.",
+    StatusState.CANCELLED: "⏹️ Cancelled.",
 }
 
 
@@ -47,6 +49,11 @@ def refusal_marker(job_id: str) -> str:
 
 def _template(name: str) -> Template:
     return Template(resources.files("workers.templates").joinpath(name).read_text())
+
+
+def render_text(name: str, **values: object) -> str:
+    """A user-facing sentence from its template in workers/templates."""
+    return _template(name).substitute({k: str(v) for k, v in values.items()}).strip()
 
 
 def no_command_lines(text: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from workers.jobs import GITHUBLESS_KINDS, TASK_NAMES, JobKind
 
 LOCAL_SUFFIX = ".local"
+NOTICES_SUFFIX = ".notices"
 _KIND_BY_TASK = {task: kind for kind, task in TASK_NAMES.items()}
 
 
@@ -32,10 +33,24 @@ def local_queues(base: str) -> list[str]:
     return sorted({queue_for(kind, base) for kind in GITHUBLESS_KINDS})
 
 
+def notices_queue(queue: str) -> str:
+    """Where "N ahead of it" announcements for `queue`'s jobs wait (see workers.waiting)."""
+    return queue + NOTICES_SUFFIX
+
+
 def queues_to_consume(base: str, has_app_credentials: bool) -> list[str]:
+    """The queues holding jobs (tickets) this worker can run."""
     if has_app_credentials:
         return [*github_queues(base), *local_queues(base)]
     return local_queues(base)
+
+
+def worker_queues(base: str, has_app_credentials: bool) -> list[str]:
+    """Everything a worker reads, most urgent first: Celery's Redis transport (with
+    `queue_order_strategy: priority`) reads them in this order. Announcements post to GitHub,
+    so only a worker with credentials reads them; they are no work to scale on."""
+    notices = [notices_queue(q) for q in github_queues(base)] if has_app_credentials else []
+    return [*notices, *queues_to_consume(base, has_app_credentials)]
 
 
 def task_routes(base: str) -> dict[str, dict[str, str]]:

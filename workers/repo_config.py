@@ -29,6 +29,16 @@ class TestConfig(BaseModel):
     timeout: int = Field(default=600, ge=10, le=3600)
 
 
+class QuotaConfig(BaseModel):
+    """Lower limits for this repository; the deployment's limits cap them (never raised)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    jobs_per_day_per_installation: int | None = Field(default=None, ge=0)
+    jobs_per_day_per_user: int | None = Field(default=None, ge=0)
+    tokens_per_job: int | None = Field(default=None, ge=1)
+
+
 class RepoConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -45,6 +55,7 @@ class RepoConfig(BaseModel):
     test: TestConfig | None = None
     # Unset: the deployment's IQUEST_CANDIDATES.
     candidates: int | None = Field(default=None, ge=1, le=5)
+    quotas: QuotaConfig = Field(default_factory=QuotaConfig)
 
 
 @dataclass(frozen=True)

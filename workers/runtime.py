@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import redis
 
+from workers.cancel import CancelFlags
 from workers.config import Settings, SettingsError
 from workers.github.client import GitHubRepoClient
 from workers.github.comments import RememberedComments
@@ -22,30 +24,35 @@ from workers.handlers.repair import RepairServices
 from workers.jobs import Job, JobKind
 from workers.metrics import ObservedModel, WorkerMetrics
 from workers.model.from_settings import model_from_settings, tokenizer_from_settings
+from workers.model.gated import GatedModel
 from workers.model.port import ChatModel
+from workers.model.slots import ModelSlots, SlotPolicy
 from workers.model.tokenizer import JobTokenCounts, VllmTokenizer
 from workers.pipeline.context.snapshot import SnapshotCache
 from workers.pipeline.run import FixLimits
+from workers.quotas import DailyQuotas
 from workers.repair_store import RepairStore
 from workers.sandbox.port import Limits
 from workers.sandbox.select import SandboxBackend, build_sandbox
 from workers.target_lock import TargetLocks
 from workers.triggers import TriggerRules
+from workers.waiting import WaitingLines
 
 log = logging.getLogger("iquest.runtime")
 
 # Least privilege per job: a token never carries more than its job needs.
 _READ_AND_TALK = {"contents": "read", "issues": "write", "pull_requests": "write", "metadata": "read"}
 _PUSH_AND_TALK = {"contents": "write", "issues": "write", "pull_requests": "write", "metadata": "read"}
-# Reading why CI failed needs the check run; pushing the follow-up needs the rest.
-_PUSH_AND_READ_CHECKS = {**_PUSH_AND_TALK, "checks": "read"}
+# A fix reports on its own `iquest` check run (write includes reading why CI failed).
+_PUSH_AND_REPORT = {**_PUSH_AND_TALK, "checks": "write"}
 JOB_PERMISSIONS: dict[JobKind, dict[str, str]] = {
     JobKind.HELP: _READ_AND_TALK,
-    JobKind.FIX_ISSUE: _PUSH_AND_TALK,
-    JobKind.FIX_PULL: _PUSH_AND_TALK,
+    JobKind.CANCEL: _READ_AND_TALK,
+    JobKind.FIX_ISSUE: _PUSH_AND_REPORT,
+    JobKind.FIX_PULL: _PUSH_AND_REPORT,
     JobKind.FIX_REVIEW_THREAD: _READ_AND_TALK,
-    JobKind.REVIEW_FOLLOWUP: _PUSH_AND_TALK,
-    JobKind.CI_FOLLOWUP: _PUSH_AND_READ_CHECKS,
+    JobKind.REVIEW_FOLLOWUP: _PUSH_AND_REPORT,
+    JobKind.CI_FOLLOWUP: _PUSH_AND_REPORT,
 }
 
 
@@ -101,7 +108,47 @@ class Runtime:
     def tokenizer(self) -> VllmTokenizer:
         return tokenizer_from_settings(self.settings)
 
-    def fix_services(self, github: GitHubRepoClient) -> FixServices:
+    @cached_property
+    def model_slots(self) -> ModelSlots:
+        """Model calls in flight across every worker sharing this Redis."""
+        return ModelSlots(
+            self.redis,
+            SlotPolicy(
+                limit=self.settings.model_max_concurrency,
+                lease_seconds=self.settings.model_slot_lease_seconds,
+                max_wait_seconds=self.settings.model_slot_max_wait_seconds,
+            ),
+        )
+
+    @property
+    def cancel_flags(self) -> CancelFlags:
+        return CancelFlags(self.redis)
+
+    @property
+    def quotas(self) -> DailyQuotas:
+        return DailyQuotas(self.redis)
+
+    def lines(self, queue: str | None = None) -> WaitingLines:
+        return WaitingLines(self.redis, queue or self.settings.queue_name)
+
+    def model_for(
+        self,
+        job: Job,
+        token_budget: int | None = None,
+        on_wait: Callable[[int], None] | None = None,
+        on_resume: Callable[[], None] | None = None,
+    ) -> GatedModel:
+        """The model as one job sees it: a shared slot per call, its budget, its cancel flag."""
+        return GatedModel(
+            self.model,
+            self.model_slots,
+            token_budget=token_budget or self.settings.job_token_budget,
+            on_wait=on_wait,
+            on_resume=on_resume,
+            before_call=self.cancel_flags.guard(job.job_id),
+        )
+
+    def fix_services(self, github: GitHubRepoClient, model: ChatModel) -> FixServices:
         snapshots = SnapshotCache(
             self.settings.data_dir / "snapshots",
             # One tarball per commit, fetched with this job's token.
@@ -109,7 +156,7 @@ class Runtime:
             timer=self.metrics.time_stage,
         )
         return FixServices(
-            model=self.model,
+            model=model,
             tokenizer=JobTokenCounts(self.tokenizer),
             snapshots=snapshots,
             context_tokens=self.settings.model_context_tokens,
@@ -141,10 +188,10 @@ class Runtime:
     def repair_store(self) -> RepairStore:
         return RepairStore(self.redis, self.settings.repair_ttl_seconds)
 
-    def repair_services(self) -> RepairServices:
+    def repair_services(self, job: Job) -> RepairServices:
         return RepairServices(
             store=self.repair_store,
-            model=self.model,
+            model=self.model_for(job),
             tokenizer=JobTokenCounts(self.tokenizer),
             context_tokens=self.settings.model_context_tokens,
             scratch_dir=self.settings.data_dir / "repair",
@@ -166,6 +213,7 @@ class Runtime:
             before_create=pacer.wait_for_slot,
             transport=_observed_transport(self.metrics, str(job.installation_id)),
             remembered=RememberedComments(self.redis, self.settings.comment_id_ttl_seconds),
+            before_write=self.cancel_flags.guard(job.job_id),
         )
 
 

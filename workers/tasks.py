@@ -1,4 +1,5 @@
-"""Celery tasks, thin: rebuild the typed job from its ids and run it; retry what is transient."""
+"""Celery tasks, thin: take the next job in fair order (or rebuild it from its ids) and run it;
+retry what is transient."""
 
 from __future__ import annotations
 
@@ -6,21 +7,30 @@ import logging
 from collections.abc import Callable
 
 from celery import Celery, Task
+from celery.exceptions import Retry
 
 from workers.config import Settings
 from workers.jobrunner import JobOutcome, TargetBusy, TransientJobError, report_failure, run_job
 from workers.jobs import TASK_NAMES, Job
 from workers.logcontext import job_log_context
 from workers.metrics import JobTracking
+from workers.queue_status import announce_position
 from workers.runtime import Runtime
+from workers.waiting import ANNOUNCE_TASK, NEXT_JOB_TASK
 
 log = logging.getLogger("iquest.tasks")
 
 
 def register_tasks(app: Celery, runtime: Callable[[], Runtime]) -> None:
-    """Register one task per job kind; `runtime` builds the process's collaborators lazily."""
+    """Register the tasks; `runtime` builds the process's collaborators lazily."""
+    # Messages that carry their job, as queued before the waiting lines existed.
     for task_name in TASK_NAMES.values():
         _register(app, task_name, runtime)
+    _register_next_job(app, runtime)
+
+    @app.task(name=ANNOUNCE_TASK, ignore_result=True)
+    def announce(job_id: str, queue: str) -> None:
+        announce_position(job_id, queue, runtime())
 
 
 # A job waiting for its target retries a little after the holder's lease could have ended
@@ -58,11 +68,45 @@ def _register(app: Celery, task_name: str, runtime: Callable[[], Runtime]) -> No
             _run(self, job, current, tracking, busy_waits, busy_seconds)
 
 
+def _register_next_job(app: Celery, runtime: Callable[[], Runtime]) -> None:
+    @app.task(name=NEXT_JOB_TASK, bind=True, acks_late=True, reject_on_worker_lost=True,
+              max_retries=None)
+    def next_job(self: Task, issued_by: str, busy_waits: int = 0, busy_seconds: float = 0.0) -> None:
+        # The ticket was queued by job `issued_by`, but runs whichever job is next in turn.
+        current = runtime()
+        queue = (self.request.delivery_info or {}).get("routing_key") or current.settings.queue_name
+        lines = current.lines(queue)
+        claimed = lines.claim(self.request.id)
+        if claimed is None:
+            log.info("ticket=%s found no job waiting (cancelled ones leave their line)", self.request.id)
+            return
+        if claimed.job_json is None:
+            log.info("ticket=%s job=%s was cancelled", self.request.id, claimed.job_id)
+            lines.forget_ticket(self.request.id)
+            return
+        job = Job.model_validate_json(claimed.job_json)
+        try:
+            with job_log_context(job), current.metrics.track_job(job.kind.value) as tracking:
+                _run(self, job, current, tracking, busy_waits, busy_seconds, queue=queue)
+        except Retry:
+            raise  # the same ticket comes back to the same job
+        except Exception:
+            lines.finish(self.request.id, job)  # a crash, already reported on GitHub
+            raise
+        # Not on a shutdown or a lost worker (BaseException): the ticket is handed back and
+        # must find its job again.
+        lines.finish(self.request.id, job)
+
+
 def _run(
     task: Task, job: Job, current: Runtime, tracking: JobTracking, busy_waits: int,
-    busy_seconds: float,
+    busy_seconds: float, queue: str | None = None,
 ) -> None:
-    """Run the job and decide its fate; `tracking.outcome` says how this run ended."""
+    """Run the job and decide its fate; `tracking.outcome` says how this run ended.
+
+    `queue`: where a retry goes back to (a ticket's job is on that queue's lines; the task
+    routes know only the job kinds' own tasks)."""
+    where = {"queue": queue} if queue else {}
     try:
         tracking.outcome = run_job(job, current)
     except TargetBusy as busy:
@@ -77,7 +121,7 @@ def _run(
         log.info("job=%s waits %.2fs for its turn: %s", job.job_id, wait, busy)
         raise task.retry(
             kwargs={"busy_waits": busy_waits + 1, "busy_seconds": busy_seconds + wait},
-            exc=busy, countdown=wait, max_retries=None,
+            exc=busy, countdown=wait, max_retries=None, **where,
         ) from busy
     except TransientJobError as error:
         # Waits for a busy target are not failures: they do not spend the retry budget.
@@ -93,7 +137,7 @@ def _run(
         log.warning("retrying job=%s in %ss: %s", job.job_id, countdown, error)
         raise task.retry(
             kwargs={"busy_waits": busy_waits, "busy_seconds": busy_seconds},
-            exc=error, countdown=countdown, max_retries=max_retries + busy_waits,
+            exc=error, countdown=countdown, max_retries=max_retries + busy_waits, **where,
         ) from error
     except Exception as error:
         # A bug of ours: say so on GitHub rather than leave a status that never moves.

@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from workers.commands import Command, CommandKind, parse_command
-from workers.jobs import Job, JobKind, TriggerSource, job_id_for_delivery
+from workers.jobs import CancelReason, CheckButton, Job, JobKind, TriggerSource, job_id_for_delivery
 
 BOT_BRANCH_PREFIX = "iquest/"
 # Who may trigger from a comment, before the worker re-checks live permission.
@@ -99,6 +99,24 @@ def _issue_labeled(delivery: Delivery, rules: TriggerRules) -> Decision:
     return _job(delivery, JobKind.FIX_ISSUE, issue.get("number"), TriggerSource.ISSUE)
 
 
+@on(Event.ISSUES, "unlabeled")
+def _issue_unlabeled(delivery: Delivery, rules: TriggerRules) -> Decision:
+    label = _get(delivery.payload, "label", "name")
+    if label != rules.label:
+        return Ignored(f"label '{label}' is not '{rules.label}'")
+    number = _get(delivery.payload, "issue", "number")
+    return _job(delivery, JobKind.CANCEL, number, TriggerSource.ISSUE,
+                cancel_reason=CancelReason.UNLABELED)
+
+
+@on(Event.ISSUES, "closed")
+def _issue_closed(delivery: Delivery, rules: TriggerRules) -> Decision:
+    # The worker drops any job still queued or running for it; with none, it does nothing.
+    number = _get(delivery.payload, "issue", "number")
+    return _job(delivery, JobKind.CANCEL, number, TriggerSource.ISSUE,
+                cancel_reason=CancelReason.CLOSED)
+
+
 def _command_in(comment: Mapping[str, Any], rules: TriggerRules, where: str) -> Command | Ignored:
     """The command a trusted human's comment asks for, or why it asks for nothing."""
     refusal = _refuse_commenter(comment)
@@ -117,12 +135,16 @@ def _issue_comment(delivery: Delivery, rules: TriggerRules) -> Decision:
     if isinstance(command, Ignored):
         return command
     issue = _section(delivery.payload, "issue")
+    reason = None
     if command.kind is CommandKind.HELP:
         kind = JobKind.HELP
+    elif command.kind is CommandKind.CANCEL:
+        kind, reason = JobKind.CANCEL, CancelReason.REQUESTED
     else:
         kind = JobKind.FIX_PULL if issue.get("pull_request") else JobKind.FIX_ISSUE
     return _job(
-        delivery, kind, issue.get("number"), TriggerSource.ISSUE_COMMENT, comment_id=comment.get("id")
+        delivery, kind, issue.get("number"), TriggerSource.ISSUE_COMMENT,
+        comment_id=comment.get("id"), cancel_reason=reason,
     )
 
 
@@ -133,10 +155,14 @@ def _review_comment(delivery: Delivery, rules: TriggerRules) -> Decision:
     command = _command_in(comment, rules, "review comment")
     if isinstance(command, Ignored):
         return command
-    kind = JobKind.HELP if command.kind is CommandKind.HELP else JobKind.FIX_REVIEW_THREAD
+    kind = {CommandKind.HELP: JobKind.HELP, CommandKind.CANCEL: JobKind.CANCEL}.get(
+        command.kind, JobKind.FIX_REVIEW_THREAD
+    )
+    reason = CancelReason.REQUESTED if kind is JobKind.CANCEL else None
     number = _get(delivery.payload, "pull_request", "number")
     return _job(
-        delivery, kind, number, TriggerSource.REVIEW_COMMENT, comment_id=comment.get("id")
+        delivery, kind, number, TriggerSource.REVIEW_COMMENT, comment_id=comment.get("id"),
+        cancel_reason=reason,
     )
 
 
@@ -184,6 +210,30 @@ def _check_run_completed(delivery: Delivery, rules: TriggerRules) -> Decision:
     )
 
 
+# The app's own check run, and the job kinds its buttons can run again (see
+# workers/handlers/check_report.py: external_id is "<kind>:<number>").
+CHECK_RUN_NAME = "iquest"
+_BUTTON_KINDS = {JobKind.FIX_PULL.value: JobKind.FIX_PULL}
+
+
+@on(Event.CHECK_RUN, "requested_action")
+def _check_run_button(delivery: Delivery, rules: TriggerRules) -> Decision:
+    check_run = _section(delivery.payload, "check_run")
+    name = _text(check_run.get("name"))
+    if name != CHECK_RUN_NAME:
+        return Ignored(f"check run '{name}' is not the app's")
+    kind_name, _, number = _text(check_run.get("external_id")).partition(":")
+    kind = _BUTTON_KINDS.get(kind_name)
+    if kind is None or not (number.isascii() and number.isdigit()):
+        return Ignored("check run names no job its buttons can run")
+    identifier = _text(_get(delivery.payload, "requested_action", "identifier"))
+    if identifier not in set(CheckButton):
+        return Ignored(f"button '{identifier}' is not one of the app's")
+    pressed = CheckButton(identifier)
+    # Whoever pressed it is the sender; the worker checks their live permission.
+    return _job(delivery, kind, int(number), TriggerSource.CHECK_RUN, pressed=pressed)
+
+
 def _refuse_commenter(authored: Mapping[str, Any]) -> Ignored | None:
     if _is_bot(authored.get("user")):
         return Ignored("author is a bot")
@@ -201,6 +251,8 @@ def _job(
     comment_id: Any = None,
     review_id: Any = None,
     check_run_id: Any = None,
+    cancel_reason: CancelReason | None = None,
+    pressed: CheckButton | None = None,
 ) -> Decision:
     payload = delivery.payload
     installation_id = _get(payload, "installation", "id")
@@ -224,6 +276,8 @@ def _job(
         comment_id=_positive_int(comment_id),
         review_id=_positive_int(review_id),
         check_run_id=_positive_int(check_run_id),
+        cancel_reason=cancel_reason,
+        pressed=pressed,
     )
 
 

@@ -110,6 +110,9 @@ class ScriptedModelServer:
         self.problems: list[str] = []
         self._script: list[Reply] = []
         self._lock = threading.Lock()
+        # Chat completions being answered right now, and the most there ever were at once.
+        self.in_flight = 0
+        self.max_in_flight = 0
         self._httpd = _QuietServer(("127.0.0.1", 0), _handler_for(self))
         self._httpd.owner = self
         self._httpd.daemon_threads = True
@@ -172,6 +175,15 @@ class ScriptedModelServer:
         with self._lock:
             self.problems.append(problem)
 
+    def _enter_chat(self) -> None:
+        with self._lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+
+    def _leave_chat(self) -> None:
+        with self._lock:
+            self.in_flight -= 1
+
     def _next_reply(self) -> Reply | None:
         with self._lock:
             return self._script.pop(0) if self._script else None
@@ -223,7 +235,11 @@ def _handler_for(server: ScriptedModelServer) -> type[BaseHTTPRequestHandler]:
                     # What a server without the endpoint (llama.cpp, a hosted API) answers.
                     self._send_json(404, {"detail": "Not Found"})
             elif route == ("POST", "/v1/chat/completions"):
-                self._chat(request)
+                server._enter_chat()
+                try:
+                    self._chat(request)
+                finally:
+                    server._leave_chat()
             else:
                 self._unexpected(f"unscripted request {method} {self.path}")
 

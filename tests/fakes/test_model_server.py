@@ -114,3 +114,23 @@ def test_unscripted_requests_get_500_and_fail_the_test():
 def test_leaving_the_block_verifies():
     with pytest.raises(AssertionError, match="never requested"), ScriptedModelServer() as server:
         server.script(ChatReply("unused"))
+
+
+def test_calls_in_flight_are_counted_with_the_most_at_once():
+    with ScriptedModelServer() as server:
+        # Long enough that all three reach the server before the first answers, even when
+        # building an HTTP client is slow on a busy machine.
+        server.script(*[ChatReply("ok", delay_seconds=3.0) for _ in range(3)])
+        threads = [threading.Thread(target=chat, args=(server,)) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + 3
+        while server.in_flight < 3:
+            assert time.monotonic() < deadline, "three calls never overlapped"
+            time.sleep(0.01)
+        for thread in threads:
+            thread.join(timeout=10)
+        assert (server.in_flight, server.max_in_flight) == (0, 3)
+        server.script(ErrorReply(500))
+        chat(server)
+        assert (server.in_flight, server.max_in_flight) == (0, 3)

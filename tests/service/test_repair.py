@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
+from tests.support.queue import queued_jobs
 from tests.support.receiver import ReceiverThread, receiver_settings
 from tests.support.webhooks import TEST_SECRET
 from workers.jobs import Job, JobKind, TriggerSource
@@ -37,10 +37,9 @@ def _post(edge: ReceiverThread, body: object, headers: dict[str, str] | None = A
 
 
 def _queued_job(redis_client) -> Job:
-    message = json.loads(redis_client.lindex(REPAIR_QUEUE, 0))
-    assert message["headers"]["task"] == "iquest.repair"
-    args, _, _ = json.loads(base64.b64decode(message["body"]))
-    return Job.model_validate(args[0])
+    [job] = queued_jobs(redis_client, REPAIR_QUEUE)
+    assert job.kind == "repair"
+    return job
 
 
 def test_accepted_request_is_stored_and_queued_with_its_id_only(edge, redis_client) -> None:

@@ -40,7 +40,15 @@ class WorkerProcess:
                 raise RuntimeError(f"worker did not start:\n{self.log()}")
             time.sleep(0.05)
 
+    def kill(self) -> None:
+        """SIGKILL: the worker gets no chance to release anything."""
+        self.process.kill()
+        self.process.wait(timeout=15)
+
     def stop(self) -> None:
+        if self.process.poll() is not None:
+            self._log.close()
+            return
         self.process.terminate()
         try:
             self.process.wait(timeout=15)

@@ -131,7 +131,8 @@ def _run_as_app(args, settings, owner: str, repo: str, number: int) -> int:  # t
         )
         github = runtime.github_for(job)
         config = load_repo_config(github)
-        return _fix(args, number, github, config, runtime.fix_services(github), opened_by="")
+        return _fix(args, number, github, config, runtime.fix_services(github, runtime.model_for(job)),
+                    opened_by="")
     finally:
         if github is not None:
             github.close()

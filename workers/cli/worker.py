@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     from workers.config import LogFormat
     from workers.metrics_server import mark_this_process_dead, remove_dir, serve_worker_metrics
     from workers.periodic import register_periodic_tasks
-    from workers.queues import queues_to_consume
+    from workers.queues import worker_queues
     from workers.redis_server import resolve_redis
     from workers.runtime import Runtime
     from workers.tasks import register_tasks
@@ -94,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
                     )
                     return 2
             app.Worker(
-                queues=queues_to_consume(settings.queue_name, with_github),
+                queues=worker_queues(settings.queue_name, with_github),
                 concurrency=args.concurrency,
                 pool=args.pool,
                 loglevel=args.loglevel or settings.log_level,

@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from workers.github.port import CheckAnnotation, CheckRun
+from workers.github.port import CheckAction, CheckAnnotation, CheckOutput, CheckRun
+
+# GitHub takes at most 50 annotations per request.
+MAX_ANNOTATIONS = 50
 
 
 def _text(data: Any, name: str) -> str:
@@ -57,3 +60,44 @@ class ChecksMixin:
     def list_check_run_annotations(self, check_run_id: int) -> list[CheckAnnotation]:
         items = self._paginate(self._rest.checks.list_annotations, check_run_id=check_run_id)
         return [annotation_from(item) for item in items]
+
+    def create_check_run(
+        self, name: str, head_sha: str, external_id: str, completed: CheckOutput | None = None
+    ) -> int:
+        body: dict[str, Any] = {"name": name, "head_sha": head_sha, "external_id": external_id,
+                                "status": "queued"}
+        if completed is not None:
+            body.update(status="completed", conclusion="neutral", output=_output(completed))
+        return self._call(self._rest.checks.create, self.owner, self.repo, data=body).id
+
+    def update_check_run(
+        self,
+        check_run_id: int,
+        status: str,
+        conclusion: str | None = None,
+        output: CheckOutput | None = None,
+        actions: tuple[CheckAction, ...] = (),
+    ) -> None:
+        body: dict[str, Any] = {"status": status}
+        if conclusion is not None:
+            body["conclusion"] = conclusion
+        if output is not None:
+            body["output"] = _output(output)
+        if actions:
+            body["actions"] = [
+                {"label": a.label, "description": a.description, "identifier": a.identifier}
+                for a in actions
+            ]
+        self._call(self._rest.checks.update, self.owner, self.repo, check_run_id, data=body)
+
+
+def _output(output: CheckOutput) -> dict[str, Any]:
+    return {
+        "title": output.title,
+        "summary": output.summary,
+        "annotations": [
+            {"path": a.path, "start_line": a.start_line, "end_line": a.end_line,
+             "annotation_level": a.level, "message": a.message, "title": a.title}
+            for a in output.annotations[:MAX_ANNOTATIONS]
+        ],
+    }

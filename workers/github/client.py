@@ -41,6 +41,10 @@ def _as_github_error(error: RequestError) -> GitHubError:
     )
 
 
+# githubkit names its REST operations after the verb: anything else changes something.
+_READ_VERBS = ("get", "list", "download")
+
+
 class GitHubRepoClient(
     CommentsMixin, GitDataMixin, PullsMixin, ReviewsMixin, ChecksMixin, IdentityMixin
 ):
@@ -55,6 +59,7 @@ class GitHubRepoClient(
         before_create: Callable[[], object] = lambda: None,
         transport: httpx.BaseTransport | None = None,
         remembered: RememberedComments | None = None,
+        before_write: Callable[[], object] = lambda: None,
     ) -> None:
         self.full_name = full_name
         # Where the app's marked comments are, across jobs (None: found by marker each time).
@@ -63,6 +68,8 @@ class GitHubRepoClient(
         self._pages: dict[int, list[Comment]] = {}
         # Called before every content-creating write (comments, reviews, pull requests).
         self._before_create = before_create
+        # Called before every write of any kind: a cancelled job stops here.
+        self._before_write = before_write
         self.owner, self.repo = full_name.split("/", 1)
         # `transport`: the worker's ObservedTransport, which counts every attempt.
         self._github = GitHub(
@@ -145,6 +152,8 @@ class GitHubRepoClient(
         return self._call(operation, *args, **kwargs)
 
     def _raw(self, operation, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if not getattr(operation, "__name__", "").startswith(_READ_VERBS):
+            self._before_write()
         try:
             with github_route(operation):
                 return operation(*args, **kwargs)

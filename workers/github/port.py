@@ -163,6 +163,22 @@ class CheckAnnotation:
     title: str = ""
 
 
+@dataclass(frozen=True)
+class CheckAction:
+    """A button on a check run; GitHub sends `identifier` back when someone presses it."""
+
+    label: str  # at most 20 characters
+    description: str  # at most 40 characters
+    identifier: str  # at most 20 characters
+
+
+@dataclass(frozen=True)
+class CheckOutput:
+    title: str
+    summary: str
+    annotations: tuple[CheckAnnotation, ...] = ()
+
+
 class GitHubError(RuntimeError):
     """A GitHub call failed in a way the job cannot recover from by itself."""
 
@@ -264,6 +280,24 @@ class GitHubPort(Protocol):
     def get_check_run(self, check_run_id: int) -> CheckRun: ...
 
     def list_check_run_annotations(self, check_run_id: int) -> list[CheckAnnotation]: ...
+
+    def create_check_run(
+        self, name: str, head_sha: str, external_id: str, completed: CheckOutput | None = None
+    ) -> int:
+        """A check run of this app on `head_sha`, queued, or completed (neutral) with
+        `completed` as its output; returns its id."""
+        ...
+
+    def update_check_run(
+        self,
+        check_run_id: int,
+        status: str,
+        conclusion: str | None = None,
+        output: CheckOutput | None = None,
+        actions: tuple[CheckAction, ...] = (),
+    ) -> None:
+        """status: queued | in_progress | completed (a conclusion completes it)."""
+        ...
 
     # Review threads
     def get_review(self, number: int, review_id: int) -> SubmittedReview: ...

@@ -6,6 +6,7 @@ import logging
 from functools import partial
 
 from workers.github.port import CheckRun, GitCommit, PullRequest
+from workers.handlers.check_report import report_pushed
 from workers.handlers.context import JobContext, limits_for
 from workers.handlers.fix_issue import FixServices
 from workers.handlers.intake import upsert_status
@@ -100,6 +101,7 @@ def _push_new_commit(
     except PublishRefused as error:
         upsert_status(github, job, StatusState.REFUSED, str(error))
         return None
+    report_pushed(github, job, sha, proposal, f"Follow-up commit on `{pull.head_ref}` for check {run.name}.")
     return sha, proposal.root_cause
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,8 @@ class JobContext:
     config: LoadedConfig
     # Read once per job; handlers take the default branch from here.
     repository: Repository
+    # Counts an accepted job against the daily quotas; a refusal to show instead when full.
+    take_quota: Callable[[JobContext], str | None] | None = None
 
 
 def load_repo_config(github: GitHubPort, repository: Repository | None = None) -> LoadedConfig:
@@ -32,11 +35,16 @@ def load_repo_config(github: GitHubPort, repository: Repository | None = None) -
     return parse_repo_config(github.read_file(CONFIG_PATH, ref=default_branch))
 
 
-def load_context(job: Job, github: GitHubPort, rules: TriggerRules) -> JobContext:
+def load_context(
+    job: Job,
+    github: GitHubPort,
+    rules: TriggerRules,
+    take_quota: Callable[[JobContext], str | None] | None = None,
+) -> JobContext:
     repository = github.get_repository()
     return JobContext(
         job=job, github=github, rules=rules, config=load_repo_config(github, repository),
-        repository=repository,
+        repository=repository, take_quota=take_quota,
     )
 
 

@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 
 from workers.github.port import Comment, GitCommit, GitHubPort, Issue, Permission, Repository
+from workers.handlers.check_report import report_pushed
 from workers.handlers.context import JobContext, VerifyServices, limits_for, verifier_for
 from workers.handlers.intake import accept_fix_trigger, upsert_status
 from workers.messages import StatusState
@@ -143,6 +144,8 @@ def fix_issue(ctx: JobContext, services: FixServices) -> None:
     except PublishRefused as error:
         upsert_status(github, job, StatusState.REFUSED, str(error))
         return
+    report_pushed(github, job, pull.head_sha, outcome.proposal,
+                  f"Draft pull request #{pull.number}: {pull.html_url}")
     files = len(outcome.proposal.changes)
     upsert_status(
         github,

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
 from workers.commands import parse_command
-from workers.github.port import GitHubError, GitHubPort, PullFile, PullRequest
+from workers.github.port import GitHubError, GitHubPort, PullFile, PullRequest, ReviewCommentDraft
+from workers.handlers.check_report import CheckReport, report_pushed, suggestion_annotations
 from workers.handlers.context import JobContext, limits_for, verifier_for
 from workers.handlers.fix_issue import FixServices
 from workers.handlers.intake import accept_fix_trigger, upsert_status
-from workers.jobs import Job
+from workers.jobs import CheckButton, Job
 from workers.messages import StatusState
 from workers.pipeline.prompts.fix import IssueText, render_pull_prompt
 from workers.pipeline.proposal import FixOutcome, FixProposal, FixStatus
+from workers.pipeline.publish.check_run import OPEN_DRAFT_PR, POST_SUGGESTIONS, render_fix_output
 from workers.pipeline.publish.draft_pr import PublishRefused
 from workers.pipeline.publish.pull import (
     patch_marker,
@@ -95,45 +98,44 @@ def fix_pull(ctx: JobContext, services: FixServices) -> None:
     if not accept_fix_trigger(ctx, "Reading the pull request and the code."):
         return
     job, github = ctx.job, ctx.github
-    pull = github.get_pull(job.number)
-    if pull.state != "open":
-        upsert_status(github, job, StatusState.REFUSED, "This pull request is closed.")
-        return
     request = _request_text(ctx)
-    files = github.list_pull_files(job.number)
-    outcome, root = _compute(github, pull, files, request, ctx.config.config, services, job)
-    if outcome.status is not FixStatus.PROPOSED or outcome.proposal is None:
-        state = StatusState.FAILED if outcome.status is FixStatus.FAILED else StatusState.REFUSED
-        upsert_status(github, job, state, f"No fix this time: {outcome.reason}")
-        return
+    report = CheckReport(github, job)
+    # A push while the model works makes the fix one for an old head: start again once on
+    # the new head rather than post suggestions pinned to code that is gone.
+    for attempt in (1, 2):
+        pull = github.get_pull(job.number)
+        if pull.state != "open":
+            report.fail("This pull request is closed.", "skipped")
+            upsert_status(github, job, StatusState.REFUSED, "This pull request is closed.")
+            return
+        report.start(pull.head_sha)
+        files = github.list_pull_files(job.number)
+        outcome, root = _compute(github, pull, files, request, ctx.config.config, services, job)
+        if outcome.status is not FixStatus.PROPOSED or outcome.proposal is None:
+            state = StatusState.FAILED if outcome.status is FixStatus.FAILED else StatusState.REFUSED
+            report.fail(outcome.reason)
+            upsert_status(github, job, state, f"No fix this time: {outcome.reason}")
+            return
+        if attempt == 2 or github.get_pull(job.number).head_sha == pull.head_sha:
+            break
+        log.info("job=%s head moved from %s; starting again", job.job_id, pull.head_sha[:12])
+        upsert_status(github, job, StatusState.WORKING, "The pull request moved on while I "
+                      "worked; starting again on its new head.")
     proposal = outcome.proposal
     plan = plan_suggestions(
         files, {path: _head_text(root, path) for path in proposal.changes}, proposal.changes
     )
-    if plan.fits:
-        try:
-            with services.timer(Stage.PUBLISH):
-                review = post_suggestions(
-                    github, pull, proposal, plan.comments, job.comment_id or 0
-                )
-        except GitHubError as error:
-            if error.status != 422:
-                raise
-            # GitHub pins the review to the head the fix was computed on; a push since
-            # moves the lines, and a suggestion on the wrong line is worse than none.
-            upsert_status(github, job, StatusState.FAILED, "The pull request changed while I "
-                          "worked, so my suggestions no longer fit. Ask again.")
-            return
-        upsert_status(github, job, StatusState.DONE, f"Posted a review with "
-                      f"{_plural(len(plan.comments), 'suggestion')}: {review.html_url}\n\n"
-                      "They have not been run; please review them before committing.")
-        log.info("job=%s posted review %s", job.job_id, review.id)
+    # "Open as draft PR" asks for the stacked PR even when the fix fits as suggestions.
+    if plan.fits and job.pressed is not CheckButton.DRAFT_PR:
+        _post_suggestions(ctx, services, pull, proposal, plan.comments, report)
         return
-    why = f"The fix does not fit as review suggestions ({plan.reason})"
+    why = (f"The fix does not fit as review suggestions ({plan.reason})" if not plan.fits
+           else "You asked for a draft pull request")
     if pull.head_repo_full_name != github.full_name:
         # A fork's branch is not the app's to push to: hand over the patch instead.
         with services.timer(Stage.PUBLISH):
             _publish_patch_comment(github, pull, proposal)
+        report.complete(render_fix_output(proposal, "The patch, in a comment on this pull request."))
         upsert_status(github, job, StatusState.DONE, f"{why}, and this pull request comes "
                       "from a fork, so I posted the patch in a comment below.")
         return
@@ -141,10 +143,44 @@ def fix_pull(ctx: JobContext, services: FixServices) -> None:
         with services.timer(Stage.PUBLISH):
             stacked = publish_stacked_pr(github, pull, proposal)
     except PublishRefused as error:
+        report.fail(str(error), "neutral")
         upsert_status(github, job, StatusState.REFUSED, str(error))
         return
+    where = f"Stacked draft pull request #{stacked.number}: {stacked.html_url}"
+    report_pushed(github, job, stacked.head_sha, proposal, where)
+    report.complete(render_fix_output(proposal, where),
+                    (POST_SUGGESTIONS,) if plan.fits else ())
     upsert_status(github, job, StatusState.DONE, f"{why}, so I opened draft pull request "
                   f"#{stacked.number} into `{pull.head_ref}` "
                   f"({_plural(len(proposal.changes), 'file')} changed): {stacked.html_url}\n\n"
                   "It has not been run; please review it like any other contribution.")
     log.info("job=%s published %s", job.job_id, stacked.html_url)
+
+
+def _post_suggestions(
+    ctx: JobContext, services: FixServices, pull: PullRequest, proposal: FixProposal,
+    comments: list[ReviewCommentDraft], report: CheckReport,
+) -> None:
+    job, github = ctx.job, ctx.github
+    try:
+        with services.timer(Stage.PUBLISH):
+            review = post_suggestions(github, pull, proposal, comments, job.comment_id or 0)
+    except GitHubError as error:
+        if error.status != 422:
+            raise
+        # GitHub pins the review to the head the fix was computed on; a push since
+        # moves the lines, and a suggestion on the wrong line is worse than none.
+        report.fail("The pull request changed while I worked.")
+        upsert_status(github, job, StatusState.FAILED, "The pull request changed while I "
+                      "worked, so my suggestions no longer fit. Ask again.")
+        return
+    where = f"A review with {_plural(len(comments), 'suggestion')}: {review.html_url}"
+    output = render_fix_output(proposal, where)
+    # On the PR head the edited lines are the ones each suggestion replaces.
+    spans = [(c.path, c.start_line or c.line, c.line) for c in comments]
+    report.complete(replace(output, annotations=suggestion_annotations(spans, proposal.root_cause)),
+                    (OPEN_DRAFT_PR,))
+    upsert_status(github, job, StatusState.DONE, f"Posted a review with "
+                  f"{_plural(len(comments), 'suggestion')}: {review.html_url}\n\n"
+                  "They have not been run; please review them before committing.")
+    log.info("job=%s posted review %s", job.job_id, review.id)

@@ -71,6 +71,12 @@ def accept_fix_trigger(ctx: JobContext, working: str = "") -> bool:
             f"least `{config.min_permission.value}` to ask for a fix.",
         )
         return False
+    # After the permission check, so nobody can spend a quota they may not use; before the
+    # 👀 and any model call, so a refused job costs nothing.
+    refusal = ctx.take_quota(ctx) if ctx.take_quota is not None else None
+    if refusal is not None:
+        reply_refusal(github, job, refusal)
+        return False
     target = _REACTION_TARGETS.get(job.source)
     target_id = job.number if job.source is TriggerSource.ISSUE else job.comment_id
     if target is not None and target_id is not None:

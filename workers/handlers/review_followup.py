@@ -7,6 +7,7 @@ from functools import partial
 
 from workers.commands import parse_command
 from workers.github.port import GitCommit, PullRequest, ReviewComment
+from workers.handlers.check_report import report_pushed
 from workers.handlers.context import JobContext, limits_for
 from workers.handlers.fix_issue import FixServices
 from workers.handlers.intake import accept_fix_trigger, upsert_status
@@ -109,6 +110,7 @@ def _push_new_commit(
     except PublishRefused as error:
         upsert_status(github, job, StatusState.REFUSED, str(error))
         return None
+    report_pushed(github, job, sha, proposal, f"Follow-up commit on `{pull.head_ref}` for the review.")
     return sha, proposal.root_cause
 
 

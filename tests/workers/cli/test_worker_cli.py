@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -10,10 +10,18 @@ from pathlib import Path
 import httpx
 
 from tests.fakes.model_server import ChatReply
+from tests.support.queue import queued_jobs
 from tests.support.webhooks import TEST_SECRET, post_webhook, variant
 from tests.support.worker import WorkerProcess, wait_until, worker_env
 from workers.jobs import JobKind
-from workers.queues import github_queues, local_queue, queue_for, queues_to_consume, task_routes
+from workers.queues import (
+    github_queues,
+    local_queue,
+    queue_for,
+    queues_to_consume,
+    task_routes,
+    worker_queues,
+)
 
 SHOWCASE = Path(__file__).resolve().parents[2] / "fixtures" / "showcase"
 AUTH = {"Authorization": f"Bearer {TEST_SECRET}"}
@@ -42,6 +50,9 @@ def test_routing_is_one_decision_for_edge_and_celery() -> None:
     assert task_routes("iquest")["iquest.repair"]["queue"] == "iquest.local"
     assert queues_to_consume("iquest", has_app_credentials=False) == ["iquest.local"]
     assert set(queues_to_consume("iquest", True)) == {"iquest", "iquest.local"}
+    # Announcements first, then the jobs; only a worker with the App's credentials posts them.
+    assert worker_queues("iquest", True) == ["iquest.notices", "iquest", "iquest.local"]
+    assert worker_queues("iquest", False) == ["iquest.local"]
 
 
 def test_worker_without_app_runs_repair_and_leaves_github_jobs_queued(
@@ -71,13 +82,14 @@ def test_worker_without_app_runs_repair_and_leaves_github_jobs_queued(
         wait_until(finished, timeout=60, what="the repair job to finish")
         assert result["status"] == "done", result
         assert "+import secrets" in result["diff"]
-        assert "Task iquest.repair[" in worker.log()
+        # One ticket taken (its job: the repair), the GitHub job's ticket left alone.
+        assert len(re.findall(r"Task iquest\.next_job\[\w+\] succeeded", worker.log())) == 1
         assert "Task iquest.fix_issue[" not in worker.log()
     finally:
         worker.stop()
     # The GitHub job is still in its Redis list, untouched, for a worker with credentials.
-    [queued] = redis_client.lrange(github_queues("iquest")[0], 0, -1)
-    assert json.loads(queued)["headers"]["task"] == "iquest.fix_issue"
+    [queued] = queued_jobs(redis_client, github_queues("iquest")[0])
+    assert queued.kind == "fix_issue"
     assert redis_client.llen(local_queue("iquest")) == 0
     assert fake_github.call_count() == 0
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from tests.fakes.github import pulldiff
 from tests.fakes.model_server import ChatReply
 from tests.support.webhooks import post_webhook
 from tests.support.worker import wait_until
@@ -45,6 +46,17 @@ def test_labelled_issue_becomes_a_draft_pr_with_fix_and_test(
     assert "random.choices" in repo.read_file("main", "utils.py")
     assert fake_github.reactions(REPO, showcase.number) == ["eyes"]
     assert f"#{pull.number}" in status_comment(fake_github, showcase.number)
+
+    # The `iquest` check run on the pushed commit, annotated on exactly the lines the pull
+    # request adds (as the fake GitHub's own diff of the PR counts them).
+    [run] = repo.check_runs.values()
+    assert (run.name, run.head_sha, run.status) == ("iquest", pull.head_sha(), "completed")
+    assert "random" in run.output["summary"] and f"#{pull.number}" in run.output["summary"]
+    annotated = {(note["path"], line) for note in run.output["annotations"]
+                 for line in range(note["start_line"], note["end_line"] + 1)}
+    added = {(diff.path, new) for diff in pulldiff.files(repo, pull)
+             for hunk in diff.hunks for prefix, _old, new, _text in hunk.lines if prefix == "+"}
+    assert annotated == added
 
     # The branch's tests pass: the fix works and the new test checks uniqueness.
     checkout = tmp_path / "checkout"
@@ -98,3 +110,4 @@ def test_unusable_model_answer_is_reported_not_published(
     # The repair round showed the model why its edit failed.
     repair = model_server.chat_requests()[1].json["messages"][-1]["content"]
     assert "no_such_function" in repair
+

@@ -139,3 +139,21 @@ def test_unusable_model_answer_is_reported_not_posted(
                timeout=60, what="the refusal")
     assert fake_github.reviews(REPO, pull.number) == []
     assert len(fake_github.pulls(REPO)) == 1
+
+
+def test_a_push_while_the_model_works_restarts_the_fix_once_on_the_new_head(
+    fake_github, model_server, pull, receiver, worker
+) -> None:
+    model_server.script(ChatReply(_reply(PERCENT_FIX).content, delay_seconds=2.0), _reply(PERCENT_FIX))
+    _ask(fake_github, receiver, pull.number, "/iquest fix percent should be out of 100")
+    wait_until(lambda: model_server.in_flight == 1, timeout=60, what="the first model call")
+    moved = fake_github.commit_files(REPO, "feature", {"README.md": "# calc\n\nNow with percent.\n"},
+                                     author="alice")
+    wait_until(lambda: "Posted a review" in status_comment(fake_github, pull.number),
+               timeout=60, what="the review")
+    assert len(model_server.chat_requests()) == 2
+    [review] = fake_github.reviews(REPO, pull.number)
+    assert review.commit_id == moved
+    restarted = [c.body["body"] for c in fake_github.calls() if c.body and isinstance(c.body, dict)
+                 and "moved on while I worked" in str(c.body.get("body", ""))]
+    assert len(restarted) == 1

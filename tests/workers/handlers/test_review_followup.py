@@ -94,6 +94,12 @@ def test_review_gets_one_follow_up_commit_and_every_thread_an_answer(
     assert all(head in r.body and "subtracts instead" in r.body for r in replies)
     assert head[:12] in status_comment(fake_github, draft.number)
     assert "2 threads answered" in status_comment(fake_github, draft.number)
+    # The `iquest` check run on the follow-up commit marks the one line it changed (`return`).
+    [run] = [r for r in repo.check_runs.values() if r.head_sha == head]
+    assert run.name == "iquest" and run.status == "completed"
+    assert [(a["path"], a["start_line"], a["end_line"]) for a in run.output["annotations"]] == [
+        ("calc.py", 5, 5)
+    ]
 
     [request] = model_server.chat_requests()
     prompt = request.json["messages"][-1]["content"]
