@@ -64,7 +64,7 @@ def comment_from(data: Any) -> Comment:
     )
 
 
-def _issue_from(data: Any) -> Issue:
+def issue_from(data: Any) -> Issue:
     labels = [
         label if isinstance(label, str) else (getattr(label, "name", "") or "")
         for label in (data.labels or [])
@@ -113,7 +113,7 @@ class CommentsMixin:
     def get_issue(self, number: int) -> Issue:
         if number not in self._issues:
             data = self._call(self._rest.issues.get, self.owner, self.repo, number)
-            self._issues[number] = _issue_from(data)
+            self._issues[number] = issue_from(data)
         return self._issues[number]
 
     def list_issue_comments(self, number: int) -> list[Comment]:

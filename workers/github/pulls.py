@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
-from workers.github.port import PullFile, PullRequest, Review, ReviewCommentDraft
+from workers.github.comments import issue_from
+from workers.github.port import Issue, PullFile, PullRequest, Review, ReviewCommentDraft
 
 
 def pull_from(data: Any) -> PullRequest:
@@ -49,9 +51,14 @@ class PullsMixin:
     _call: Callable[..., Any]
     _create: Callable[..., Any]
     _paginate: Callable[..., list[Any]]
+    _issues: dict[int, Issue]
 
     def get_pull(self, number: int) -> PullRequest:
-        return pull_from(self._call(self._rest.pulls.get, self.owner, self.repo, number))
+        data = self._call(self._rest.pulls.get, self.owner, self.repo, number)
+        # A pull request is an issue too: what it says of its thread (how many comments, so
+        # which page is the newest) spares the comment reader a GET of the issue.
+        self._issues[number] = replace(issue_from(data), is_pull_request=True)
+        return pull_from(data)
 
     def list_pull_files(self, number: int) -> list[PullFile]:
         items = self._paginate(self._rest.pulls.list_files, pull_number=number)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from workers.github.port import GitHubPort, Repository
+from workers.github.port import GitHubPort
 from workers.jobs import Job
 from workers.pipeline.run import FixLimits, Verify
 from workers.pipeline.verify.plan import TestSettings
@@ -22,17 +22,14 @@ class JobContext:
     github: GitHubPort
     rules: TriggerRules
     config: LoadedConfig
-    # Read once per job; handlers take the default branch from here.
-    repository: Repository
     # Counts an accepted job against the daily quotas; a refusal to show instead when full.
     take_quota: Callable[[JobContext], str | None] | None = None
 
 
-def load_repo_config(github: GitHubPort, repository: Repository | None = None) -> LoadedConfig:
-    # Settings come from the default branch, so a pull request cannot change the rules it is
-    # judged by.
-    default_branch = (repository or github.get_repository()).default_branch
-    return parse_repo_config(github.read_file(CONFIG_PATH, ref=default_branch))
+def load_repo_config(github: GitHubPort) -> LoadedConfig:
+    # Settings come from the default branch (what GitHub reads without a ref), so a pull
+    # request cannot change the rules it is judged by.
+    return parse_repo_config(github.read_file(CONFIG_PATH))
 
 
 def load_context(
@@ -41,10 +38,9 @@ def load_context(
     rules: TriggerRules,
     take_quota: Callable[[JobContext], str | None] | None = None,
 ) -> JobContext:
-    repository = github.get_repository()
     return JobContext(
-        job=job, github=github, rules=rules, config=load_repo_config(github, repository),
-        repository=repository, take_quota=take_quota,
+        job=job, github=github, rules=rules, config=load_repo_config(github),
+        take_quota=take_quota,
     )
 
 

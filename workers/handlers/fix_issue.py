@@ -123,7 +123,6 @@ def fix_issue(ctx: JobContext, services: FixServices) -> None:
         ctx.config.config,
         services,
         progress=lambda message: log.info("job=%s %s", job.job_id, message),
-        repository=ctx.repository,
         sender=job.sender_login,
     )
     outcome = computed.outcome

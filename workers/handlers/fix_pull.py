@@ -95,15 +95,16 @@ def _plural(count: int, word: str) -> str:
 
 
 def fix_pull(ctx: JobContext, services: FixServices) -> None:
+    job, github = ctx.job, ctx.github
+    # Read first: the pull request also tells the comment reader how long its thread is.
+    pull = github.get_pull(job.number)
     if not accept_fix_trigger(ctx, "Reading the pull request and the code."):
         return
-    job, github = ctx.job, ctx.github
     request = _request_text(ctx)
     report = CheckReport(github, job)
     # A push while the model works makes the fix one for an old head: start again once on
     # the new head rather than post suggestions pinned to code that is gone.
     for attempt in (1, 2):
-        pull = github.get_pull(job.number)
         if pull.state != "open":
             report.fail("This pull request is closed.", "skipped")
             upsert_status(github, job, StatusState.REFUSED, "This pull request is closed.")
@@ -116,11 +117,15 @@ def fix_pull(ctx: JobContext, services: FixServices) -> None:
             report.fail(outcome.reason)
             upsert_status(github, job, state, f"No fix this time: {outcome.reason}")
             return
-        if attempt == 2 or github.get_pull(job.number).head_sha == pull.head_sha:
+        if attempt == 2:
+            break
+        current = github.get_pull(job.number)
+        if current.head_sha == pull.head_sha:
             break
         log.info("job=%s head moved from %s; starting again", job.job_id, pull.head_sha[:12])
         upsert_status(github, job, StatusState.WORKING, "The pull request moved on while I "
                       "worked; starting again on its new head.")
+        pull = current
     proposal = outcome.proposal
     plan = plan_suggestions(
         files, {path: _head_text(root, path) for path in proposal.changes}, proposal.changes

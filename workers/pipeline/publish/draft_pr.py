@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib import resources
 from string import Template
 
-from workers.github.port import GitCommit, GitHubPort, PullRequest
+from workers.github.port import GitCommit, GitHubError, GitHubPort, PullRequest
 from workers.pipeline.proposal import FixProposal
 
 COMMIT_TRAILER = "Generated-by: iquest-autofix"
@@ -76,24 +76,33 @@ def commit_on_branch(
     """Commit the changes on top of `base` and point the app's `branch` at it.
 
     True when the branch already existed (so a pull request from it may too). Raises
-    PublishRefused, changing nothing, when the branch holds a commit that is not the app's.
+    PublishRefused, moving nothing, when the branch holds a commit that is not the app's.
     """
+    tree = github.create_tree(base.tree_sha, proposal.changes, proposal.executable)
+    commit = github.create_commit(message, tree, [base.sha])
+    # Creating the branch is the common case and answers "does it exist?" in the same call;
+    # GitHub refuses with 422 when it does (a re-run, or someone else's branch).
+    try:
+        github.create_branch(branch, commit)
+        return False
+    except GitHubError as error:
+        if error.status != 422:
+            raise
     existing = github.get_branch(branch)
-    if existing is not None and COMMIT_TRAILER not in existing.message:
-        # Someone pushed to the app's branch: their work wins, the app steps back.
+    if existing is None:  # deleted in between: nothing of anyone's to keep
+        github.create_branch(branch, commit)
+        return False
+    if COMMIT_TRAILER not in existing.message:
+        # Someone pushed to the app's branch: their work wins, the app steps back (the new
+        # commit stays unreferenced, invisible).
         raise PublishRefused(
             f"`{branch}` has commits that are not mine; I will not overwrite them. "
             "Delete the branch or merge it, then ask again."
         )
-    tree = github.create_tree(base.tree_sha, proposal.changes, proposal.executable)
-    commit = github.create_commit(message, tree, [base.sha])
-    if existing is None:
-        github.create_branch(branch, commit)
-    else:
-        # Only the app's own commits are replaced (checked above), so a re-run rebases onto
-        # the current base instead of piling up.
-        github.move_branch(branch, commit, force=True)
-    return existing is not None
+    # Only the app's own commits are replaced (checked above), so a re-run rebases onto the
+    # current base instead of piling up.
+    github.move_branch(branch, commit, force=True)
+    return True
 
 
 def publish_draft_pr(
