@@ -22,7 +22,13 @@ def create_celery(settings: Settings, broker_url: str) -> Celery:
         task_serializer="json",
         accept_content=["json"],
         # Redis redelivers unacked messages after this long: it must exceed the longest job.
-        broker_transport_options={"visibility_timeout": settings.job_timeout_seconds * 2},
+        # A live worker looks for them every 10 s; kombu's default throttle makes that every
+        # 100 s, which a whole-worker death would add to the wait.
+        broker_transport_options={
+            "visibility_timeout": settings.job_timeout_seconds * 2,
+            "unacked_restore_interval": 10,
+            "unacked_restore_throttle": 1,
+        },
         task_time_limit=settings.job_timeout_seconds,
         task_soft_time_limit=max(settings.job_timeout_seconds - 60, 30),
         broker_connection_retry_on_startup=True,
