@@ -30,7 +30,9 @@ def create_celery(settings: Settings, broker_url: str) -> Celery:
             "unacked_restore_throttle": 1,
         },
         task_time_limit=settings.job_timeout_seconds,
-        task_soft_time_limit=max(settings.job_timeout_seconds - 60, 30),
+        # Never above the hard limit: Celery refuses such a pair when a task retries.
+        task_soft_time_limit=max(settings.job_timeout_seconds - 60,
+                                 settings.job_timeout_seconds * 3 // 4),
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
         worker_send_task_events=False,

@@ -33,6 +33,8 @@ from tests.workers.crash_flow import (
 
 JOB_TIMEOUT_SECONDS = 8  # visibility timeout 16 s
 RESTORE_SWEEP_SECONDS = 10  # workers/celery_app.py
+# Celery's soft shutdown sleeps this long whenever a job was running, even one that is done.
+SHUTDOWN_SECONDS = 10
 
 
 @pytest.fixture
@@ -95,8 +97,25 @@ def test_a_worker_killed_mid_model_call_has_its_job_finished_by_the_other_worker
     print(f"job finished by the other worker {redelivered_after:.1f}s after the kill")
 
 
-def test_a_worker_told_to_stop_mid_job_finishes_it_before_it_exits(
-    fake_github, model_server, receiver, two_workers
+@pytest.fixture
+def prefork_worker(
+    fake_github, model_server, redis_server, redis_client, tmp_path: Path
+) -> Iterator[WorkerProcess]:
+    """The production pool: on SIGTERM the parent waits while the pool process works on."""
+    env = worker_env(fake_github, redis_server.url, tmp_path / "data",
+                     IQUEST_MODEL_BASE_URL=model_server.base_url,
+                     IQUEST_MODEL_CONTEXT_TOKENS="32768",
+                     IQUEST_WORKER_SHUTDOWN_SECONDS=str(SHUTDOWN_SECONDS))
+    process = WorkerProcess(env, tmp_path / "worker.log", pool="prefork", concurrency=1)
+    try:
+        process.wait_ready()
+        yield process
+    finally:
+        process.stop()
+
+
+def test_a_worker_told_to_stop_mid_job_finishes_it_within_its_shutdown_window(
+    fake_github, model_server, receiver, prefork_worker
 ) -> None:
     seed_calc(fake_github)
     answer = threading.Event()
@@ -106,15 +125,17 @@ def test_a_worker_told_to_stop_mid_job_finishes_it_before_it_exits(
         number = open_autofix_issue(fake_github, receiver.url)
         wait_until(lambda: len(model_server.chat_requests()) == 1, timeout=60,
                    what="the model call")
-        stopping = _holder(two_workers, model_server.base_url)
-        stopping.process.send_signal(signal.SIGTERM)  # warm shutdown, as `docker stop` sends
-        wait_until(lambda: "warm shutdown" in stopping.log().lower(), timeout=20,
-                   what="the worker to begin its warm shutdown")
+        stopping = prefork_worker
+        # As `docker stop` sends it; the job has IQUEST_WORKER_SHUTDOWN_SECONDS to finish (past
+        # that it goes back to the queue: tests/workers/cli/test_worker_shutdown.py).
+        stopping.process.send_signal(signal.SIGTERM)
+        wait_until(lambda: "shutdown" in stopping.log().lower(), timeout=20,
+                   what="the worker to begin its shutdown")
         assert stopping.process.poll() is None  # still finishing the job
     finally:
         answer.set()
     wait_until(lambda: OPENED in status(fake_github, number), timeout=60,
                what="the stopping worker to finish the job")
-    assert stopping.process.wait(30) == 0
+    assert stopping.process.wait(SHUTDOWN_SECONDS + 30) == 0
     assert_one_fix(fake_github, number)
     assert len(model_server.chat_requests()) == 1  # finished once, not re-run elsewhere
