@@ -27,6 +27,7 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python bench/webhook_load.py
 	$(BIN)/python bench/job_cost.py
+	$(BIN)/python bench/ingest_mix.py
 
 clean:
 	rm -rf $(VENV) .iquest build *.egg-info

@@ -22,14 +22,20 @@ def create_celery(settings: Settings, broker_url: str) -> Celery:
         task_serializer="json",
         accept_content=["json"],
         # Redis redelivers unacked messages after this long: it must exceed the longest job.
+        # A live worker looks for them every 10 s; kombu's default throttle makes that every
+        # 100 s, which a whole-worker death would add to the wait.
         broker_transport_options={
             "visibility_timeout": settings.job_timeout_seconds * 2,
+            "unacked_restore_interval": 10,
+            "unacked_restore_throttle": 1,
             # Queues are read in the order the worker lists them, not round-robin: the short
             # "N ahead" announcements before the job tickets (see worker_queues).
             "queue_order_strategy": "priority",
         },
         task_time_limit=settings.job_timeout_seconds,
-        task_soft_time_limit=max(settings.job_timeout_seconds - 60, 30),
+        # Never above the hard limit: Celery refuses such a pair when a task retries.
+        task_soft_time_limit=max(settings.job_timeout_seconds - 60,
+                                 settings.job_timeout_seconds * 3 // 4),
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
         worker_send_task_events=False,

@@ -88,6 +88,10 @@ class Settings(BaseSettings):
     model: str = "IQuestLab/IQuest-Coder-V1-40B-Instruct"
     model_api_key: SecretStr | None = None
     model_context_tokens: int = 131072
+    # One model call's time limit, and how often the SDK retries a timeout, cut or 5xx
+    # before the job's own (slower) retries take over.
+    model_timeout_seconds: float = 600.0
+    model_max_retries: int = 2
 
     # Operations: logs, and the worker's Prometheus endpoint (0 turns it off). The worker
     # listens on loopback unless told otherwise; containers set 0.0.0.0.

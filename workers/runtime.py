@@ -200,6 +200,9 @@ class Runtime:
             verification=self.verification,
         )
 
+    def forget_token(self, job: Job) -> None:
+        self.app_tokens.forget(job.installation_id, job.repo, JOB_PERMISSIONS[job.kind])
+
     def github_for(self, job: Job) -> GitHubRepoClient:
         token = self.app_tokens.token_for(job.installation_id, job.repo, JOB_PERMISSIONS[job.kind])
         pacer = WritePacer(

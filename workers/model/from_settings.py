@@ -13,7 +13,10 @@ def _api_key(settings: Settings) -> str | None:
 
 
 def model_from_settings(settings: Settings) -> OpenAICompatModel:
-    return OpenAICompatModel(settings.model_base_url, settings.model, _api_key(settings))
+    return OpenAICompatModel(
+        settings.model_base_url, settings.model, _api_key(settings),
+        timeout_seconds=settings.model_timeout_seconds, max_retries=settings.model_max_retries,
+    )
 
 
 def tokenizer_from_settings(settings: Settings) -> VllmTokenizer:

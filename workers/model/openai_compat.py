@@ -56,6 +56,10 @@ class OpenAICompatModel:
                 f"the model server sent an unreadable answer ({type(error).__name__})",
                 transient=True,
             ) from error
+        if not isinstance(getattr(response, "choices", None), list):
+            # The SDK hands back the raw text of a 200 that is not JSON (a proxy's HTML page).
+            raise ModelError("the model server sent an unreadable answer (not a completion)",
+                             transient=True)
         if not response.choices:
             raise ModelError("the model server returned no choices", transient=True)
         choice = response.choices[0]

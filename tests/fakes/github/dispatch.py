@@ -39,6 +39,7 @@ class Call:
     status: int = 0
     fault: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    at: float = field(default_factory=time.monotonic)  # when it arrived (rates, waits)
 
 
 @dataclass

@@ -9,7 +9,7 @@ from collections import Counter
 
 from . import routes
 from .dispatch import Call, Dispatcher, HttpReply
-from .faults import Fault, FaultQueue
+from .faults import Fault, FaultQueue, Hold
 from .manifest_flow import PendingApp
 from .routing import Router
 from .seeding import Seeding
@@ -89,12 +89,22 @@ class FakeGitHub(Seeding):
     def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> HttpReply:
         with self.lock:
             try:
-                return self._dispatcher.handle(method, target, headers, body)
+                first = len(self.log)
+                reply = self._dispatcher.handle(method, target, headers, body)
+                call = self.log[first]
+                hold = self.faults.take_hold(call.operation_id,
+                                             call.template and f"{method} {call.template}",
+                                             reply.status)
             except Exception:
                 trace = traceback.format_exc()
                 print(trace, file=sys.stderr)
                 self.failures.append(f"{method} {target}: FAKE CRASH\n{trace}")
                 return HttpReply(500, {"Content-Type": "text/plain"}, trace.encode())
+        # Held outside the lock: every other call goes on while this caller waits.
+        if hold is not None and not hold.wait_for_release():
+            with self.lock:
+                self.failures.append(f"{method} {target}: hold on {hold.route} never released")
+        return reply
 
     # failures --------------------------------------------------------------------------
     def fail(self, call: Call, detail: str) -> None:
@@ -111,7 +121,8 @@ class FakeGitHub(Seeding):
         with self.lock:
             problems = list(self.failures) + [
                 f"scheduled fault never triggered: {f.kind} on {f.route or 'any route'} "
-                f"({f.times - f.used} of {f.times} left)" for f in self.faults.pending()]
+                f"({f.times - f.used} of {f.times} left)" for f in self.faults.pending()] + [
+                f"hold on {h.route} never reached" for h in self.faults.unreached_holds()]
         if problems:
             raise AssertionError("fake GitHub saw problems:\n  - " + "\n  - ".join(problems))
 
@@ -140,6 +151,15 @@ class FakeGitHub(Seeding):
                            reset_in: int = 1) -> Fault:
         """403 with x-ratelimit-remaining: 0 and x-ratelimit-reset `reset_in` s ahead."""
         return self.inject("primary_rate_limit", route, times=times, reset_in=reset_in)
+
+    def hold_response(self, route: str, *, timeout: float = 120.0) -> Hold:
+        """Hold the response of the next successful call to `route` until `release()`;
+        `reached` is set once that call has done its work (see `Hold`)."""
+        self.router.operation(route)  # a typo must not silently never fire
+        with self.lock:
+            hold = Hold(route, timeout)
+            self.faults.holds.append(hold)
+            return hold
 
     def validation_failure(self, route: str | None = None, *, times: int = 1,
                            message: str = "Validation Failed") -> Fault:

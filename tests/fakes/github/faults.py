@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .routing import Reply
 from .shapes.core import DOCS
@@ -52,9 +53,37 @@ class Fault:
                            "documentation_url": DOCS, "status": "422"})
 
 
+@dataclass
+class Hold:
+    """The next successful call to `route` does its work, then its response waits for `release()`.
+
+    The test can kill the caller in that window: between one write of a sequence and the next
+    (after the tree, the commit, the ref). Used once; a hold never reached, or never released
+    within `timeout`, is a failure of the fake's test.
+    """
+
+    route: str  # operation id or "METHOD /template"
+    timeout: float = 120.0
+    reached: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+
+    def matches(self, operation_id: str | None, key: str | None, status: int) -> bool:
+        return (not self.reached.is_set() and 200 <= status < 300
+                and self.route in (operation_id, key))
+
+    def wait_for_release(self) -> bool:
+        """Called on the server thread of the held call; False when the test never released it."""
+        self.reached.set()
+        return self.released.wait(self.timeout)
+
+    def release(self) -> None:
+        self.released.set()
+
+
 class FaultQueue:
     def __init__(self) -> None:
         self.faults: list[Fault] = []
+        self.holds: list[Hold] = []
 
     def add(self, fault: Fault) -> Fault:
         self.faults.append(fault)
@@ -65,3 +94,12 @@ class FaultQueue:
 
     def pending(self) -> list[Fault]:
         return [f for f in self.faults if f.used < f.times]
+
+    def take_hold(self, operation_id: str | None, key: str | None, status: int) -> Hold | None:
+        found = next((h for h in self.holds if h.matches(operation_id, key, status)), None)
+        if found is not None:
+            found.reached.set()  # taken: the next matching call passes
+        return found
+
+    def unreached_holds(self) -> list[Hold]:
+        return [h for h in self.holds if not h.reached.is_set()]

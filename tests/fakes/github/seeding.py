@@ -201,6 +201,21 @@ class Seeding:
         with self.lock:
             return auth.mint_user_token(self.world, self.world.user(login), permissions).value
 
+    def revoke_tokens(self, installation_id: int) -> int:
+        """Revoke every token of the installation (as GitHub does when its permissions change)."""
+        with self.lock:
+            gone = [v for v, t in self.world.tokens.items()
+                    if t.installation is not None and t.installation.id == installation_id]
+            for value in gone:
+                del self.world.tokens[value]
+            return len(gone)
+
+    def remove_installation(self, installation_id: int) -> None:
+        """Uninstall the app: the installation and its tokens are gone."""
+        self.revoke_tokens(installation_id)
+        with self.lock:
+            del self.world.installations[installation_id]
+
     def installation_token(self, installation_id: int, **body: Any) -> str:
         """Mint a token directly (for raw HTTP requests in tests); body as in the REST call."""
         with self.lock:

@@ -70,6 +70,14 @@ def test_malformed_body_is_an_error(model_server) -> None:
         _model(model_server).complete(MESSAGES, max_tokens=5)
 
 
+def test_an_html_page_answered_200_is_a_transient_error_not_a_crash(model_server) -> None:
+    # The SDK returns a non-JSON 200 as a plain string rather than raising.
+    model_server.script(RawReply(b"<html>502 Bad Gateway</html>", content_type="text/html"))
+    with pytest.raises(ModelError) as error:
+        _model(model_server).complete(MESSAGES, max_tokens=5)
+    assert error.value.transient and "unreadable" in str(error.value)
+
+
 @pytest.mark.parametrize(
     ("content", "answer", "reasoning"),
     [

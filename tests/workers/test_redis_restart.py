@@ -1,0 +1,83 @@
+"""Redis restarted (append-only, as the embedded server runs) with jobs queued and one running.
+
+Real receiver, real Redis, a real Celery worker, the fake GitHub and the scripted model, which
+holds the running job's answer across the restart. None of the jobs is lost, none runs twice
+to completion: each issue ends with one draft PR, the model is asked once per job, and nothing
+is left queued or unacknowledged that could run again.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.receiver import ReceiverThread, receiver_settings
+from tests.support.redis_server import TestRedis
+from tests.support.worker import WorkerProcess, wait_until, worker_env
+from tests.workers.crash_flow import (
+    OPENED,
+    add_fix_reply,
+    assert_one_fix,
+    open_autofix_issue,
+    seed_calc,
+    status,
+)
+
+QUEUE = "iquest"
+UNACKED = "unacked"  # kombu's Redis transport: messages delivered to a worker, not yet acked
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[TestRedis]:
+    server = TestRedis(tmp_path / "redis")
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_jobs_queued_and_running_survive_a_redis_restart_and_run_once(
+    fake_github, model_server, own_redis: TestRedis, tmp_path: Path
+) -> None:
+    seed_calc(fake_github)
+    receiver = ReceiverThread(receiver_settings(), own_redis.url)
+    receiver.start()
+    env = worker_env(fake_github, own_redis.url, tmp_path / "data",
+                     IQUEST_MODEL_BASE_URL=model_server.base_url,
+                     IQUEST_MODEL_CONTEXT_TOKENS="32768")
+    worker = WorkerProcess(env, tmp_path / "worker.log", pool="solo")
+    running = threading.Event()
+    reply = add_fix_reply()
+    model_server.script(type(reply)(reply.content, hold=running), add_fix_reply(), add_fix_reply())
+    try:
+        worker.wait_ready()
+        first = open_autofix_issue(fake_github, receiver.url, "add() subtracts (running)")
+        wait_until(lambda: len(model_server.chat_requests()) == 1, timeout=60,
+                   what="the first job's model call")
+        queued = [open_autofix_issue(fake_github, receiver.url, f"add() subtracts ({n})")
+                  for n in ("queued 1", "queued 2")]
+        client = own_redis.client()
+        assert client.llen(QUEUE) == 2 and client.hlen(UNACKED) == 1
+        client.close()
+
+        own_redis.stop()
+        own_redis.start()
+        client = own_redis.client()
+        assert client.llen(QUEUE) == 2 and client.hlen(UNACKED) == 1  # kept by the AOF
+        running.set()
+
+        for number in [first, *queued]:
+            wait_until(lambda n=number: OPENED in status(fake_github, n), timeout=90,
+                       what=f"issue #{number}'s draft PR")
+        wait_until(lambda: client.llen(QUEUE) == 0 and client.hlen(UNACKED) == 0, timeout=30,
+                   what="every message acknowledged, none left to run again")
+        client.close()
+    finally:
+        running.set()
+        worker.stop()
+        receiver.stop()
+    for number in [first, *queued]:
+        assert_one_fix(fake_github, number)
+    assert len(model_server.chat_requests()) == 3

@@ -1,0 +1,141 @@
+"""Whole worker processes dying or told to stop mid-job: the job is finished once, by someone.
+
+Real receiver, real Redis, two real Celery worker processes (solo pool: the job runs in the
+worker process itself), the fake GitHub and the scripted model holding its answer while the
+test kills or stops the worker waiting for it.
+
+A worker that dies whole leaves its message unacked in Redis; a live worker puts it back on
+the queue once the visibility timeout (twice the job time limit) has passed, within one
+restore sweep. The job time limit is cut to a few seconds here so that wait stays short.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.worker import WorkerProcess, wait_until, worker_env
+from tests.workers.crash_flow import (
+    OPENED,
+    add_fix_reply,
+    assert_one_fix,
+    connected_to,
+    open_autofix_issue,
+    port_of,
+    seed_calc,
+    status,
+)
+
+JOB_TIMEOUT_SECONDS = 8  # visibility timeout 16 s
+RESTORE_SWEEP_SECONDS = 10  # workers/celery_app.py
+# Celery's soft shutdown sleeps this long whenever a job was running, even one that is done.
+SHUTDOWN_SECONDS = 10
+
+
+@pytest.fixture
+def two_workers(
+    fake_github, model_server, redis_server, redis_client, tmp_path: Path
+) -> Iterator[list[WorkerProcess]]:
+    workers = []
+    try:
+        for name in ("a", "b"):
+            env = worker_env(fake_github, redis_server.url, tmp_path / "data",
+                             IQUEST_MODEL_BASE_URL=model_server.base_url,
+                             IQUEST_MODEL_CONTEXT_TOKENS="32768",
+                             IQUEST_JOB_TIMEOUT_SECONDS=str(JOB_TIMEOUT_SECONDS))
+            workers.append(WorkerProcess(env, tmp_path / f"worker-{name}.log", pool="solo"))
+        for worker in workers:
+            worker.wait_ready()
+        yield workers
+    finally:
+        for worker in workers:
+            worker.stop()
+
+
+def _holder(workers: list[WorkerProcess], model_url: str) -> WorkerProcess:
+    port = port_of(model_url)
+    for worker in workers:
+        try:
+            connected_to(worker, port)
+            return worker
+        except AssertionError:
+            continue
+    raise AssertionError("no worker is waiting for the model")
+
+
+def test_a_worker_killed_mid_model_call_has_its_job_finished_by_the_other_worker(
+    fake_github, model_server, receiver, two_workers
+) -> None:
+    seed_calc(fake_github)
+    dead_call = threading.Event()
+    reply = add_fix_reply()
+    model_server.script(type(reply)(reply.content, hold=dead_call), add_fix_reply())
+    try:
+        number = open_autofix_issue(fake_github, receiver.url)
+        wait_until(lambda: len(model_server.chat_requests()) == 1, timeout=60,
+                   what="the first model call")
+        victim = _holder(two_workers, model_server.base_url)
+        victim.process.send_signal(signal.SIGKILL)  # the whole worker, as a lost machine
+        victim.process.wait(10)
+        killed = time.monotonic()
+        [survivor] = [w for w in two_workers if w is not victim]
+        budget = 2 * JOB_TIMEOUT_SECONDS + 2 * RESTORE_SWEEP_SECONDS + 30
+        wait_until(lambda: OPENED in status(fake_github, number), timeout=budget,
+                   what="the other worker to finish the job")
+        redelivered_after = time.monotonic() - killed
+    finally:
+        dead_call.set()
+    assert_one_fix(fake_github, number)
+    assert len(model_server.chat_requests()) == 2
+    assert "Opened draft pull request" in status(fake_github, number)
+    wait_until(lambda: "succeeded" in survivor.log(), timeout=20, what="the survivor's ack")
+    print(f"job finished by the other worker {redelivered_after:.1f}s after the kill")
+
+
+@pytest.fixture
+def prefork_worker(
+    fake_github, model_server, redis_server, redis_client, tmp_path: Path
+) -> Iterator[WorkerProcess]:
+    """The production pool: on SIGTERM the parent waits while the pool process works on."""
+    env = worker_env(fake_github, redis_server.url, tmp_path / "data",
+                     IQUEST_MODEL_BASE_URL=model_server.base_url,
+                     IQUEST_MODEL_CONTEXT_TOKENS="32768",
+                     IQUEST_WORKER_SHUTDOWN_SECONDS=str(SHUTDOWN_SECONDS))
+    process = WorkerProcess(env, tmp_path / "worker.log", pool="prefork", concurrency=1)
+    try:
+        process.wait_ready()
+        yield process
+    finally:
+        process.stop()
+
+
+def test_a_worker_told_to_stop_mid_job_finishes_it_within_its_shutdown_window(
+    fake_github, model_server, receiver, prefork_worker
+) -> None:
+    seed_calc(fake_github)
+    answer = threading.Event()
+    reply = add_fix_reply()
+    model_server.script(type(reply)(reply.content, hold=answer))
+    try:
+        number = open_autofix_issue(fake_github, receiver.url)
+        wait_until(lambda: len(model_server.chat_requests()) == 1, timeout=60,
+                   what="the model call")
+        stopping = prefork_worker
+        # As `docker stop` sends it; the job has IQUEST_WORKER_SHUTDOWN_SECONDS to finish (past
+        # that it goes back to the queue: tests/workers/cli/test_worker_shutdown.py).
+        stopping.process.send_signal(signal.SIGTERM)
+        wait_until(lambda: "shutdown" in stopping.log().lower(), timeout=20,
+                   what="the worker to begin its shutdown")
+        assert stopping.process.poll() is None  # still finishing the job
+    finally:
+        answer.set()
+    wait_until(lambda: OPENED in status(fake_github, number), timeout=60,
+               what="the stopping worker to finish the job")
+    assert stopping.process.wait(SHUTDOWN_SECONDS + 30) == 0
+    assert_one_fix(fake_github, number)
+    assert len(model_server.chat_requests()) == 1  # finished once, not re-run elsewhere
