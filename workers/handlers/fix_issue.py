@@ -23,7 +23,6 @@ log = logging.getLogger("iquest.handlers.fix_issue")
 
 # Who may be quoted to the model, read from the thread itself (GitHub's author_association,
 # the rule the edge applies to triggers) instead of one permission call per commenter.
-_COLLABORATING = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
 
 
 @dataclass(frozen=True)
@@ -42,9 +41,11 @@ class FixServices:
 def trusted_comments(comments: list[Comment], required: Permission, sender: str = "") -> list[str]:
     """Comments by people allowed to trigger the app; everyone else's text stays out of the prompt.
 
-    The sender passed the live permission check already. Others count by their association:
-    owners, members and collaborators when `write` or less is required, owners alone above
-    that; anyone when nothing is.
+    Decided without a call per commenter, so a long thread costs what a short one does: the
+    sender passed the live permission check already, and an OWNER association means the
+    repository's owner (admin). MEMBER and COLLABORATOR do not say enough — a read-only
+    collaborator has that association too — so their words reach the model only when they
+    ask themselves. Anyone counts when nothing is required.
     """
     texts = []
     for comment in comments:
@@ -54,7 +55,6 @@ def trusted_comments(comments: list[Comment], required: Permission, sender: str 
             required is Permission.NONE
             or (sender and comment.author == sender)
             or comment.association == "OWNER"
-            or (required.rank <= Permission.WRITE.rank and comment.association in _COLLABORATING)
         ):
             texts.append(comment.body)
     return texts
