@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from workers.jobs import Job
-from workers.triggers import Delivery as TriggerDelivery
-from workers.triggers import TriggerRules, decide
+from workers.intake.jobs import Job
+from workers.intake.triggers import Delivery as TriggerDelivery
+from workers.intake.triggers import TriggerRules, decide
 
 REPO = Path(__file__).resolve().parent.parent
 WEBHOOKS_DIR = REPO.parent / "shared" / "github" / "webhooks"
@@ -20,7 +20,7 @@ MIN_BYTES, MAX_BYTES = 8 * 1024, 30 * 1024
 INSTALLATION = {"id": 4242, "node_id": "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uNDI0Mg=="}
 
 # Real payloads with the few fields changed that make `iquest serve` queue a job
-# (see workers/triggers.py); together they reach every job kind but help.
+# (see workers/intake/triggers.py); together they reach every job kind but help.
 TRIGGER_VARIANTS: list[tuple[str, dict[str, Any]]] = [
     ("issues/labeled.json", {"label.name": "autofix", "installation": INSTALLATION}),
     ("issue_comment/created.with-installation.json", {"comment.body": "/iquest fix"}),

@@ -35,7 +35,7 @@ from engines import PATH
 from processes import HOST, Owned, free_port, redis_server_binary
 from runs import QUEUES, start_server
 
-from workers.jobs import job_id_for_delivery
+from workers.intake.jobs import job_id_for_delivery
 
 BENCH = Path(__file__).resolve().parent
 MIX = (("non-trigger", 0.80), ("trigger", 0.10), ("redelivery", 0.05), ("bad-signature", 0.05))

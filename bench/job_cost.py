@@ -99,8 +99,8 @@ def run_worker(warmup_json: str, job_json: str) -> None:
     """Run a warm-up job (imports, connection pools: what a long-lived worker has already
     paid), say so on stdout, wait for the go-ahead on stdin, then run and measure the job."""
     from workers.config import Settings
+    from workers.intake.jobs import Job
     from workers.jobrunner import run_job
-    from workers.jobs import Job
     from workers.runtime import Runtime
 
     clock = {"model_seconds": 0.0, "download_seconds": 0.0, "snapshot_seconds": 0.0}
@@ -184,7 +184,7 @@ class Bench:
         fake._dispatcher.handle = timed
 
     def run(self, warmup: dict, job: dict) -> dict:
-        from workers.jobs import Job
+        from workers.intake.jobs import Job
 
         self.runs += 1
         env = {k: v for k, v in os.environ.items() if not k.startswith("IQUEST_")}
@@ -355,7 +355,7 @@ def main(argv: list[str] | None = None) -> int:
     from tests.fakes.github.fixtures import serve_fake
     from tests.fakes.github.spec import load_spec
     from tests.fakes.model_server import ScriptedModelServer
-    from workers.redis_server import start_embedded_redis
+    from workers.operations.redis_server import start_embedded_redis
 
     private, public = _keypair()
     from tests.fakes.github.fixtures import AppKeypair

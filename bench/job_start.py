@@ -36,11 +36,11 @@ import redis.asyncio
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from workers.enqueue import DELIVERY_KEY_PREFIX, RedisEnqueuer, build_task_message_from_json  # noqa: E402
-from workers.jobs import Job, JobKind, TriggerSource  # noqa: E402
+from workers.intake.enqueue import DELIVERY_KEY_PREFIX, RedisEnqueuer, build_task_message_from_json  # noqa: E402
+from workers.intake.jobs import Job, JobKind, TriggerSource  # noqa: E402
 from workers.model.slots import ModelSlots, SlotPolicy  # noqa: E402
-from workers.redis_server import start_embedded_redis  # noqa: E402
-from workers.waiting import WaitingLines  # noqa: E402
+from workers.operations.redis_server import start_embedded_redis  # noqa: E402
+from workers.scheduling.lines import WaitingLines  # noqa: E402
 
 QUEUE = "iquest"
 NOTICES = "iquest.notices"

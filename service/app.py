@@ -16,12 +16,12 @@ from service.repair import RepairLimits, build_repair_router
 from service.setup_page import SetupFlow, build_setup_router
 from service.setup_states import SetupStates
 from service.webhook import WEBHOOK_PATH, build_webhook_endpoint
-from workers.app_credentials import CredentialsStore, LiveWebhookSecret
+from workers.app.credentials import CredentialsStore, LiveWebhookSecret
 from workers.config import Settings
-from workers.enqueue import RedisEnqueuer
-from workers.queues import queues_to_consume
-from workers.repair_store import AsyncRepairStore
-from workers.triggers import TriggerRules
+from workers.intake.enqueue import RedisEnqueuer
+from workers.intake.queues import queues_to_consume
+from workers.intake.repair_store import AsyncRepairStore
+from workers.intake.triggers import TriggerRules
 
 
 def create_app(

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from service.metrics import ServiceMetrics
-from workers.enqueue import EnqueueOutcome, EnqueueResult, EnqueueUnavailable
-from workers.jobs import Job
-from workers.triggers import Delivery, Ignored, TriggerRules, decide
+from workers.intake.enqueue import EnqueueOutcome, EnqueueResult, EnqueueUnavailable
+from workers.intake.jobs import Job
+from workers.intake.triggers import Delivery, Ignored, TriggerRules, decide
 
 log = logging.getLogger("iquest.dispatch")
 

@@ -7,7 +7,7 @@ from typing import Any, Protocol
 from fastapi import APIRouter, Response
 
 from service.metrics import ServiceMetrics
-from workers.enqueue import AsyncListReader, QueueStats, read_queue_stats
+from workers.intake.enqueue import AsyncListReader, QueueStats, read_queue_stats
 
 
 class RedisProbe(AsyncListReader, Protocol):

@@ -15,7 +15,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
 
-from workers.enqueue import QueueStats
+from workers.intake.enqueue import QueueStats
 
 
 class _QueueCollector(Collector):

@@ -19,9 +19,9 @@ from starlette.responses import Response
 
 from service.dispatch import Enqueuer
 from service.webhook import BodyTooLarge, read_limited_body
-from workers.enqueue import EnqueueUnavailable
-from workers.jobs import Job, JobKind, TriggerSource, job_id_for_delivery
-from workers.repair_store import AsyncRepairStore, RepairRequest, RepairResult
+from workers.intake.enqueue import EnqueueUnavailable
+from workers.intake.jobs import Job, JobKind, TriggerSource, job_id_for_delivery
+from workers.intake.repair_store import AsyncRepairStore, RepairRequest, RepairResult
 
 log = logging.getLogger("iquest.repair")
 

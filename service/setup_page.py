@@ -17,8 +17,8 @@ from fastapi.responses import HTMLResponse
 
 from service.manifest import fill_manifest, github_web_url
 from service.setup_states import SetupStates
-from workers.app_credentials import AlreadyConfigured, CredentialsStore, LiveWebhookSecret
-from workers.app_registration import RegisteredApp, RegistrationError, exchange_manifest_code
+from workers.app.credentials import AlreadyConfigured, CredentialsStore, LiveWebhookSecret
+from workers.app.registration import RegisteredApp, RegistrationError, exchange_manifest_code
 
 log = logging.getLogger("iquest.setup")
 

@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from service.dispatch import Dispatcher
 from service.signature import SIGNATURE_HEADER, is_valid_signature
-from workers.app_credentials import LiveWebhookSecret
+from workers.app.credentials import LiveWebhookSecret
 
 log = logging.getLogger("iquest.webhook")
 

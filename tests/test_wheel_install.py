@@ -71,7 +71,7 @@ def test_the_wheel_carries_the_package_data(installed: Path, tmp_path: Path) -> 
         "import service, workers\n"
         "from service.manifest import load_manifest\n"
         "from workers.pipeline.prompts.fix import IssueText, render_fix_prompt\n"
-        "from workers.messages import render_status, StatusState\n"
+        "from workers.intake.messages import render_status, StatusState\n"
         "print(service.__file__)\n"
         "print(load_manifest()['name'])\n"
         "messages = render_fix_prompt('octo/service', 'app.py\\n1 | x = 1',\n"

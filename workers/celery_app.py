@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import Celery
 
 from workers.config import Settings
-from workers.queues import task_routes
+from workers.intake.queues import task_routes
 
 
 def create_celery(settings: Settings, broker_url: str) -> Celery:

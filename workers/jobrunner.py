@@ -8,9 +8,8 @@ from enum import StrEnum
 
 from redis.exceptions import RedisError
 
-from workers.cancel import JobCancelled
-from workers.cancelling import run_cancel
 from workers.github.port import GitHubError, GitHubPort
+from workers.handlers.cancel import run_cancel
 from workers.handlers.ci_followup import ci_followup
 from workers.handlers.context import JobContext, load_context
 from workers.handlers.fix_issue import FixServices, fix_issue
@@ -20,14 +19,15 @@ from workers.handlers.help import answer_help
 from workers.handlers.intake import upsert_status
 from workers.handlers.repair import repair
 from workers.handlers.review_followup import review_followup
-from workers.jobs import Job, JobKind
-from workers.messages import StatusState, render_text
+from workers.intake.jobs import Job, JobKind
+from workers.intake.messages import StatusState, render_text
+from workers.intake.repair_store import RepairResult, RepairStatus
 from workers.model.reply import ModelError
 from workers.pipeline.context.snapshot import SnapshotError
-from workers.quotas import daily_limits, effective
-from workers.repair_store import RepairResult, RepairStatus
 from workers.runtime import Runtime
-from workers.target_lock import TargetLeased
+from workers.scheduling.cancel_flags import JobCancelled
+from workers.scheduling.quotas import daily_limits, effective
+from workers.scheduling.target_lock import TargetLeased
 
 log = logging.getLogger("iquest.jobs")
 

@@ -9,7 +9,6 @@ from functools import cached_property
 
 import redis
 
-from workers.cancel import CancelFlags
 from workers.config import Settings, SettingsError
 from workers.github.client import GitHubRepoClient
 from workers.github.comments import RememberedComments
@@ -21,22 +20,23 @@ from workers.github.tokens import InstallationTokens
 from workers.handlers.context import VerifyServices
 from workers.handlers.fix_issue import FixServices
 from workers.handlers.repair import RepairServices
-from workers.jobs import Job, JobKind
-from workers.metrics import ObservedModel, WorkerMetrics
+from workers.intake.jobs import Job, JobKind
+from workers.intake.repair_store import RepairStore
+from workers.intake.triggers import TriggerRules
 from workers.model.from_settings import model_from_settings, tokenizer_from_settings
 from workers.model.gated import GatedModel
 from workers.model.port import ChatModel
 from workers.model.slots import ModelSlots, SlotPolicy
 from workers.model.tokenizer import JobTokenCounts, VllmTokenizer
+from workers.operations.metrics import ObservedModel, WorkerMetrics
 from workers.pipeline.context.snapshot import SnapshotCache
 from workers.pipeline.run import FixLimits
-from workers.quotas import DailyQuotas
-from workers.repair_store import RepairStore
 from workers.sandbox.port import Limits
 from workers.sandbox.select import SandboxBackend, build_sandbox
-from workers.target_lock import TargetLocks
-from workers.triggers import TriggerRules
-from workers.waiting import WaitingLines
+from workers.scheduling.cancel_flags import CancelFlags
+from workers.scheduling.lines import WaitingLines
+from workers.scheduling.quotas import DailyQuotas
+from workers.scheduling.target_lock import TargetLocks
 
 log = logging.getLogger("iquest.runtime")
 

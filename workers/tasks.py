@@ -10,13 +10,13 @@ from celery import Celery, Task
 from celery.exceptions import Retry
 
 from workers.config import Settings
+from workers.handlers.queue_position import announce_position
+from workers.intake.jobs import TASK_NAMES, Job
 from workers.jobrunner import JobOutcome, TargetBusy, TransientJobError, report_failure, run_job
-from workers.jobs import TASK_NAMES, Job
-from workers.logcontext import job_log_context
-from workers.metrics import JobTracking
-from workers.queue_status import announce_position
+from workers.operations.logcontext import job_log_context
+from workers.operations.metrics import JobTracking
 from workers.runtime import Runtime
-from workers.waiting import ANNOUNCE_TASK, NEXT_JOB_TASK
+from workers.scheduling.lines import ANNOUNCE_TASK, NEXT_JOB_TASK
 
 log = logging.getLogger("iquest.tasks")
 

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from tests.deploy.kustomize import KustomizeError, load_documents, render
-from workers.queues import queues_to_consume
+from workers.intake.queues import queues_to_consume
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"

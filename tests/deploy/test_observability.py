@@ -1,7 +1,7 @@
 """The Prometheus alert rules and the Grafana dashboard in deploy/ are well formed.
 
 That every metric they name is one the receiver and a worker really export is checked
-end to end in tests/workers/test_metrics.py, after a real job.
+end to end in tests/workers/operations/test_metrics.py, after a real job.
 """
 
 from __future__ import annotations

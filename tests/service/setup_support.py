@@ -16,7 +16,7 @@ import httpx
 
 from tests.fakes.github import FakeGitHub
 from tests.support.receiver import ReceiverThread, receiver_settings
-from workers.app_credentials import CredentialsStore
+from workers.app.credentials import CredentialsStore
 
 
 @dataclass

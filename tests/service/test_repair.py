@@ -11,9 +11,9 @@ import pytest
 from tests.support.queue import queued_jobs
 from tests.support.receiver import ReceiverThread, receiver_settings
 from tests.support.webhooks import TEST_SECRET
-from workers.jobs import Job, JobKind, TriggerSource
-from workers.queues import queue_for
-from workers.repair_store import request_key
+from workers.intake.jobs import Job, JobKind, TriggerSource
+from workers.intake.queues import queue_for
+from workers.intake.repair_store import request_key
 
 # /repair jobs have their own queue, so a worker without App credentials can serve them.
 REPAIR_QUEUE = queue_for(JobKind.REPAIR, "iquest")

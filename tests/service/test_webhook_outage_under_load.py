@@ -22,7 +22,7 @@ from tests.support.receiver import ReceiverThread, receiver_settings
 from tests.support.redis_server import TestRedis
 from tests.support.webhooks import post_webhook, variant
 from tests.support.worker import wait_until
-from workers.jobs import job_id_for_delivery
+from workers.intake.jobs import job_id_for_delivery
 
 LABELED = variant("issues/labeled.json", **{"label.name": "autofix", "installation": {"id": 7}})
 QUEUE = "iquest"

@@ -15,8 +15,8 @@ from pathlib import Path
 from tests.fakes.github import FakeGitHub
 from tests.fakes.model_server import ScriptedModelServer
 from workers.config import Settings
+from workers.intake.jobs import Job
 from workers.jobrunner import run_job
-from workers.jobs import Job
 from workers.runtime import Runtime
 
 # Calls that do not count against an installation's REST limit: the token mint is made with

@@ -7,8 +7,8 @@ import json
 
 import redis
 
-from workers.jobs import Job
-from workers.waiting import JOBS_KEY, NEXT_JOB_TASK
+from workers.intake.jobs import Job
+from workers.scheduling.lines import JOBS_KEY, NEXT_JOB_TASK
 
 
 def queued_jobs(client: redis.Redis, queue: str = "iquest") -> list[Job]:

@@ -15,7 +15,7 @@ import uvicorn
 from service.app import create_app
 from tests.support.redis_server import TestRedis
 from tests.support.webhooks import TEST_SECRET
-from workers.app_credentials import CredentialsStore
+from workers.app.credentials import CredentialsStore
 from workers.config import Settings
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from workers.redis_server import RedisEndpoint, start_embedded_redis
+from workers.operations.redis_server import RedisEndpoint, start_embedded_redis
 
 
 def _free_port() -> int:

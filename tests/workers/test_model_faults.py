@@ -18,7 +18,7 @@ from tests.fakes.model_server import ChatReply, ErrorReply, RawReply
 from tests.support.worker import WorkerProcess, wait_until, worker_env
 from tests.workers.crash_flow import add_fix_reply, bot_comments, open_autofix_issue, seed_calc
 from tests.workers.handlers.calc_repo import REPO
-from workers.messages import StatusState, render_status
+from workers.intake.messages import StatusState, render_status
 
 # The first line of each final status, as the bot renders it.
 FAILED = render_status(1, StatusState.FAILED, "j").splitlines()[1]

@@ -23,7 +23,7 @@ from tests.support.webhooks import post_webhook, repo_variant
 from tests.support.worker import WorkerProcess, wait_until, worker_env
 from tests.workers.crash_flow import OPENED, add_fix_reply, assert_one_fix, seed_calc, status
 from tests.workers.handlers.calc_repo import INSTALLATION_ID, REPO
-from workers.jobs import JobKind
+from workers.intake.jobs import JobKind
 from workers.runtime import JOB_PERMISSIONS
 
 WEBHOOK_SECRET = "whsec-Qz7Webhook-SECRET-4f1c9e"

@@ -21,7 +21,7 @@ from tests.support.webhooks import post_webhook, repo_variant
 from tests.support.worker import WorkerProcess, wait_until, worker_env
 from tests.workers.handlers.calc_repo import ADD_FIX, INSTALLATION_ID, MAIN, REPO, model_reply
 from workers.config import Settings
-from workers.jobs import job_id_for_delivery
+from workers.intake.jobs import job_id_for_delivery
 from workers.tasks import busy_wait_seconds, transient_retry_seconds
 
 # The default lease (15 s): the re-run reaching the model well within it shows it took its

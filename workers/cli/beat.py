@@ -14,8 +14,8 @@ def run(args: argparse.Namespace) -> int:
     from workers.celery_app import create_celery
     from workers.cli.logs import configure_logging, exit_cleanly_on_sigterm
     from workers.config import Settings
-    from workers.periodic import beat_schedule
-    from workers.redis_server import resolve_redis
+    from workers.operations.periodic import beat_schedule
+    from workers.operations.redis_server import resolve_redis
 
     # The scheduler only sends messages; the worker that runs them needs the App's key.
     configure_logging()

@@ -69,7 +69,7 @@ def _stop(child: subprocess.Popen, timeout: float = 300) -> None:
 def _start_proxy(channel_url: str, target_url: str):  # type: ignore[no-untyped-def]
     import threading
 
-    from workers.webhook_proxy import WebhookProxy
+    from workers.app.webhook_proxy import WebhookProxy
 
     proxy = WebhookProxy(channel_url, target_url)
     threading.Thread(target=proxy.run, name="webhook-proxy", daemon=True).start()
@@ -81,7 +81,7 @@ def _start_proxy(channel_url: str, target_url: str):  # type: ignore[no-untyped-
 def run(args: argparse.Namespace) -> int:
     from workers.cli.logs import configure_logging
     from workers.config import Settings, SettingsError
-    from workers.redis_server import resolve_redis
+    from workers.operations.redis_server import resolve_redis
 
     configure_logging()
     ensure_webhook_secret()

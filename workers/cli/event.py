@@ -1,6 +1,6 @@
 """`iquest event --name NAME --path FILE`: what a GitHub Actions event asks of `iquest fix`.
 
-The Action's gate. It applies the App's own trigger rules (workers/triggers.py) to the
+The Action's gate. It applies the App's own trigger rules (workers/intake/triggers.py) to the
 workflow's event payload: the trigger label on an open issue, or `/iquest fix` commented by
 an OWNER, MEMBER or COLLABORATOR; bots never trigger. It prints `key=value` lines for
 `$GITHUB_OUTPUT`: `run=true`, `number=N` and `requested-by=LOGIN` when there is an issue to
@@ -35,8 +35,8 @@ def _skip(reason: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     from workers.config import Settings
-    from workers.jobs import JobKind
-    from workers.triggers import Delivery, Ignored, TriggerRules, decide
+    from workers.intake.jobs import JobKind
+    from workers.intake.triggers import Delivery, Ignored, TriggerRules, decide
 
     try:
         payload = json.loads(args.path.read_text())

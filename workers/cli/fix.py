@@ -110,8 +110,8 @@ def _explain(error) -> str:  # type: ignore[no-untyped-def]
 
 def _run_as_app(args, settings, owner: str, repo: str, number: int) -> int:  # type: ignore[no-untyped-def]
     from workers.handlers.context import load_repo_config
-    from workers.jobs import Job, JobKind, TriggerSource
-    from workers.redis_server import resolve_redis
+    from workers.intake.jobs import Job, JobKind, TriggerSource
+    from workers.operations.redis_server import resolve_redis
     from workers.runtime import Runtime
 
     endpoint = resolve_redis(settings.redis_url, settings.data_dir)

@@ -16,7 +16,7 @@ class _TextFormatter(logging.Formatter):
     """The plain format, with the running job's ids appended when there is a job."""
 
     def format(self, record: logging.LogRecord) -> str:
-        from workers.logcontext import JOB_FIELDS
+        from workers.operations.logcontext import JOB_FIELDS
 
         line = super().format(record)
         ids = " ".join(
@@ -31,7 +31,7 @@ class _TextFormatter(logging.Formatter):
 def build_log_handler(settings: Settings, stream=None) -> logging.Handler:  # type: ignore[no-untyped-def]
     """A handler in the configured format that adds job ids and scrubs secrets."""
     from workers.config import LogFormat
-    from workers.logcontext import JobContextFilter, RedactingFilter, Redactor
+    from workers.operations.logcontext import JobContextFilter, RedactingFilter, Redactor
 
     handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
     if settings.log_format is LogFormat.JSON:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from workers.redelivery import parse_duration
+from workers.operations.redelivery import parse_duration
 
 
 def _duration(text: str):  # type: ignore[no-untyped-def]
@@ -30,8 +30,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from workers.config import Settings, SettingsError
-    from workers.redelivery import recover_deliveries
-    from workers.redis_server import resolve_redis
+    from workers.operations.redelivery import recover_deliveries
+    from workers.operations.redis_server import resolve_redis
     from workers.runtime import Runtime
 
     settings = Settings()

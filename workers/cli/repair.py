@@ -92,10 +92,10 @@ def _report(outcome, applied: bool) -> dict:  # type: ignore[no-untyped-def]
 def _compute(root: Path, title: str, body: str):  # type: ignore[no-untyped-def]
     from workers.config import Settings
     from workers.handlers.context import limits_for
+    from workers.intake.repo_config import CONFIG_PATH, parse_repo_config
     from workers.model.from_settings import model_from_settings, tokenizer_from_settings
     from workers.pipeline.prompts.fix import IssueText
     from workers.pipeline.run import propose_fix
-    from workers.repo_config import CONFIG_PATH, parse_repo_config
 
     settings = Settings()
     config_file = root / CONFIG_PATH

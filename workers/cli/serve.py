@@ -21,7 +21,7 @@ def run(args: argparse.Namespace) -> int:
     from service.app import create_app
     from service.manifest import ManifestError, load_manifest
     from workers.cli.logs import start_long_running
-    from workers.redis_server import resolve_redis
+    from workers.operations.redis_server import resolve_redis
 
     settings = start_long_running("serve", "require_webhook_secret")
     if settings is None:

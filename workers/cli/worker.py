@@ -19,7 +19,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def describe_capabilities(base_queue: str, has_app_credentials: bool) -> str:
     """What this worker will and will not run, said once at start-up."""
-    from workers.queues import github_queues, queues_to_consume
+    from workers.intake.queues import github_queues, queues_to_consume
 
     consumed = ", ".join(queues_to_consume(base_queue, has_app_credentials))
     if has_app_credentials:
@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     os.environ.setdefault("REMAP_SIGTERM", "SIGQUIT")
 
     # Before anything imports prometheus_client: it picks multiprocess mode at import.
-    from workers.metrics_server import prepare_multiprocess_dir
+    from workers.operations.metrics_server import prepare_multiprocess_dir
 
     metrics_dir, created = prepare_multiprocess_dir()
 
@@ -55,10 +55,14 @@ def run(args: argparse.Namespace) -> int:
     from workers.celery_app import create_celery
     from workers.cli.logs import start_long_running
     from workers.config import LogFormat
-    from workers.metrics_server import mark_this_process_dead, remove_dir, serve_worker_metrics
-    from workers.periodic import register_periodic_tasks
-    from workers.queues import worker_queues
-    from workers.redis_server import resolve_redis
+    from workers.intake.queues import worker_queues
+    from workers.operations.metrics_server import (
+        mark_this_process_dead,
+        remove_dir,
+        serve_worker_metrics,
+    )
+    from workers.operations.periodic import register_periodic_tasks
+    from workers.operations.redis_server import resolve_redis
     from workers.runtime import Runtime
     from workers.tasks import register_tasks
 

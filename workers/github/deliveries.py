@@ -12,7 +12,7 @@ from githubkit.exception import RequestFailed
 from workers.github.port import GitHubError
 from workers.github.retry import CappedRetry
 from workers.github.tokens import REST_VERSION
-from workers.redelivery import Delivery
+from workers.operations.redelivery import Delivery
 
 _PER_PAGE = 100
 
@@ -37,7 +37,7 @@ def next_cursor(link_header: str | None) -> str | None:
 
 
 class AppDeliveries:
-    """Implements workers.redelivery.DeliveryLog for the App identified by its id and key."""
+    """Implements workers.operations.redelivery.DeliveryLog for the App identified by its id and key."""
 
     def __init__(self, app_id: int, private_key: str, api_url: str, retry: CappedRetry) -> None:
         self._github = GitHub(

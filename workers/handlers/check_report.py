@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from workers.github.port import CheckAction, CheckAnnotation, CheckOutput, GitHubPort
-from workers.jobs import Job
+from workers.intake.jobs import Job
 from workers.pipeline.proposal import FixProposal
 from workers.pipeline.publish.check_run import (
     CHECK_NAME,

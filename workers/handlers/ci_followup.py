@@ -11,7 +11,8 @@ from workers.handlers.context import JobContext, limits_for
 from workers.handlers.fix_issue import FixServices
 from workers.handlers.intake import upsert_status
 from workers.handlers.own_pull import commit_link, why_not_ours
-from workers.messages import StatusState
+from workers.intake.messages import StatusState
+from workers.intake.triggers import FAILED_CONCLUSIONS
 from workers.pipeline.prompts.ci import CheckFailure, render_ci_prompt
 from workers.pipeline.prompts.fix import IssueText
 from workers.pipeline.proposal import FixOutcome, FixStatus
@@ -31,7 +32,6 @@ from workers.pipeline.publish.followup import (
 )
 from workers.pipeline.run import propose_fix
 from workers.pipeline.timing import Stage
-from workers.triggers import FAILED_CONCLUSIONS
 
 log = logging.getLogger("iquest.handlers.ci_followup")
 

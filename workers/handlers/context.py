@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workers.github.port import GitHubPort
-from workers.jobs import Job
+from workers.intake.jobs import Job
+from workers.intake.repo_config import CONFIG_PATH, LoadedConfig, RepoConfig, parse_repo_config
+from workers.intake.triggers import TriggerRules
 from workers.pipeline.run import FixLimits, Verify
 from workers.pipeline.verify.plan import TestSettings
 from workers.pipeline.verify.verify import Verifier
-from workers.repo_config import CONFIG_PATH, LoadedConfig, RepoConfig, parse_repo_config
 from workers.sandbox.port import Limits, Sandbox
-from workers.triggers import TriggerRules
 
 
 @dataclass(frozen=True)

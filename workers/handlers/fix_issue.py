@@ -9,7 +9,8 @@ from workers.github.port import Comment, GitCommit, GitHubPort, Issue, Permissio
 from workers.handlers.check_report import report_pushed
 from workers.handlers.context import JobContext, VerifyServices, limits_for, verifier_for
 from workers.handlers.intake import accept_fix_trigger, upsert_status
-from workers.messages import StatusState
+from workers.intake.messages import StatusState
+from workers.intake.repo_config import RepoConfig
 from workers.model.port import ChatModel, Tokenizer
 from workers.pipeline.context.snapshot import SnapshotCache
 from workers.pipeline.prompts.fix import IssueText
@@ -17,7 +18,6 @@ from workers.pipeline.proposal import FixOutcome, FixStatus
 from workers.pipeline.publish.draft_pr import PublishRefused, publish_draft_pr
 from workers.pipeline.run import Progress, propose_fix
 from workers.pipeline.timing import Stage, StageTimer, untimed
-from workers.repo_config import RepoConfig
 
 log = logging.getLogger("iquest.handlers.fix_issue")
 

@@ -7,14 +7,15 @@ from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
-from workers.commands import parse_command
 from workers.github.port import GitHubError, GitHubPort, PullFile, PullRequest, ReviewCommentDraft
 from workers.handlers.check_report import CheckReport, report_pushed, suggestion_annotations
 from workers.handlers.context import JobContext, limits_for, verifier_for
 from workers.handlers.fix_issue import FixServices
 from workers.handlers.intake import accept_fix_trigger, upsert_status
-from workers.jobs import CheckButton, Job
-from workers.messages import StatusState
+from workers.intake.commands import parse_command
+from workers.intake.jobs import CheckButton, Job
+from workers.intake.messages import StatusState
+from workers.intake.repo_config import RepoConfig
 from workers.pipeline.prompts.fix import IssueText, render_pull_prompt
 from workers.pipeline.proposal import FixOutcome, FixProposal, FixStatus
 from workers.pipeline.publish.check_run import OPEN_DRAFT_PR, POST_SUGGESTIONS, render_fix_output
@@ -28,7 +29,6 @@ from workers.pipeline.publish.pull import (
 from workers.pipeline.publish.suggestions import plan_suggestions
 from workers.pipeline.run import propose_fix
 from workers.pipeline.timing import Stage
-from workers.repo_config import RepoConfig
 
 log = logging.getLogger("iquest.handlers.fix_pull")
 

@@ -6,12 +6,13 @@ import logging
 from functools import partial
 from pathlib import Path
 
-from workers.commands import parse_command
 from workers.github.port import GitHubPort, PullRequest, ReviewComment
 from workers.handlers.context import JobContext, limits_for
 from workers.handlers.fix_issue import FixServices
 from workers.handlers.intake import accept_fix_trigger, upsert_status
-from workers.messages import StatusState, line_span
+from workers.intake.commands import parse_command
+from workers.intake.messages import StatusState, line_span
+from workers.intake.triggers import BOT_BRANCH_PREFIX
 from workers.pipeline.prompts.fix import IssueText
 from workers.pipeline.prompts.review import ThreadNote, render_thread_prompt
 from workers.pipeline.proposal import FixOutcome, FixStatus
@@ -24,7 +25,6 @@ from workers.pipeline.publish.thread import (
 )
 from workers.pipeline.run import propose_fix
 from workers.pipeline.timing import Stage
-from workers.triggers import BOT_BRANCH_PREFIX
 
 log = logging.getLogger("iquest.handlers.fix_thread")
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from workers.commands import parse_command
 from workers.handlers.context import JobContext
-from workers.jobs import TriggerSource
-from workers.messages import find_marked, help_marker, render_help
-from workers.repo_config import CONFIG_PATH, render_effective_config
+from workers.intake.commands import parse_command
+from workers.intake.jobs import TriggerSource
+from workers.intake.messages import find_marked, help_marker, render_help
+from workers.intake.repo_config import CONFIG_PATH, render_effective_config
 
 log = logging.getLogger("iquest.handlers.help")
 

@@ -10,8 +10,8 @@ import logging
 
 from workers.github.port import Comment, GitHubPort, ReactionTarget
 from workers.handlers.context import JobContext
-from workers.jobs import Job, TriggerSource
-from workers.messages import (
+from workers.intake.jobs import Job, TriggerSource
+from workers.intake.messages import (
     StatusState,
     find_marked,
     refusal_marker,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from workers.github.port import PullRequest
 from workers.handlers.context import JobContext
-from workers.triggers import BOT_BRANCH_PREFIX
+from workers.intake.triggers import BOT_BRANCH_PREFIX
 
 
 def commit_link(pull: PullRequest, sha: str) -> str:

@@ -8,20 +8,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workers.handlers.context import VerifyServices, verifier_for
-from workers.jobs import Job
-from workers.model.port import ChatModel, Tokenizer
-from workers.pipeline.prompts.fix import IssueText
-from workers.pipeline.proposal import FixOutcome, FixStatus
-from workers.pipeline.run import FixLimits, propose_fix
-from workers.pipeline.timing import StageTimer, untimed
-from workers.repair_store import (
+from workers.intake.jobs import Job
+from workers.intake.repair_store import (
     FINAL_STATUSES,
     RepairRequest,
     RepairResult,
     RepairStatus,
     RepairStore,
 )
-from workers.repo_config import RepoConfig
+from workers.intake.repo_config import RepoConfig
+from workers.model.port import ChatModel, Tokenizer
+from workers.pipeline.prompts.fix import IssueText
+from workers.pipeline.proposal import FixOutcome, FixStatus
+from workers.pipeline.run import FixLimits, propose_fix
+from workers.pipeline.timing import StageTimer, untimed
 
 log = logging.getLogger("iquest.handlers.repair")
 

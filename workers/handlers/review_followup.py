@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 from functools import partial
 
-from workers.commands import parse_command
 from workers.github.port import GitCommit, PullRequest, ReviewComment
 from workers.handlers.check_report import report_pushed
 from workers.handlers.context import JobContext, limits_for
 from workers.handlers.fix_issue import FixServices
 from workers.handlers.intake import accept_fix_trigger, upsert_status
 from workers.handlers.own_pull import commit_link, why_not_ours
-from workers.messages import StatusState
+from workers.intake.commands import parse_command
+from workers.intake.messages import StatusState
 from workers.pipeline.prompts.fix import IssueText
 from workers.pipeline.prompts.review import ThreadNote, render_followup_prompt
 from workers.pipeline.proposal import FixOutcome, FixStatus

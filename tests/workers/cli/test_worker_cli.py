@@ -13,8 +13,8 @@ from tests.fakes.model_server import ChatReply
 from tests.support.queue import queued_jobs
 from tests.support.webhooks import TEST_SECRET, post_webhook, variant
 from tests.support.worker import WorkerProcess, wait_until, worker_env
-from workers.jobs import JobKind
-from workers.queues import (
+from workers.intake.jobs import JobKind
+from workers.intake.queues import (
     github_queues,
     local_queue,
     queue_for,

@@ -8,7 +8,7 @@ from workers.github.client import GitHubRepoClient
 from workers.github.port import CheckAnnotation, GitHubError
 from workers.github.retry import CappedRetry
 from workers.github.tokens import InstallationTokens
-from workers.jobs import JobKind
+from workers.intake.jobs import JobKind
 from workers.runtime import JOB_PERMISSIONS
 
 REPO = "octo/app"

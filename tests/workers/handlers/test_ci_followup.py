@@ -22,7 +22,7 @@ from tests.workers.handlers.calc_repo import (
     open_bot_draft,
     status_comment,
 )
-from workers.jobs import job_id_for_delivery
+from workers.intake.jobs import job_id_for_delivery
 
 # The app's first fix touched only `mean`; `add` still subtracts and the tests say so.
 FIRST_FIX = MAIN.replace("return 0.0", "return 0")

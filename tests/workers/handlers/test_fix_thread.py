@@ -19,7 +19,7 @@ from tests.workers.handlers.calc_repo import (
     status_comment,
 )
 from tests.workers.handlers.test_fix_pull import _reply
-from workers.jobs import job_id_for_delivery
+from workers.intake.jobs import job_id_for_delivery
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import pytest
 from tests.fakes.model_server import ChatReply
 from tests.support.job_cost import TOKEN_MINT, JobCost, run_counted, worker_settings
 from tests.workers.handlers.calc_repo import MAIN, PERCENT_FIX, PR_HEAD, model_reply
-from workers.jobs import Job, JobKind, TriggerSource
+from workers.intake.jobs import Job, JobKind, TriggerSource
 from workers.runtime import Runtime
 
 SHOWCASE = Path(__file__).resolve().parents[2] / "fixtures" / "showcase"

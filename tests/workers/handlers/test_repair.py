@@ -11,8 +11,8 @@ from tests.fakes.model_server import ChatReply, ErrorReply
 from tests.support.webhooks import TEST_SECRET
 from tests.support.worker import wait_until
 from workers.handlers.repair import RepairServices, UnsafeRepairPath, repair, write_request_files
-from workers.jobs import Job, JobKind, TriggerSource
-from workers.repair_store import RepairResult, RepairStatus, RepairStore
+from workers.intake.jobs import Job, JobKind, TriggerSource
+from workers.intake.repair_store import RepairResult, RepairStatus, RepairStore
 
 SHOWCASE = Path(__file__).resolve().parents[2] / "fixtures" / "showcase"
 AUTH = {"Authorization": f"Bearer {TEST_SECRET}"}

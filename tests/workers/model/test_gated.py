@@ -7,11 +7,11 @@ import threading
 import pytest
 
 from tests.fakes.model_server import ChatReply, count_fake_tokens
-from workers.cancel import CancelFlags, JobCancelled
 from workers.model.gated import GatedModel, TokenBudgetExceeded
 from workers.model.openai_compat import OpenAICompatModel
 from workers.model.reply import ChatMessage, ModelError
 from workers.model.slots import ModelSlots, SlotPolicy
+from workers.scheduling.cancel_flags import CancelFlags, JobCancelled
 
 MESSAGES = [ChatMessage("user", "fix the bug in utils.py")]
 

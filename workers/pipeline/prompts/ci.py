@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from workers.github.port import CheckAnnotation, CheckRun
-from workers.messages import line_span
+from workers.intake.messages import line_span
 from workers.model.reply import ChatMessage
 from workers.pipeline.prompts.fix import (
     IssueText,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from workers.messages import line_span
+from workers.intake.messages import line_span
 from workers.model.reply import ChatMessage
 from workers.pipeline.prompts.fix import (
     IssueText,

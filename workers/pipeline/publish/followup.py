@@ -7,7 +7,7 @@ from importlib import resources
 from string import Template
 
 from workers.github.port import GitCommit, GitHubError, GitHubPort, ReviewComment
-from workers.messages import no_command_lines
+from workers.intake.messages import no_command_lines
 from workers.pipeline.proposal import FixProposal
 from workers.pipeline.publish.draft_pr import COMMIT_TRAILER, PublishRefused
 from workers.pipeline.publish.thread import find_reply

@@ -6,7 +6,7 @@ from importlib import resources
 from string import Template
 
 from workers.github.port import GitHubPort, ReviewComment
-from workers.messages import line_span, no_command_lines
+from workers.intake.messages import line_span, no_command_lines
 from workers.pipeline.proposal import FixProposal
 from workers.pipeline.publish.suggestions import LinesSuggestion
 

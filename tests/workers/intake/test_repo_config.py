@@ -1,0 +1,59 @@
+"""`.github/iquest.yml`: defaults, validation, and clear errors for broken files."""
+
+from __future__ import annotations
+
+from workers.github.port import Permission
+from workers.intake.repo_config import (
+    OutputMode,
+    RepoConfig,
+    parse_repo_config,
+    render_effective_config,
+)
+
+
+def test_absent_or_empty_file_gives_defaults() -> None:
+    for text in (None, "", "  \n", "# only a comment\n"):
+        loaded = parse_repo_config(text)
+        assert loaded.config == RepoConfig()
+        assert loaded.error is None
+
+
+def test_valid_settings_are_read() -> None:
+    loaded = parse_repo_config(
+        "min_permission: maintain\noutput_mode: draft_pr\ndeny_paths: [secrets/, '*.lock']\nmax_files: 3\n"
+    )
+    assert loaded.error is None
+    assert loaded.config.min_permission is Permission.MAINTAIN
+    assert loaded.config.output_mode is OutputMode.DRAFT_PR
+    assert loaded.config.deny_paths == ["secrets/", "*.lock"]
+    assert loaded.config.max_files == 3
+
+
+def test_broken_yaml_falls_back_to_defaults_with_a_message() -> None:
+    loaded = parse_repo_config("max_files: [1,\n")
+    assert loaded.config == RepoConfig()
+    assert "not valid YAML" in loaded.error
+
+
+def test_invalid_values_and_unknown_keys_are_named() -> None:
+    loaded = parse_repo_config("max_files: 0\nmin_permision: write\n")
+    assert loaded.config == RepoConfig()
+    assert "`max_files`" in loaded.error
+    assert "`min_permision`" in loaded.error
+    assert "not a mapping" not in loaded.error
+    assert "must be a mapping" in parse_repo_config("- a\n- b\n").error
+
+
+def test_effective_config_round_trips() -> None:
+    config = RepoConfig(max_files=2, instructions="be brief")
+    assert parse_repo_config(render_effective_config(config)).config == config
+
+
+def test_test_and_candidates_settings_are_validated():
+    loaded = parse_repo_config("test:\n  command: pytest -q\n  setup: [pip --version]\n  timeout: 120\ncandidates: 3\n")
+    assert loaded.error is None
+    assert loaded.config.test.command == "pytest -q" and loaded.config.test.timeout == 120
+    assert loaded.config.candidates == 3
+    assert parse_repo_config("").config.test is None
+    broken = parse_repo_config("test:\n  command: ''\ncandidates: 9\n")
+    assert "`test.command`" in broken.error and "`candidates`" in broken.error
