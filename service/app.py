@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import secrets
 from collections.abc import AsyncIterator
 
 import redis.asyncio as aioredis
 from fastapi import FastAPI
 
+from service.bodies import SpoolBudget
+from service.connections import ClientGoneGuard
 from service.dispatch import Dispatcher
-from service.health import build_health_router
+from service.health import build_health_router, parse_networks
 from service.manifest import load_manifest
 from service.metrics import ServiceMetrics
 from service.repair import RepairLimits, build_repair_router
@@ -51,12 +54,18 @@ def create_app(
         await redis.aclose()
 
     app = FastAPI(title="iquest-autofix", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.add_middleware(ClientGoneGuard)
     app.add_route(
         WEBHOOK_PATH,
-        build_webhook_endpoint(secret, dispatcher, settings.max_webhook_bytes),
+        build_webhook_endpoint(secret, dispatcher, settings.max_webhook_bytes,
+                               settings.webhook_memory_bytes,
+                               SpoolBudget(settings.webhook_spool_bytes)),
         methods=["POST"],
     )
-    app.include_router(build_health_router(redis, metrics))
+    app.include_router(build_health_router(
+        redis, metrics,
+        settings.metrics_token.get_secret_value().encode() if settings.metrics_token else None,
+        parse_networks(settings.metrics_networks)))
     app.include_router(
         build_repair_router(
             settings.repair_bearer(),
@@ -67,10 +76,16 @@ def create_app(
             ),
         )
     )
+    # No token configured: a random one nobody was told, so /setup stays shut (`iquest serve`
+    # always passes one, and prints it).
+    setup_token = (settings.setup_token.get_secret_value() if settings.setup_token
+                   else secrets.token_urlsafe(24))
     app.include_router(
         build_setup_router(
             SetupFlow(manifest, settings.github_api_url, settings.webhook_proxy_url,
-                      settings.trigger_label, SetupStates(redis), store, secret)
+                      settings.trigger_label, SetupStates(redis), store, secret,
+                      public_url=settings.public_url.rstrip("/") if settings.public_url else None,
+                      token=setup_token.encode())
         )
     )
     return app

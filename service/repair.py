@@ -6,6 +6,7 @@ import hmac
 import json
 import logging
 import re
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -37,13 +38,18 @@ def path_problem(path: str) -> str | None:
         return f"must be 1 to {MAX_PATH_CHARS} characters"
     if "\\" in path or "\x00" in path or ":" in path:
         return "must use '/' separators and contain no '\\', ':' or NUL"
+    if any(unicodedata.category(char) in ("Cc", "Cf") for char in path):
+        # Cc: control characters (newlines break logs and diffs); Cf: format characters,
+        # bidi overrides among them, which make a path read as another one.
+        return "must contain no control or invisible formatting (bidi) characters"
     if path.startswith("/"):
         return "must be relative to the repository root"
     parts = path.split("/")
     if any(part in ("", ".", "..") for part in parts):
         return "must not contain empty, '.' or '..' segments"
-    if ".git" in parts:
-        return "must not be inside .git"
+    # Case-insensitive file systems (macOS, Windows checkouts) treat .GIT as .git.
+    if any(part.lower() == ".git" for part in parts):
+        return "must not be inside .git (in any letter case)"
     return None
 
 
@@ -115,7 +121,8 @@ def _inlined(schema: dict[str, Any]) -> dict[str, Any]:
 # the app's OpenAPI document, which clients and the schemathesis tests read.
 _AUTH_ANSWERS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorAnswer, "description": "missing or invalid bearer token"},
-    503: {"model": ErrorAnswer, "description": "Redis unavailable; retry later"},
+    503: {"model": ErrorAnswer,
+          "description": "Redis unavailable (retry later), or no IQUEST_REPAIR_TOKEN configured"},
 }
 _REPAIR_DOC: dict[str, Any] = {
     "openapi_extra": {
@@ -165,24 +172,36 @@ def _limit_errors(body: RepairBody, limits: RepairLimits) -> list[dict[str, Any]
     return errors
 
 
-def _authorized(request: Request, bearer: bytes) -> bool:
+def _authorized(request: Request, bearer: bytes | None) -> bool:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    return scheme.lower() == "bearer" and hmac.compare_digest(token.strip().encode(), bearer)
+    return (bearer is not None and scheme.lower() == "bearer"
+            and hmac.compare_digest(token.strip().encode(), bearer))
 
 
 _UNAUTHORIZED = ({"error": "missing or invalid bearer token"}, {"WWW-Authenticate": "Bearer"})
+NOT_SERVED = ("POST /repair and GET /jobs are off: IQUEST_REPAIR_TOKEN is not set on this "
+              "receiver (the webhook secret never authorises them)")
+
+
+def _refusal(request: Request, bearer: bytes | None) -> Response | None:
+    """503 while no repair token is configured, 401 for a wrong one, None when authorised."""
+    if bearer is None:
+        return _answer(503, {"status": "disabled", "error": NOT_SERVED})
+    if not _authorized(request, bearer):
+        return _answer(401, *_UNAUTHORIZED)
+    return None
 _UNAVAILABLE = {"status": "unavailable", "error": "queue unavailable, retry later"}
 
 
 def build_repair_router(
-    bearer: bytes, enqueuer: Enqueuer, store: AsyncRepairStore, limits: RepairLimits
+    bearer: bytes | None, enqueuer: Enqueuer, store: AsyncRepairStore, limits: RepairLimits
 ) -> APIRouter:
     router = APIRouter()
 
     @router.post("/repair", **_REPAIR_DOC)
     async def repair(request: Request) -> Response:
-        if not _authorized(request, bearer):
-            return _answer(401, *_UNAUTHORIZED)
+        if (refused := _refusal(request, bearer)) is not None:
+            return refused
         try:
             raw = await read_limited_body(request, limits.max_bytes)
         except BodyTooLarge:
@@ -218,8 +237,8 @@ def build_repair_router(
     @router.get("/jobs/{job_id}", **_JOB_DOC)
     async def job_status(job_id: str, request: Request) -> Response:
         # The result holds the caller's code, so reading it takes the same token as writing.
-        if not _authorized(request, bearer):
-            return _answer(401, *_UNAUTHORIZED)
+        if (refused := _refusal(request, bearer)) is not None:
+            return refused
         if not _JOB_ID.fullmatch(job_id):
             return _answer(404, {"error": "no such job"})
         try:

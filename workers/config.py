@@ -60,7 +60,8 @@ class Settings(BaseSettings):
     command_word: str = "iquest"
     max_webhook_bytes: int = 25 * 1024 * 1024
 
-    # POST /repair. Unset repair_token: callers present the webhook secret as the bearer.
+    # POST /repair and GET /jobs take this bearer token; unset, they answer 503 (never the
+    # webhook secret: whoever holds a CI token must not be able to sign webhooks).
     repair_token: SecretStr | None = None
     repair_max_bytes: int = 8 * 1024 * 1024
     repair_max_files: int = 200
@@ -121,6 +122,30 @@ class Settings(BaseSettings):
     jobs_per_day_per_user: int = Field(default=50, ge=0)
     job_token_budget: int = Field(default=400_000, ge=1)
 
+    # Hardening of the receiver (docs/hardening.md). A request's headers must arrive within
+    # header_timeout, all of it within body_timeout of its first byte; connections past
+    # max_connections are answered 503; a header block may be max_header_bytes at most.
+    header_timeout_seconds: float = Field(default=10.0, gt=0)
+    body_timeout_seconds: float = Field(default=30.0, gt=0)
+    max_connections: int = Field(default=512, ge=1)
+    max_header_bytes: int = Field(default=64 * 1024, ge=1024)
+    # A webhook body's first webhook_memory_bytes stay in memory, the rest is spooled to a
+    # temporary file; all spooled bytes in flight (per process) stay under webhook_spool_bytes.
+    webhook_memory_bytes: int = Field(default=256 * 1024, ge=0)
+    webhook_spool_bytes: int = Field(default=256 * 1024 * 1024, ge=0)
+    # Where GitHub and browsers reach this receiver (the manifest's webhook and redirect URLs);
+    # `iquest serve` uses the URL it listens on when unset, never a request's Host header.
+    public_url: str | None = None
+    # While no App is configured, /setup needs this token (`iquest serve` prints a random one
+    # in the setup URL when unset).
+    setup_token: SecretStr | None = None
+    # GET /metrics on the receiver: with a token, `Authorization: Bearer` it; without, only
+    # loopback clients (and the networks in metrics_networks, comma-separated CIDRs).
+    metrics_token: SecretStr | None = None
+    metrics_networks: str = ""
+    # Help answers per user and hour, for people who may not trigger fixes (0: none).
+    help_per_hour_per_user: int = Field(default=5, ge=0)
+
     @field_validator("github_api_url", "model_base_url")
     @classmethod
     def _strip_trailing_slash(cls, value: str) -> str:
@@ -130,12 +155,17 @@ class Settings(BaseSettings):
         """Every configured secret, for the log redactor; unreadable key files are skipped."""
         values = [
             secret.get_secret_value()
-            for secret in (self.webhook_secret, self.private_key, self.model_api_key, self.repair_token)
+            for secret in (self.webhook_secret, self.private_key, self.model_api_key,
+                           self.repair_token, self.setup_token, self.metrics_token)
             if secret is not None
         ]
         if self.private_key_file is not None:
             with contextlib.suppress(OSError):
                 values.append(self.private_key_file.read_text())
+        # A Redis URL's password (the embedded server's, passed to children in the URL).
+        if self.redis_url and "@" in self.redis_url:
+            userinfo = self.redis_url.partition("://")[2].rpartition("@")[0]
+            values.append(userinfo.partition(":")[2])
         return [value for value in values if value]
 
     def require_webhook_secret(self) -> bytes:
@@ -146,11 +176,11 @@ class Settings(BaseSettings):
             )
         return self.webhook_secret.get_secret_value().encode()
 
-    def repair_bearer(self) -> bytes:
-        """The bearer token /repair and /jobs accept."""
+    def repair_bearer(self) -> bytes | None:
+        """The bearer token /repair and /jobs accept; None: they are not served."""
         if self.repair_token is not None and self.repair_token.get_secret_value():
             return self.repair_token.get_secret_value().encode()
-        return self.require_webhook_secret()
+        return None
 
     def app_credentials_given(self) -> bool:
         """Whether the App is configured (its id is set); a worker without serves only /repair.

@@ -16,6 +16,7 @@ import httpx
 
 from tests.fakes.github import FakeGitHub
 from tests.support.receiver import ReceiverThread, receiver_settings
+from tests.support.webhooks import TEST_SETUP_TOKEN
 from workers.app.credentials import CredentialsStore
 
 
@@ -34,6 +35,18 @@ def read_form(page: str) -> SetupForm:
     manifest = re.search(r'name="manifest" value="([^"]+)"', page)
     assert action and manifest, page
     return SetupForm(html.unescape(action.group(1)), json.loads(html.unescape(manifest.group(1))))
+
+
+def open_form(receiver: ReceiverThread, org: str | None = None,
+              token: str = TEST_SETUP_TOKEN) -> SetupForm:
+    """What a browser does: GET /setup?token=… (the button), then POST it (the GitHub form)."""
+    query = {"token": token, **({"org": org} if org else {})}
+    start = httpx.get(f"{receiver.url}/setup", params=query)
+    assert start.status_code == 200, start.text
+    assert "settings/apps/new" not in start.text  # no state is minted by a GET
+    action = re.search(r'<form action="([^"]+)" method="post"', start.text)
+    assert action and html.unescape(action.group(1)) == f"{receiver.url}/setup", start.text
+    return read_form(httpx.post(f"{receiver.url}/setup", data={"token": token, "org": org or ""}).text)
 
 
 def submit(form: SetupForm, action: str | None = None) -> httpx.Response:

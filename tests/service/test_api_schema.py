@@ -15,9 +15,9 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.support.receiver import ReceiverThread, receiver_settings
-from tests.support.webhooks import TEST_SECRET
+from tests.support.webhooks import TEST_REPAIR_TOKEN
 
-AUTH = {"Authorization": f"Bearer {TEST_SECRET}"}
+AUTH = {"Authorization": f"Bearer {TEST_REPAIR_TOKEN}"}
 
 
 @pytest.fixture(scope="module")

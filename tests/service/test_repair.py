@@ -10,14 +10,14 @@ import pytest
 
 from tests.support.queue import queued_jobs
 from tests.support.receiver import ReceiverThread, receiver_settings
-from tests.support.webhooks import TEST_SECRET
+from tests.support.webhooks import TEST_REPAIR_TOKEN, TEST_SECRET
 from workers.intake.jobs import Job, JobKind, TriggerSource
 from workers.intake.queues import queue_for
 from workers.intake.repair_store import request_key
 
 # /repair jobs have their own queue, so a worker without App credentials can serve them.
 REPAIR_QUEUE = queue_for(JobKind.REPAIR, "iquest")
-AUTH = {"Authorization": f"Bearer {TEST_SECRET}"}
+AUTH = {"Authorization": f"Bearer {TEST_REPAIR_TOKEN}"}
 GOOD = {"issue": {"title": "ids collide", "body": "two logins, one id"},
         "files": {"utils.py": "import random\n", "pkg/mod.py": "x = 1\n"}}
 
@@ -76,14 +76,24 @@ def test_without_the_bearer_token_nothing_is_queued(edge, redis_client, headers)
     assert httpx.get(f"{edge.url}/jobs/{'0' * 32}", headers=headers or {}).status_code == 401
 
 
-def test_a_dedicated_repair_token_replaces_the_webhook_secret(redis_server, redis_client) -> None:
-    thread = ReceiverThread(receiver_settings(repair_token="ci-token"), redis_server.url)
+def test_the_webhook_secret_never_authorises_repair_or_jobs(edge, redis_server, redis_client) -> None:
+    # With a repair token configured: the webhook secret is just a wrong token.
+    secret = {"Authorization": f"Bearer {TEST_SECRET}"}
+    assert _post(edge, GOOD, headers=secret).status_code == 401
+    assert httpx.get(f"{edge.url}/jobs/{'0' * 32}", headers=secret).status_code == 401
+    # Without one: /repair and /jobs are off, for any bearer, and the answer says why.
+    thread = ReceiverThread(receiver_settings(repair_token=None), redis_server.url)
     thread.start()
     try:
-        assert _post(thread, GOOD).status_code == 401
-        assert _post(thread, GOOD, headers={"Authorization": "Bearer ci-token"}).status_code == 202
+        for headers in (secret, AUTH, None):
+            answer = _post(thread, GOOD, headers=headers)
+            assert answer.status_code == 503
+            assert "IQUEST_REPAIR_TOKEN is not set" in answer.json()["error"]
+            jobs = httpx.get(f"{thread.url}/jobs/{'0' * 32}", headers=headers or {})
+            assert jobs.status_code == 503
     finally:
         thread.stop()
+    assert redis_client.llen(REPAIR_QUEUE) == 0
 
 
 @pytest.mark.parametrize(
@@ -98,6 +108,12 @@ def test_a_dedicated_repair_token_replaces_the_webhook_secret(redis_server, redi
         ({"issue": {"title": "t"}, "files": {"a\\b.py": ""}}, "separators"),
         ({"issue": {"title": "t"}, "files": {"C:/x.py": ""}}, "separators"),
         ({"issue": {"title": "t"}, "files": {".git/config": ""}}, ".git"),
+        ({"issue": {"title": "t"}, "files": {"sub/.GIT/hooks/pre-commit": ""}}, ".git"),
+        ({"issue": {"title": "t"}, "files": {".Git/config": ""}}, ".git"),
+        ({"issue": {"title": "t"}, "files": {"a\nb.py": ""}}, "control"),
+        ({"issue": {"title": "t"}, "files": {"a\x1b[2J.py": ""}}, "control"),
+        ({"issue": {"title": "t"}, "files": {"evil\u202egnp.py": ""}}, "bidi"),
+        ({"issue": {"title": "t"}, "files": {"a\u2066b.py": ""}}, "bidi"),
         ({"issue": {"title": "t"}, "files": {"a//b.py": ""}}, "empty"),
         ({"issue": {"title": "t"}, "files": {"pkg": "", "pkg/a.py": ""}}, "both as a file"),
         ({"issue": {"title": "t"}, "files": {f"f{i}.py": "" for i in range(4)}}, "at most 3 files"),

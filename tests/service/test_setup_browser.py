@@ -18,6 +18,7 @@ import pytest
 
 from tests.fakes.github import FakeGitHub
 from tests.service.setup_support import setup_receiver
+from tests.support.webhooks import TEST_SETUP_TOKEN
 
 if TYPE_CHECKING:
     from selenium.webdriver import Chrome
@@ -63,7 +64,7 @@ def test_setup_round_trip_in_a_browser(browser: Chrome, fake_github: FakeGitHub,
     from selenium.webdriver.support.ui import WebDriverWait
 
     with setup_receiver(fake_github, redis_server.url, tmp_path) as (receiver, store):
-        browser.get(f"{receiver.url}/setup")
+        browser.get(f"{receiver.url}/setup?token={TEST_SETUP_TOKEN}")
         browser.find_element(By.ID, "create-app").click()
         # The fake GitHub checks the manifest and redirects back; the receiver exchanges the code.
         WebDriverWait(browser, 20).until(

@@ -10,8 +10,8 @@ import pytest
 
 from service.manifest import ManifestError, github_web_url, load_manifest
 from tests.fakes.github import FakeGitHub
-from tests.service.setup_support import files_in, read_form, setup_receiver, submit
-from tests.support.webhooks import load_payload, post_webhook
+from tests.service.setup_support import files_in, open_form, setup_receiver, submit
+from tests.support.webhooks import TEST_SETUP_TOKEN, load_payload, post_webhook
 
 if TYPE_CHECKING:
     from tests.support.redis_server import TestRedis
@@ -25,7 +25,7 @@ def _callback(redirect: httpx.Response) -> httpx.Response:
 def test_org_registration_saves_credentials_and_the_receiver_uses_them(
         fake_github: FakeGitHub, redis_server: TestRedis, tmp_path) -> None:
     with setup_receiver(fake_github, redis_server.url, tmp_path) as (receiver, store):
-        form = read_form(httpx.get(f"{receiver.url}/setup?org=octo-org").text)
+        form = open_form(receiver, org="octo-org")
         assert form.action.startswith(f"{fake_github.url}/organizations/octo-org/settings/apps/new?")
         assert form.manifest["hook_attributes"]["url"] == f"{receiver.url}/api/github/webhooks"
         assert form.manifest["redirect_url"] == f"{receiver.url}/setup/callback"
@@ -66,7 +66,7 @@ def test_the_receiver_follows_a_secret_another_process_saved(
 def test_a_bad_state_is_400_and_writes_nothing(fake_github: FakeGitHub, redis_server: TestRedis,
                                                tmp_path, tamper: str) -> None:
     with setup_receiver(fake_github, redis_server.url, tmp_path) as (receiver, _):
-        form = read_form(httpx.get(f"{receiver.url}/setup").text)
+        form = open_form(receiver)
         if tamper == "reused":
             # A state spent on a failed exchange stays spent.
             first = httpx.get(f"{receiver.url}/setup/callback",
@@ -88,7 +88,7 @@ def test_a_bad_state_is_400_and_writes_nothing(fake_github: FakeGitHub, redis_se
 def test_an_existing_configuration_is_never_overwritten(
         fake_github: FakeGitHub, redis_server: TestRedis, tmp_path) -> None:
     with setup_receiver(fake_github, redis_server.url, tmp_path) as (receiver, store):
-        form = read_form(httpx.get(f"{receiver.url}/setup").text)
+        form = open_form(receiver)
         before = "IQUEST_APP_ID=7\nIQUEST_WEBHOOK_SECRET=mine\nIQUEST_PRIVATE_KEY_FILE=k.pem\n"
         store.env_file.write_text(before)
         page = httpx.get(f"{receiver.url}/setup")
@@ -113,7 +113,7 @@ def test_the_proxy_channel_is_the_webhook_url(fake_github: FakeGitHub, redis_ser
     channel = "https://smee.io/abc123"
     with setup_receiver(fake_github, redis_server.url, tmp_path,
                         webhook_proxy_url=channel) as (receiver, _):
-        form = read_form(httpx.get(f"{receiver.url}/setup").text)
+        form = open_form(receiver)
         assert form.manifest["hook_attributes"]["url"] == channel
         assert _callback(submit(form)).status_code == 200
 
@@ -121,7 +121,8 @@ def test_the_proxy_channel_is_the_webhook_url(fake_github: FakeGitHub, redis_ser
 def test_a_bad_org_name_is_refused(fake_github: FakeGitHub, redis_server: TestRedis,
                                    tmp_path) -> None:
     with setup_receiver(fake_github, redis_server.url, tmp_path) as (receiver, _):
-        assert httpx.get(f"{receiver.url}/setup", params={"org": "a/../b"}).status_code == 400
+        assert httpx.get(f"{receiver.url}/setup",
+                         params={"org": "a/../b", "token": TEST_SETUP_TOKEN}).status_code == 400
 
 
 def test_enterprise_server_web_url() -> None:

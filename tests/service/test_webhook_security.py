@@ -7,7 +7,13 @@ import uuid
 import httpx
 
 from service.signature import sign
-from tests.support.webhooks import TEST_SECRET, load_payload, post_webhook, variant
+from tests.support.webhooks import (
+    TEST_SECRET,
+    TEST_SETUP_TOKEN,
+    load_payload,
+    post_webhook,
+    variant,
+)
 
 LABELED = variant("issues/labeled.json", **{"label.name": "autofix", "installation": {"id": 7}})
 
@@ -100,7 +106,7 @@ def test_health_and_metrics(receiver) -> None:
 
 
 def test_setup_page_carries_the_manifest(receiver) -> None:
-    page = httpx.get(f"{receiver.url}/setup").text
+    page = httpx.post(f"{receiver.url}/setup", data={"token": TEST_SETUP_TOKEN}).text
     assert "settings/apps/new" in page
     assert "/api/github/webhooks" in page
     assert "workflows" not in page  # the manifest asks for no workflows permission

@@ -13,8 +13,9 @@ import pytest
 import uvicorn
 
 from service.app import create_app
+from service.connections import server_config
 from tests.support.redis_server import TestRedis
-from tests.support.webhooks import TEST_SECRET
+from tests.support.webhooks import TEST_REPAIR_TOKEN, TEST_SECRET, TEST_SETUP_TOKEN
 from workers.app.credentials import CredentialsStore
 from workers.config import Settings
 
@@ -30,13 +31,13 @@ class ReceiverThread:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
-        config = uvicorn.Config(
+        if settings.public_url is None:  # what `iquest serve` does: the URL it listens on
+            settings = settings.model_copy(update={"public_url": self.url})
+        # The same uvicorn configuration as `iquest serve`: deadlines, limits, h11.
+        config = server_config(
             # Never the checkout's own .env: a test receiver saves credentials under a temp dir.
             create_app(settings, redis_url, credentials or isolated_store()),
-            host="127.0.0.1",
-            port=self.port,
-            log_level="warning",
-            access_log=False,
+            settings, "127.0.0.1", self.port,
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
@@ -59,7 +60,8 @@ class ReceiverThread:
 
 
 def receiver_settings(**overrides: object) -> Settings:
-    values: dict[str, object] = {"webhook_secret": TEST_SECRET, "max_webhook_bytes": 1024 * 1024}
+    values: dict[str, object] = {"webhook_secret": TEST_SECRET, "max_webhook_bytes": 1024 * 1024,
+                                 "repair_token": TEST_REPAIR_TOKEN, "setup_token": TEST_SETUP_TOKEN}
     values.update(overrides)
     return Settings(_env_file=None, **values)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from workers.operations.redis_server import RedisEndpoint, start_embedded_redis
+from workers.operations.redis_server import RedisEndpoint, embedded_password, start_embedded_redis
 
 
 def _free_port() -> int:
@@ -30,7 +30,8 @@ class TestRedis:
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        # The embedded server requires its password, as in production.
+        return f"redis://:{embedded_password(self.data_dir)}@127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
         self.endpoint = start_embedded_redis(self.data_dir, port=self.port)

@@ -15,6 +15,9 @@ from service.signature import sign
 REPO_ROOT = Path(__file__).resolve().parents[2]
 WEBHOOKS_DIR = REPO_ROOT / "tests" / "data" / "github" / "webhooks"
 TEST_SECRET = "test-webhook-secret"
+# /repair's and /setup's own tokens: the webhook secret authorises neither.
+TEST_REPAIR_TOKEN = "test-repair-token"
+TEST_SETUP_TOKEN = "test-setup-token"
 
 
 def payload_files() -> list[Path]:

@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     endpoint = resolve_redis(settings.redis_url, settings.data_dir)
     env = {**os.environ, "IQUEST_REDIS_URL": endpoint.url}
     base = f"http://{args.host}:{args.port}"
-    print(f"iquest dev: redis at {endpoint.url}", flush=True)
+    print(f"iquest dev: redis at {endpoint.shown}", flush=True)
     children = {"serve": _spawn(["serve", "--host", args.host, "--port", str(args.port)], env)}
     proxy = None
     if settings.webhook_proxy_url:

@@ -73,14 +73,18 @@ class Redactor:
     """Replaces configured secrets and anything shaped like a credential with [REDACTED]."""
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
-        literal = []
+        self._literal: list[str] = []
+        self.add(secrets)
+
+    def add(self, secrets: Iterable[str]) -> None:
+        """Redact these too from now on (secrets saved by /setup after start)."""
         for secret in secrets:
             for variant in (secret, secret.strip(), secret.replace("\n", "\\n")):
-                if len(variant) >= _MIN_SECRET_LENGTH:
-                    literal.append(re.escape(variant))
+                if len(variant) >= _MIN_SECRET_LENGTH and re.escape(variant) not in self._literal:
+                    self._literal.append(re.escape(variant))
         # Longest first, so a secret containing another is removed whole.
-        literal.sort(key=len, reverse=True)
-        self._pattern = re.compile("|".join([*literal, *_TOKEN_PATTERNS]), re.S)
+        self._literal.sort(key=len, reverse=True)
+        self._pattern = re.compile("|".join([*self._literal, *_TOKEN_PATTERNS]), re.S)
 
     def __call__(self, text: str) -> str:
         return self._pattern.sub(REDACTED, text)
@@ -94,6 +98,10 @@ class RedactingFilter(logging.Filter):
     def __init__(self, redact: Redactor) -> None:
         super().__init__()
         self._redact = redact
+
+    def add_secrets(self, secrets: Iterable[str]) -> None:
+        """Found by duck typing (service/setup_page.py may not import this module)."""
+        self._redact.add(secrets)
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
@@ -116,3 +124,4 @@ class RedactingFilter(logging.Filter):
 
 
 _STANDARD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message"}
+

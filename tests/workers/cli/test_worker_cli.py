@@ -11,7 +11,7 @@ import httpx
 
 from tests.fakes.model_server import ChatReply
 from tests.support.queue import queued_jobs
-from tests.support.webhooks import TEST_SECRET, post_webhook, variant
+from tests.support.webhooks import TEST_REPAIR_TOKEN, post_webhook, variant
 from tests.support.worker import WorkerProcess, wait_until, worker_env
 from workers.intake.jobs import JobKind
 from workers.intake.queues import (
@@ -24,7 +24,7 @@ from workers.intake.queues import (
 )
 
 SHOWCASE = Path(__file__).resolve().parents[2] / "fixtures" / "showcase"
-AUTH = {"Authorization": f"Bearer {TEST_SECRET}"}
+AUTH = {"Authorization": f"Bearer {TEST_REPAIR_TOKEN}"}
 LABELED = variant("issues/labeled.json", **{"label.name": "autofix", "installation": {"id": 7}})
 
 

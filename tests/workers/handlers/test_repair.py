@@ -8,14 +8,14 @@ import httpx
 import pytest
 
 from tests.fakes.model_server import ChatReply, ErrorReply
-from tests.support.webhooks import TEST_SECRET
+from tests.support.webhooks import TEST_REPAIR_TOKEN
 from tests.support.worker import wait_until
 from workers.handlers.repair import RepairServices, UnsafeRepairPath, repair, write_request_files
 from workers.intake.jobs import Job, JobKind, TriggerSource
 from workers.intake.repair_store import RepairResult, RepairStatus, RepairStore
 
 SHOWCASE = Path(__file__).resolve().parents[2] / "fixtures" / "showcase"
-AUTH = {"Authorization": f"Bearer {TEST_SECRET}"}
+AUTH = {"Authorization": f"Bearer {TEST_REPAIR_TOKEN}"}
 
 
 def _showcase_request() -> dict:
