@@ -52,6 +52,7 @@ def post_webhook(
     secret: str = TEST_SECRET,
     signature: str | None = None,
     extra_headers: dict[str, str] | None = None,
+    timeout: float = 10,
 ) -> httpx.Response:
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
     headers = {
@@ -62,7 +63,7 @@ def post_webhook(
         "X-Hub-Signature-256": signature if signature is not None else sign(secret.encode(), raw),
     }
     headers.update(extra_headers or {})
-    return httpx.post(f"{base_url}/api/github/webhooks", content=raw, headers=headers, timeout=10)
+    return httpx.post(f"{base_url}/api/github/webhooks", content=raw, headers=headers, timeout=timeout)
 
 
 def repo_variant(relative: str, repo_full_name: str, installation_id: int, **changes: Any) -> dict[str, Any]:
