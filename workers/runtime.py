@@ -217,6 +217,7 @@ class Runtime:
             transport=_observed_transport(self.metrics, str(job.installation_id)),
             remembered=RememberedComments(self.redis, self.settings.comment_id_ttl_seconds),
             before_write=self.cancel_flags.guard(job.job_id),
+            own_login=self.app_tokens.app_login(),
         )
 
 

@@ -156,6 +156,8 @@ def _run_with_token(args, settings, token: str, full_name: str, number: int) -> 
     github = GitHubRepoClient(full_name, token, settings.github_api_url, retry)
     try:
         identity = github.token_identity()
+        # What the token writes as: its user, or (an installation token: no user) Actions' bot.
+        github.own_login = identity.login or "github-actions[bot]"
         opened_by = describe_identity(identity.login, _actions_run_url())
         _say(f"authenticated with {opened_by}")
         if not args.dry_run:

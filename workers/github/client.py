@@ -60,8 +60,12 @@ class GitHubRepoClient(
         transport: httpx.BaseTransport | None = None,
         remembered: RememberedComments | None = None,
         before_write: Callable[[], object] = lambda: None,
+        own_login: str | None = None,
     ) -> None:
+        """`own_login`: the login the app writes as (`<slug>[bot]`, or a token's user); only
+        comments and reviews by it are taken for the app's own."""
         self.full_name = full_name
+        self.own_login = own_login
         # Where the app's marked comments are, across jobs (None: found by marker each time).
         self.remembered = remembered
         self._issues: dict[int, Issue] = {}

@@ -38,7 +38,9 @@ class RememberedComments:
     @staticmethod
     def key(full_name: str, number: int, marker: str) -> str:
         digest = hashlib.sha256(marker.encode()).hexdigest()[:16]
-        return f"iquest:comment:{full_name}#{number}:{digest}"
+        # "own-": ids remembered while any bot's marked comment counted as the app's are not
+        # trusted any more.
+        return f"iquest:own-comment:{full_name}#{number}:{digest}"
 
     def get(self, full_name: str, number: int, marker: str) -> int | None:
         value = self._store.get(self.key(full_name, number, marker))
@@ -51,7 +53,8 @@ class RememberedComments:
         self._store.delete(self.key(full_name, number, marker))
 
 
-def comment_from(data: Any) -> Comment:
+def comment_from(data: Any, own_login: str | None = None) -> Comment:
+    """`own_login`: the app's own bot login (`<slug>[bot]`); None: nothing counts as the app's."""
     user = getattr(data, "user", None)
     login = getattr(user, "login", "") or ""
     association = getattr(data, "author_association", "") or ""
@@ -61,6 +64,7 @@ def comment_from(data: Any) -> Comment:
         author=login,
         author_is_bot=getattr(user, "type", "") == "Bot" or login.endswith("[bot]"),
         association=str(getattr(association, "value", association)),
+        by_app=own_login is not None and login == own_login,
     )
 
 
@@ -91,8 +95,8 @@ def last_page(total: int) -> tuple[int, int]:
 
 
 def _find_marked(comments: list[Comment], marker: str) -> Comment | None:
-    # A human quoting the marker does not count.
-    return next((c for c in comments if marker in c.body and c.author_is_bot), None)
+    # A human, or another bot, quoting the marker does not count: only the app's own comment.
+    return next((c for c in comments if marker in c.body and c.by_app), None)
 
 
 class CommentsMixin:
@@ -106,6 +110,8 @@ class CommentsMixin:
     _call: Callable[..., Any]
     _create: Callable[..., Any]
     remembered: RememberedComments | None
+    # The app's own bot login; None: no comment is taken for the app's.
+    own_login: str | None
     # What this job has read: issues by number, and each thread's newest page.
     _issues: dict[int, Issue]
     _pages: dict[int, list[Comment]]
@@ -134,7 +140,7 @@ class CommentsMixin:
             per_page=per_page,
             page=page,
         )
-        return [comment_from(item) for item in items]
+        return [comment_from(item, self.own_login) for item in items]
 
     def get_issue_comment(self, comment_id: int) -> Comment:
         for page in self._pages.values():
@@ -142,23 +148,27 @@ class CommentsMixin:
                 if comment.id == comment_id:
                     return comment
         return comment_from(
-            self._call(self._rest.issues.get_comment, self.owner, self.repo, comment_id)
+            self._call(self._rest.issues.get_comment, self.owner, self.repo, comment_id),
+            self.own_login,
         )
 
     def create_issue_comment(self, number: int, body: str) -> Comment:
         data = self._create(
             self._rest.issues.create_comment, self.owner, self.repo, number, data={"body": body}
         )
-        comment = comment_from(data)
+        comment = comment_from(data, self.own_login)
         if number in self._pages:
             self._pages[number].append(comment)
         return comment
 
     def update_issue_comment(self, comment_id: int, body: str) -> Comment:
+        held = next((c for page in self._pages.values() for c in page if c.id == comment_id), None)
+        if held is not None and not held.by_app:
+            raise GitHubError(f"comment {comment_id} is not this app's; it is never edited")
         data = self._call(
             self._rest.issues.update_comment, self.owner, self.repo, comment_id, data={"body": body}
         )
-        comment = comment_from(data)
+        comment = comment_from(data, self.own_login)
         for page in self._pages.values():
             page[:] = [comment if c.id == comment_id else c for c in page]
         return comment

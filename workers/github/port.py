@@ -37,6 +37,9 @@ class Comment:
     author_is_bot: bool = False
     # GitHub's author_association (OWNER, MEMBER, COLLABORATOR, CONTRIBUTOR, NONE, ...).
     association: str = ""
+    # Written by this app itself (its own bot login), not merely by some bot: only such a
+    # comment's markers are believed, and only such a comment is ever edited.
+    by_app: bool = False
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,7 @@ class ReviewComment:
     review_id: int | None = None
     author_is_bot: bool = False
     html_url: str = ""
+    by_app: bool = False  # written by this app itself (see Comment.by_app)
 
     @property
     def thread_id(self) -> int:

@@ -46,6 +46,7 @@ class PullsMixin:
 
     owner: str
     repo: str
+    own_login: str | None
     _github: Any
     _rest: Any
     _call: Callable[..., Any]
@@ -70,8 +71,9 @@ class PullsMixin:
     def find_review(self, number: int, marker: str) -> Review | None:
         reviews = self._paginate(self._rest.pulls.list_reviews, pull_number=number)
         for item in reviews:
-            user = getattr(item, "user", None)
-            if marker in (item.body or "") and getattr(user, "type", "") == "Bot":
+            login = getattr(getattr(item, "user", None), "login", None)
+            # Only the app's own review: another bot quoting the marker is not an answer.
+            if marker in (item.body or "") and self.own_login is not None and login == self.own_login:
                 return Review(id=item.id, html_url=item.html_url)
         return None
 

@@ -20,7 +20,8 @@ def _int_or_none(data: Any, name: str) -> int | None:
     return value if isinstance(value, int) else None
 
 
-def review_comment_from(data: Any) -> ReviewComment:
+def review_comment_from(data: Any, own_login: str | None = None) -> ReviewComment:
+    """`own_login`: the app's own bot login; None: no comment is taken for the app's."""
     author, is_bot = _login(data)
     side = getattr(data, "side", None)
     return ReviewComment(
@@ -35,6 +36,7 @@ def review_comment_from(data: Any) -> ReviewComment:
         review_id=_int_or_none(data, "pull_request_review_id"),
         author_is_bot=is_bot,
         html_url=getattr(data, "html_url", "") or "",
+        by_app=own_login is not None and author == own_login,
     )
 
 
@@ -43,6 +45,7 @@ class ReviewsMixin:
 
     owner: str
     repo: str
+    own_login: str | None
     _rest: Any
     _call: Callable[..., Any]
     _create: Callable[..., Any]
@@ -73,12 +76,13 @@ class ReviewsMixin:
             items = self._paginate(
                 self._rest.pulls.list_comments_for_review, pull_number=number, review_id=review_id
             )
-        comments = [review_comment_from(item) for item in items]
+        comments = [review_comment_from(item, self.own_login) for item in items]
         return sorted(comments, key=lambda c: c.id)
 
     def get_review_comment(self, comment_id: int) -> ReviewComment:
         return review_comment_from(
-            self._call(self._rest.pulls.get_review_comment, self.owner, self.repo, comment_id)
+            self._call(self._rest.pulls.get_review_comment, self.owner, self.repo, comment_id),
+            self.own_login,
         )
 
     def reply_to_review_comment(self, number: int, comment_id: int, body: str) -> ReviewComment:
@@ -90,4 +94,4 @@ class ReviewsMixin:
             comment_id,
             data={"body": body},
         )
-        return review_comment_from(data)
+        return review_comment_from(data, self.own_login)

@@ -48,6 +48,26 @@ class InstallationTokens:
             transport=transport,
         )
         self._store = store
+        self._login: str | None = None
+
+    def app_login(self) -> str:
+        """The login the App writes as, `<slug>[bot]`: GET /app once per process.
+
+        Its comments, reviews and replies are recognised by this login alone, never by being
+        some bot's: another bot quoting the app's markers must not pass for the app.
+        """
+        if self._login is None:
+            operation = self._app.rest(REST_VERSION).apps.get_authenticated
+            try:
+                with github_route(operation):
+                    slug = operation().parsed_data.slug
+            except RequestFailed as error:
+                status = error.response.status_code
+                raise GitHubError(f"GitHub answered {status} to GET /app", status,
+                                  transient=status >= 500 or isinstance(error, RateLimitExceeded)
+                                  ) from error
+            self._login = f"{slug}[bot]"
+        return self._login
 
     def installation_for(self, owner: str, repo: str) -> int:
         """The id of the App's installation on owner/repo (for commands run outside a webhook)."""

@@ -103,8 +103,8 @@ def render_help(
 
 
 def find_marked(comments: list[Comment], marker: str) -> Comment | None:
-    """The bot's comment carrying `marker`; a human quoting the marker does not count."""
+    """The app's own comment carrying `marker`; a human or another bot quoting it does not count."""
     for comment in comments:
-        if marker in comment.body and comment.author_is_bot:
+        if marker in comment.body and comment.by_app:
             return comment
     return None

@@ -116,11 +116,14 @@ class Seeding:
                                      self.world.user(user), list(labels))
 
     def add_issue_comment(self, full_name: str, number: int, body: str, *,
-                          user: str = "octocat") -> Comment:
+                          user: str = "octocat", via_app: App | None = None) -> Comment:
+        """`via_app`: written by that App (as GitHub does it: by its bot, `performed_via_github_app`
+        set); `user` is then ignored."""
         with self.lock:
             repo = self._repo(full_name)
-            return actions.new_comment(self.world, repo, repo.issues[number], body,
-                                       self.world.user(user))
+            author = via_app.bot if via_app is not None else self.world.user(user)
+            return actions.new_comment(self.world, repo, repo.issues[number], body, author,
+                                       via_app)
 
     def open_pull(self, full_name: str, *, head: str, base: str | None = None,
                   title: str = "A change", body: str | None = "", user: str = "octocat",
@@ -155,7 +158,8 @@ class Seeding:
                                     self.world.user(user))
 
     def add_app(self, app_id: int, slug: str) -> App:
-        """Another GitHub App (say GitHub Actions) that owns check runs."""
+        """Another GitHub App (say GitHub Actions, or a welcome bot) that owns check runs or
+        writes comments (`add_issue_comment(via_app=...)`)."""
         with self.lock:
             owner = self.world.user("github", "Organization")
             found = App(app_id, slug, slug, owner, {"checks": "write"}, ["check_run"],

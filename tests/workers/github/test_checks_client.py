@@ -24,7 +24,8 @@ def client(fake_github, redis_client) -> GitHubRepoClient:
     )
     # The CI follow-up's own token: checks read, nothing more about checks.
     permissions = JOB_PERMISSIONS[JobKind.CI_FOLLOWUP]
-    return GitHubRepoClient(REPO, tokens.token_for(9, "app", permissions), fake_github.url, FAST)
+    return GitHubRepoClient(REPO, tokens.token_for(9, "app", permissions), fake_github.url, FAST,
+                            own_login=tokens.app_login())
 
 
 def _head(fake_github) -> str:

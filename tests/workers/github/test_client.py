@@ -32,7 +32,8 @@ def _client(
     fake_github, tokens, permissions=READ_ISSUES, repo=REPO, remembered=None
 ) -> GitHubRepoClient:
     token = tokens.token_for(9, repo.split("/")[1], permissions)
-    return GitHubRepoClient(repo, token, fake_github.url, FAST, remembered=remembered)
+    return GitHubRepoClient(repo, token, fake_github.url, FAST, remembered=remembered,
+                            own_login=tokens.app_login())
 
 
 def test_token_is_minted_once_and_cached_in_redis(fake_github, tokens, redis_client) -> None:
@@ -107,7 +108,29 @@ def test_permission_reactions_and_comments(fake_github, tokens) -> None:
     posted = client.create_issue_comment(issue.number, "first")
     client.update_issue_comment(posted.id, "edited")
     [comment] = client.list_issue_comments(issue.number)
-    assert comment.body == "edited" and comment.author_is_bot
+    assert comment.body == "edited" and comment.author_is_bot and comment.by_app
+
+
+def test_the_app_knows_its_own_login_and_edits_no_other_bots_comment(
+        fake_github, tokens, redis_client) -> None:
+    from workers.github.comments import RememberedComments
+    from workers.github.port import GitHubError
+
+    assert tokens.app_login() == "iquest-autofix[bot]"
+    assert tokens.app_login() == "iquest-autofix[bot]"  # read once per process
+    assert [c.operation_id for c in fake_github.log].count("apps/get-authenticated") == 1
+    issue = fake_github.open_issue(REPO, "t", "b")
+    marker = "<!-- iquest:status number=1 -->"
+    forged = fake_github.add_issue_comment(REPO, issue.number, f"Welcome! {marker}",
+                                           via_app=fake_github.add_app(99001, "welcome-bot"))
+    client = _client(fake_github, tokens, remembered=RememberedComments(redis_client, 60))
+    [seen] = client.list_issue_comments(issue.number)
+    assert seen.author_is_bot and not seen.by_app
+    with pytest.raises(GitHubError, match="not this app's"):
+        client.update_issue_comment(seen.id, "taken over")
+    own = client.upsert_marked_comment(issue.number, marker, f"{marker}\nQueued")
+    assert own.id != forged.id and own.by_app
+    assert fake_github.comments(REPO, issue.number)[0].body == f"Welcome! {marker}"
 
 
 def test_comments_are_read_across_pages(fake_github, tokens) -> None:

@@ -22,7 +22,8 @@ def client(fake_github, redis_client) -> GitHubRepoClient:
     tokens = InstallationTokens(
         fake_github.app_id, fake_github.private_key, fake_github.url, redis_client, FAST
     )
-    return GitHubRepoClient(REPO, tokens.token_for(9, "app", PUSH), fake_github.url, FAST)
+    return GitHubRepoClient(REPO, tokens.token_for(9, "app", PUSH), fake_github.url, FAST,
+                            own_login=tokens.app_login())
 
 
 def _open(fake_github):

@@ -30,9 +30,10 @@ def test_bot_text_never_triggers_the_bot() -> None:
     assert "`x` is not a command" in help_text
 
 
-def test_find_marked_ignores_humans_quoting_the_marker() -> None:
+def test_find_marked_ignores_humans_and_other_bots_quoting_the_marker() -> None:
     marker = status_marker(3)
     human = Comment(1, f"quoting {marker}", "alice")
-    bot = Comment(2, f"{marker}\nQueued", "iquest-autofix[bot]", author_is_bot=True)
-    assert find_marked([human], marker) is None
-    assert find_marked([human, bot], marker) == bot
+    other = Comment(3, f"Welcome! You wrote: {marker}", "welcome-bot[bot]", author_is_bot=True)
+    own = Comment(2, f"{marker}\nQueued", "iquest-autofix[bot]", author_is_bot=True, by_app=True)
+    assert find_marked([human, other], marker) is None
+    assert find_marked([human, other, own], marker) == own

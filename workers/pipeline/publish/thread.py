@@ -19,8 +19,8 @@ def thread_marker(request_id: int) -> str:
 
 
 def find_reply(comments: list[ReviewComment], marker: str) -> ReviewComment | None:
-    """The bot's reply carrying `marker`; a human quoting the marker does not count."""
-    return next((c for c in comments if c.author_is_bot and marker in c.body), None)
+    """The app's own reply carrying `marker`; a human or another bot quoting it does not count."""
+    return next((c for c in comments if c.by_app and marker in c.body), None)
 
 
 def _template(name: str) -> Template:
