@@ -19,7 +19,7 @@ import httpx
 from service.signature import sign
 from tests.fakes.model_server import ErrorReply
 from tests.fakes.proxy_channel import ProxyChannel
-from tests.service.setup_support import read_form, submit
+from tests.service.setup_support import form_from_url, submit
 from tests.support.webhooks import repo_variant
 from tests.support.worker import wait_until
 
@@ -74,11 +74,11 @@ def test_quick_start_from_an_empty_folder(fake_github, model_server, tmp_path) -
     out = Output(process)
     try:
         # 1. `make run` says where to go.
-        wait_until(lambda: out.find(r"open (http://\S+/setup)"), what="the setup URL")
-        setup_url = out.find(r"open (http://\S+/setup)").group(1)
+        wait_until(lambda: out.find(r"open (http://\S+/setup\?token=\S+)"), what="the setup URL")
+        setup_url = out.find(r"open (http://\S+/setup\?token=\S+)").group(1)
         wait_until(lambda: _answers(setup_url), what="the receiver")
         # 2. /setup → GitHub's form → back: the App exists and its credentials are saved.
-        form = read_form(httpx.get(setup_url).text)
+        form = form_from_url(setup_url)
         assert form.manifest["hook_attributes"]["url"] == channel.url
         redirect = submit(form)
         done = httpx.get(redirect.headers["location"])

@@ -41,12 +41,19 @@ def open_form(receiver: ReceiverThread, org: str | None = None,
               token: str = TEST_SETUP_TOKEN) -> SetupForm:
     """What a browser does: GET /setup?token=… (the button), then POST it (the GitHub form)."""
     query = {"token": token, **({"org": org} if org else {})}
-    start = httpx.get(f"{receiver.url}/setup", params=query)
+    return form_from_url(f"{receiver.url}/setup", params=query)
+
+
+def form_from_url(setup_url: str, params: dict[str, str] | None = None) -> SetupForm:
+    """The setup link as printed (`…/setup?token=…`): its page's button, pressed."""
+    start = httpx.get(setup_url, params=params)
     assert start.status_code == 200, start.text
     assert "settings/apps/new" not in start.text  # no state is minted by a GET
     action = re.search(r'<form action="([^"]+)" method="post"', start.text)
-    assert action and html.unescape(action.group(1)) == f"{receiver.url}/setup", start.text
-    return read_form(httpx.post(f"{receiver.url}/setup", data={"token": token, "org": org or ""}).text)
+    assert action, start.text
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', start.text))
+    return read_form(httpx.post(html.unescape(action.group(1)),
+                                data={k: html.unescape(v) for k, v in fields.items()}).text)
 
 
 def submit(form: SetupForm, action: str | None = None) -> httpx.Response:

@@ -28,6 +28,7 @@ from workers.runtime import JOB_PERMISSIONS
 
 WEBHOOK_SECRET = "whsec-Qz7Webhook-SECRET-4f1c9e"
 MODEL_API_KEY = "sk-model-Kx9ApiKey-SECRET-77aa03"
+REPAIR_TOKEN = "repair-Jm4Bearer-SECRET-a1b2c3"
 TOKEN_ROUTE = "POST /app/installations/{installation_id}/access_tokens"
 
 
@@ -45,7 +46,8 @@ def test_no_secret_reaches_a_log_comment_pull_commit_prompt_or_job_result(
     repair_answer = ChatReply("## Root cause\n\n`add` subtracts.\n\n## Changes\n\n"
                               + add_fix_reply().content.split("## Changes\n\n", 1)[1])
     model_server.script(add_fix_reply(), repair_answer)
-    receiver = ReceiverThread(receiver_settings(webhook_secret=WEBHOOK_SECRET), redis_server.url)
+    receiver = ReceiverThread(receiver_settings(webhook_secret=WEBHOOK_SECRET,
+                                                repair_token=REPAIR_TOKEN), redis_server.url)
     receiver.start()
     env = worker_env(fake_github, redis_server.url, tmp_path / "data",
                      IQUEST_MODEL_BASE_URL=model_server.base_url,
@@ -54,7 +56,7 @@ def test_no_secret_reaches_a_log_comment_pull_commit_prompt_or_job_result(
                      IQUEST_MODEL_API_KEY=MODEL_API_KEY,
                      IQUEST_LOG_LEVEL="DEBUG")
     worker = WorkerProcess(env, tmp_path / "worker.log", pool="solo")
-    auth = {"Authorization": f"Bearer {WEBHOOK_SECRET}"}
+    auth = {"Authorization": f"Bearer {REPAIR_TOKEN}"}
     try:
         worker.wait_ready()
         issue = fake_github.open_issue(REPO, "add() subtracts", "`add(2, 2)` is 0.", user="carol")
@@ -88,6 +90,7 @@ def test_no_secret_reaches_a_log_comment_pull_commit_prompt_or_job_result(
 
     tokens = list(fake_github.world.tokens)
     secrets = {"webhook secret": [WEBHOOK_SECRET], "model API key": [MODEL_API_KEY],
+               "repair token": [REPAIR_TOKEN],
                "installation token": tokens,
                "App private key": _private_key_pieces(fake_github.private_key)}
     repo = fake_github.repo(REPO)

@@ -20,24 +20,32 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--port", type=int, default=3000)
 
 
-def ensure_webhook_secret(env_file: Path = ENV_FILE) -> None:
-    """Write a random webhook secret into .env when none is configured, and say so."""
-    if os.environ.get("IQUEST_WEBHOOK_SECRET"):
+def _ensure_random(name: str, purpose: str, env_file: Path) -> None:
+    """Write a random value for `name` into .env when none is configured, and say so."""
+    if os.environ.get(name):
         return
     existing = env_file.read_text() if env_file.exists() else ""
-    if any(line.startswith("IQUEST_WEBHOOK_SECRET=") for line in existing.splitlines()):
+    if any(line.startswith(f"{name}=") for line in existing.splitlines()):
         return
     secret = secrets.token_hex(32)
     with env_file.open("a") as handle:
         if existing and not existing.endswith("\n"):
             handle.write("\n")
-        handle.write(f"IQUEST_WEBHOOK_SECRET={secret}\n")
+        handle.write(f"{name}={secret}\n")
     env_file.chmod(0o600)
-    print(
-        f"iquest dev: wrote a new random IQUEST_WEBHOOK_SECRET to {env_file.resolve()}; "
-        "enter the same value as the webhook secret of your GitHub App.",
-        flush=True,
-    )
+    print(f"iquest dev: wrote a new random {name} to {env_file.resolve()}; {purpose}", flush=True)
+
+
+def ensure_webhook_secret(env_file: Path = ENV_FILE) -> None:
+    _ensure_random("IQUEST_WEBHOOK_SECRET",
+                   "enter the same value as the webhook secret of your GitHub App.", env_file)
+
+
+def ensure_repair_token(env_file: Path = ENV_FILE) -> None:
+    """/repair is served only with its own token; a laptop gets one, written where it is read."""
+    _ensure_random("IQUEST_REPAIR_TOKEN",
+                   "send it as `Authorization: Bearer <token>` to POST /repair and GET /jobs.",
+                   env_file)
 
 
 def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen:
@@ -80,15 +88,21 @@ def _start_proxy(channel_url: str, target_url: str):  # type: ignore[no-untyped-
 
 def run(args: argparse.Namespace) -> int:
     from workers.cli.logs import configure_logging
+    from workers.cli.serve import listening_url
     from workers.config import Settings, SettingsError
     from workers.operations.redis_server import resolve_redis
 
     configure_logging()
     ensure_webhook_secret()
+    ensure_repair_token()
     settings = Settings()
     endpoint = resolve_redis(settings.redis_url, settings.data_dir)
     env = {**os.environ, "IQUEST_REDIS_URL": endpoint.url}
-    base = f"http://{args.host}:{args.port}"
+    base = settings.public_url or listening_url(args.host, args.port)
+    # One setup token for this run, shared with the receiver, printed in the setup URL.
+    setup_token = (settings.setup_token.get_secret_value() if settings.setup_token
+                   else secrets.token_urlsafe(24))
+    env["IQUEST_SETUP_TOKEN"] = setup_token
     print(f"iquest dev: redis at {endpoint.shown}", flush=True)
     children = {"serve": _spawn(["serve", "--host", args.host, "--port", str(args.port)], env)}
     proxy = None
@@ -111,7 +125,8 @@ def run(args: argparse.Namespace) -> int:
             print(
                 "iquest dev: no GitHub App credentials: the worker runs POST /repair jobs "
                 "only; webhook deliveries are verified and queued meanwhile. To register the "
-                f"GitHub App, open {base}/setup — the worker then restarts as the App's by itself.",
+                f"GitHub App, open {base}/setup?token={setup_token} — the worker then restarts "
+                "as the App's by itself.",
                 flush=True,
             )
         children["worker"] = _spawn(["worker"], env)
