@@ -72,7 +72,8 @@ def create_app(
             enqueuer,
             AsyncRepairStore(redis, settings.repair_ttl_seconds),
             RepairLimits(
-                settings.repair_max_bytes, settings.repair_max_files, settings.repair_max_file_bytes
+                settings.repair_max_bytes, settings.repair_max_files, settings.repair_max_file_bytes,
+                settings.repair_jobs_per_day,
             ),
         )
     )

@@ -136,6 +136,7 @@ _REPAIR_DOC: dict[str, Any] = {
     "responses": {
         **_AUTH_ANSWERS,
         413: {"model": ErrorAnswer, "description": "body too large"},
+        429: {"model": ErrorAnswer, "description": "the token's daily repair jobs are used"},
         422: {"model": InvalidAnswer, "description": "invalid request"},
     },
 }
@@ -150,6 +151,7 @@ class RepairLimits:
     max_bytes: int
     max_files: int
     max_file_bytes: int
+    jobs_per_day: int = 500
 
 
 def _answer(code: int, fields: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
@@ -214,6 +216,15 @@ def build_repair_router(
         errors = _limit_errors(body, limits)
         if errors:
             return _invalid(errors)
+        try:
+            within_quota = await store.take_daily(bearer or b"", limits.jobs_per_day)
+        except RedisError as error:
+            log.error("repair quota read failed: %s", type(error).__name__)
+            return _answer(503, _UNAVAILABLE)
+        if not within_quota:
+            return _answer(429, {"error": f"this token's {limits.jobs_per_day} repair jobs of "
+                                 "the day (UTC) are used; try again tomorrow"},
+                           {"Retry-After": "3600"})
         # A fresh id per request: a POST retried by the caller is a new job, as HTTP expects.
         delivery_id = f"repair-{uuid.uuid4()}"
         job = Job(kind=JobKind.REPAIR, job_id=job_id_for_delivery(delivery_id),

@@ -143,8 +143,12 @@ class Settings(BaseSettings):
     # loopback clients (and the networks in metrics_networks, comma-separated CIDRs).
     metrics_token: SecretStr | None = None
     metrics_networks: str = ""
-    # Help answers per user and hour, for people who may not trigger fixes (0: none).
-    help_per_hour_per_user: int = Field(default=5, ge=0)
+    # Fairness of the jobs that go ahead of fixes: help and cancel jobs per installation and
+    # day; help answers per user and hour for people who may not trigger fixes (0: none);
+    # POST /repair jobs per day and repair token.
+    light_jobs_per_day_per_installation: int = Field(default=500, ge=0)
+    help_per_hour_per_user: int = Field(default=3, ge=0)
+    repair_jobs_per_day: int = Field(default=500, ge=0)
 
     @field_validator("github_api_url", "model_base_url")
     @classmethod

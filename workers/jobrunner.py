@@ -26,7 +26,7 @@ from workers.model.reply import ModelError
 from workers.pipeline.context.snapshot import SnapshotError
 from workers.runtime import Runtime
 from workers.scheduling.cancel_flags import JobCancelled
-from workers.scheduling.quotas import daily_limits, effective
+from workers.scheduling.quotas import daily_limits, effective, take_light_job
 from workers.scheduling.target_lock import TargetLeased
 
 log = logging.getLogger("iquest.jobs")
@@ -68,6 +68,15 @@ _FIX_HANDLERS: dict[JobKind, Callable[[JobContext, FixServices], None]] = {
 
 def handle_job(ctx: JobContext, runtime: Runtime) -> None:
     if ctx.job.kind is JobKind.HELP:
+        # Help goes ahead of every fix: it is counted, and people who may not trigger fixes
+        # get a few answers an hour, not one per comment they post.
+        login = ctx.job.sender_login or ""
+        may_trigger = bool(login) and ctx.github.get_permission(login).allows(
+            ctx.config.config.min_permission)
+        refused = take_light_job(runtime.window_counters, ctx.job, runtime.settings, may_trigger)
+        if refused is not None:
+            log.info("help not answered job=%s: %s", ctx.job.job_id, refused)
+            return
         answer_help(ctx)
         return
     job, quotas = ctx.job, ctx.config.config.quotas

@@ -35,7 +35,7 @@ from workers.sandbox.port import Limits
 from workers.sandbox.select import SandboxBackend, build_sandbox
 from workers.scheduling.cancel_flags import CancelFlags
 from workers.scheduling.lines import WaitingLines
-from workers.scheduling.quotas import DailyQuotas
+from workers.scheduling.quotas import DailyQuotas, WindowCounters
 from workers.scheduling.target_lock import TargetLocks
 
 log = logging.getLogger("iquest.runtime")
@@ -127,6 +127,10 @@ class Runtime:
     @property
     def quotas(self) -> DailyQuotas:
         return DailyQuotas(self.redis)
+
+    @property
+    def window_counters(self) -> WindowCounters:
+        return WindowCounters(self.redis)
 
     def lines(self, queue: str | None = None) -> WaitingLines:
         return WaitingLines(self.redis, queue or self.settings.queue_name)

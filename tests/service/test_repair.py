@@ -96,6 +96,21 @@ def test_the_webhook_secret_never_authorises_repair_or_jobs(edge, redis_server, 
     assert redis_client.llen(REPAIR_QUEUE) == 0
 
 
+def test_a_token_gets_its_daily_repair_jobs_and_no_more(redis_server, redis_client) -> None:
+    thread = ReceiverThread(receiver_settings(repair_jobs_per_day=2), redis_server.url)
+    thread.start()
+    try:
+        assert [_post(thread, GOOD).status_code for _ in range(2)] == [202, 202]
+        over = _post(thread, GOOD)
+        assert over.status_code == 429 and over.headers["retry-after"] == "3600"
+        assert "2 repair jobs of the day" in over.json()["error"]
+        # Invalid requests and wrong tokens count nothing.
+        assert _post(thread, {"files": {}}).status_code == 422
+    finally:
+        thread.stop()
+    assert redis_client.llen(REPAIR_QUEUE) == 2
+
+
 @pytest.mark.parametrize(
     ("body", "expected"),
     [

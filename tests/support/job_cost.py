@@ -22,6 +22,9 @@ from workers.runtime import Runtime
 # Calls that do not count against an installation's REST limit: the token mint is made with
 # the App's JWT (and cached for the hour), and the tarball's redirect target is codeload.
 TOKEN_MINT = "apps/create-installation-access-token"
+# GET /app (the App's own login, to know its own comments): the App's JWT too, once per process.
+APP_IDENTITY = "apps/get-authenticated"
+APP_JWT_CALLS = (TOKEN_MINT, APP_IDENTITY)
 CODELOAD = "GET /_codeload"
 
 
@@ -38,7 +41,7 @@ class JobCost:
         """The calls an installation's hourly REST limit is charged for."""
         return sum(
             count for route, count in self.github.items()
-            if route != TOKEN_MINT and not route.startswith(CODELOAD)
+            if route not in APP_JWT_CALLS and not route.startswith(CODELOAD)
         )
 
     @property

@@ -10,6 +10,7 @@ from workers.handlers.intake import reply_refusal, upsert_status
 from workers.intake.enqueue import queue_for
 from workers.intake.jobs import CancelReason, Job, TriggerSource
 from workers.intake.messages import StatusState, render_text
+from workers.scheduling.quotas import take_light_job
 
 if TYPE_CHECKING:
     from workers.runtime import Runtime
@@ -39,6 +40,11 @@ def run_cancel(job: Job, runtime: Runtime) -> None:
                 reply_refusal(github, job, f"you have `{permission.value}` permission here; this "
                               f"repository requires at least `{config.min_permission.value}` to "
                               "cancel a job.")
+                return
+            # Counted like help: cancel jobs go ahead of every fix.
+            refused = take_light_job(runtime.window_counters, job, runtime.settings, True)
+            if refused is not None:
+                log.info("cancel not run job=%s: %s", job.job_id, refused)
                 return
             reason = f"@{job.sender_login} asked me to stop."
         else:

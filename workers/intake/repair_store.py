@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -83,6 +85,19 @@ class AsyncRepairStore:
             queued = RepairResult(status=RepairStatus.QUEUED)
             pipe.set(result_key(job_id), queued.model_dump_json(), ex=self._ttl)
             await pipe.execute()
+
+    async def take_daily(self, token: bytes, limit: int) -> bool:
+        """Count one request against the token's daily quota; False when it is spent.
+
+        /repair jobs compete with every installation's fixes for the model, so whoever holds
+        the token gets `limit` a day (UTC), not the whole deployment.
+        """
+        digest = hashlib.sha256(token).hexdigest()[:16]
+        key = f"iquest:window:repair:{digest}:{datetime.now(UTC):%Y-%m-%d}"
+        used = await self._redis.incr(key)
+        if used == 1:
+            await self._redis.expire(key, 2 * 24 * 3600)
+        return used <= limit
 
     async def load_result(self, job_id: str) -> RepairResult | None:
         raw = await self._redis.get(result_key(job_id))

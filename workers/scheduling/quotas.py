@@ -93,3 +93,46 @@ def _duration(delta: timedelta) -> str:
     minutes = max(int(delta.total_seconds() // 60), 1)
     hours, minutes = divmod(minutes, 60)
     return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+
+
+# Jobs that use no model call are cheap, not free: help and cancel jobs go ahead of every fix
+# (the notices queue), so one installation posting them without end would delay everybody's.
+# They count against a window counter of their own, per installation and per user.
+_COUNT_LUA = """
+local used = tonumber(redis.call('GET', KEYS[1]) or '0')
+if used >= tonumber(ARGV[1]) then return 0 end
+redis.call('INCR', KEYS[1])
+if used == 0 then redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2])) end
+return 1
+"""
+
+
+class WindowCounters:
+    """At most `limit` takes per key and window (a fixed window: the counter expires with it)."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        self._take = client.register_script(_COUNT_LUA)
+
+    def take(self, key: str, limit: int, window_seconds: int) -> bool:
+        """Count one against `key`; False (nothing counted) when the window's limit is reached."""
+        return bool(self._take(keys=[f"iquest:window:{key}"], args=[limit, window_seconds]))
+
+
+DAY = 24 * 3600
+HOUR = 3600
+
+
+def take_light_job(counters: WindowCounters, job: Job, settings: Settings,
+                   may_trigger: bool) -> str | None:
+    """Count a help or cancel job: None when it may run, else why not (for the log only: an
+    answer to a flood would be part of the flood)."""
+    installation = job.installation_id
+    if not counters.take(f"light:installation:{installation}",
+                         settings.light_jobs_per_day_per_installation, DAY):
+        return (f"installation {installation} used its {settings.light_jobs_per_day_per_installation} "
+                "help and cancel jobs of the day")
+    if not may_trigger:
+        user = (job.sender_login or "").lower()
+        if not counters.take(f"help:user:{installation}:{user}", settings.help_per_hour_per_user, HOUR):
+            return f"@{user} may not trigger fixes and asked for help {settings.help_per_hour_per_user} times this hour"
+    return None

@@ -74,3 +74,31 @@ def test_peeking_counts_nothing(redis_client) -> None:
         assert quotas.peek(_job(), limits) is None
     assert quotas.take(_job(), limits) is None
     assert quotas.peek(_job(), limits) is not None
+
+
+def _light(kind: JobKind, sender: str, installation: int = 7) -> Job:
+    return Job(kind=kind, job_id="h", delivery_id="d", installation_id=installation,
+               repo_full_name="octo/service", number=1, source=TriggerSource.ISSUE_COMMENT,
+               sender_login=sender, comment_id=5)
+
+
+def test_help_and_cancel_count_per_installation_and_outsiders_per_hour(redis_client) -> None:
+    from workers.config import Settings
+    from workers.scheduling.quotas import WindowCounters, take_light_job
+
+    counters = WindowCounters(redis_client)
+    settings = Settings(_env_file=None, light_jobs_per_day_per_installation=4,
+                        help_per_hour_per_user=1)
+    # Someone who may not trigger fixes: one help answer an hour.
+    assert take_light_job(counters, _light(JobKind.HELP, "mallory"), settings, False) is None
+    refused = take_light_job(counters, _light(JobKind.HELP, "Mallory"), settings, False)
+    assert refused is not None and "@mallory may not trigger fixes" in refused
+    # People who may trigger fixes are counted only against the installation's day.
+    assert take_light_job(counters, _light(JobKind.HELP, "alice"), settings, True) is None
+    assert take_light_job(counters, _light(JobKind.CANCEL, "alice"), settings, True) is None
+    full = take_light_job(counters, _light(JobKind.CANCEL, "alice"), settings, True)
+    assert full is not None and "installation 7 used its 4 help and cancel jobs" in full
+    # Another installation is not held up by this one's flood.
+    assert take_light_job(counters, _light(JobKind.HELP, "alice", 8), settings, True) is None
+    windows = sorted(key.decode() for key in redis_client.keys("iquest:window:*"))
+    assert all(0 < redis_client.ttl(key) <= 24 * 3600 for key in windows)
