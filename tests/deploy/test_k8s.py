@@ -137,7 +137,15 @@ def test_base_has_what_operating_it_needs() -> None:
     assert vllm["readinessProbe"]["httpGet"]["path"] == "/health"
     assert vllm["args"][0] == config["IQUEST_MODEL"]
     # Secrets hold the webhook secret and the App key; every container runs as non-root.
-    assert base[("Secret", "iquest-webhook")]["stringData"] == {"webhook-secret": ""}
+    assert base[("Secret", "iquest-webhook")]["stringData"] == {
+        "webhook-secret": "", "repair-token": "", "setup-token": ""}
+    # /repair has its own token and /setup its own; the manifest's URLs are the public URL's.
+    receiver_env = {e["name"]: e for e in probes["env"]}
+    for name, key in (("IQUEST_REPAIR_TOKEN", "repair-token"), ("IQUEST_SETUP_TOKEN", "setup-token")):
+        ref = receiver_env[name]["valueFrom"]["secretKeyRef"]
+        assert (ref["name"], ref["key"], ref["optional"]) == ("iquest-webhook", key, True)
+    host = base[("Ingress", "iquest-receiver")]["spec"]["rules"][0]["host"]
+    assert config["IQUEST_PUBLIC_URL"] == f"https://{host}"
     assert "private-key.pem" in base[("Secret", "iquest-app-key")]["stringData"]
     for name in ("iquest-receiver", "iquest-worker", "iquest-beat"):
         pod = base[("Deployment", name)]["spec"]["template"]["spec"]
