@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
+import logging
 import stat
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import httpx
@@ -17,13 +20,29 @@ if TYPE_CHECKING:
     from tests.support.redis_server import TestRedis
 
 
+@pytest.fixture
+def redacting_log() -> Iterator[io.StringIO]:
+    """The root logger's handler as `iquest serve` installs it (redacting), into a buffer."""
+    from workers.cli.logs import build_log_handler
+    from workers.config import Settings
+
+    stream = io.StringIO()
+    handler = build_log_handler(Settings(_env_file=None), stream)
+    logging.getLogger().addHandler(handler)
+    try:
+        yield stream
+    finally:
+        logging.getLogger().removeHandler(handler)
+
+
 def _callback(redirect: httpx.Response) -> httpx.Response:
     assert redirect.status_code == 302, redirect.text
     return httpx.get(redirect.headers["location"])
 
 
 def test_org_registration_saves_credentials_and_the_receiver_uses_them(
-        fake_github: FakeGitHub, redis_server: TestRedis, tmp_path) -> None:
+        fake_github: FakeGitHub, redis_server: TestRedis, tmp_path, redacting_log) -> None:
+    logged = redacting_log
     with setup_receiver(fake_github, redis_server.url, tmp_path) as (receiver, store):
         form = open_form(receiver, org="octo-org")
         assert form.action.startswith(f"{fake_github.url}/organizations/octo-org/settings/apps/new?")
@@ -41,6 +60,10 @@ def test_org_registration_saves_credentials_and_the_receiver_uses_them(
         for name in (".env", "github-app.pem"):
             assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600
         assert files_in(tmp_path) == [".env", "github-app.pem"]  # no temp files left behind
+        # The log redactor learnt the secrets /setup saved: they never reach a log line.
+        logging.getLogger("iquest.test").warning("saw %s", fake_github.webhook_secret)
+        assert fake_github.webhook_secret not in logged.getvalue()
+        assert "[REDACTED]" in logged.getvalue()
         # No restart: the running receiver checks deliveries with GitHub's new secret.
         ping = load_payload("ping/ping.json")
         assert post_webhook(receiver.url, "ping", ping, secret=fake_github.webhook_secret

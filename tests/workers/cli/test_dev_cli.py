@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from workers.cli.dev import ensure_webhook_secret
+from workers.cli.dev import ensure_repair_token, ensure_webhook_secret
 
 
 def _free_port() -> int:
@@ -46,6 +46,22 @@ def test_writes_a_secret_once_and_keeps_an_existing_one(tmp_path, monkeypatch) -
     ensure_webhook_secret(env_file)
     assert env_file.read_text().splitlines() == lines
     assert oct(env_file.stat().st_mode & 0o777) == "0o600"
+
+
+def test_writes_a_repair_token_so_a_local_user_can_call_repair(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.delenv("IQUEST_REPAIR_TOKEN", raising=False)
+    monkeypatch.delenv("IQUEST_WEBHOOK_SECRET", raising=False)
+    env_file = tmp_path / ".env"
+    ensure_webhook_secret(env_file)
+    ensure_repair_token(env_file)
+    values = dict(line.split("=", 1) for line in env_file.read_text().splitlines())
+    assert len(values["IQUEST_REPAIR_TOKEN"]) >= 32
+    assert values["IQUEST_REPAIR_TOKEN"] != values["IQUEST_WEBHOOK_SECRET"]
+    said = capsys.readouterr().out
+    assert "wrote a new random IQUEST_REPAIR_TOKEN" in said and "Authorization: Bearer" in said
+    assert values["IQUEST_REPAIR_TOKEN"] not in said  # named, never echoed
+    ensure_repair_token(env_file)  # kept, not replaced
+    assert dict(line.split("=", 1) for line in env_file.read_text().splitlines()) == values
 
 
 @pytest.mark.parametrize("with_app", [True, False], ids=["app", "no-app"])
