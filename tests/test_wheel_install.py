@@ -102,8 +102,16 @@ def test_iquest_serve_from_an_empty_folder_serves_setup(installed: Path, tmp_pat
                 assert process.poll() is None, process.communicate()[0]
                 assert time.monotonic() < deadline, "iquest serve did not come up"
                 time.sleep(0.1)
-        assert page.status_code == 200
-        assert "settings/apps/new" in page.text and "Create the GitHub App" in page.text
+        # Without the setup token printed at start, /setup is shut; with it, it opens.
+        assert page.status_code == 403 and "needs the setup token" in page.text
+        printed = process.stdout.readline()
+        assert "register it at http://127.0.0.1:" in printed, printed
+        setup_url = printed.split("register it at ", 1)[1].strip()
+        start = httpx.get(setup_url)
+        assert start.status_code == 200 and "Create the GitHub App" in start.text
+        token = setup_url.split("token=", 1)[1]
+        form = httpx.post(f"http://127.0.0.1:{port}/setup", data={"token": token})
+        assert "settings/apps/new" in form.text
     finally:
         process.terminate()
         process.wait(timeout=15)

@@ -77,6 +77,9 @@ def on(
 def decide(delivery: Delivery, rules: TriggerRules) -> Decision:
     payload = delivery.payload
     action = payload.get("action") if isinstance(payload, Mapping) else None
+    if action is not None and not isinstance(action, str):
+        # Signed but malformed (no GitHub event has a non-string action): ignored, not a 500.
+        return Ignored("the payload's action is not a string")
     try:
         event = Event(delivery.event)
     except ValueError:
