@@ -11,6 +11,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import psutil
 import pytest
 
@@ -152,5 +153,24 @@ def test_bodies_past_the_spool_budget_are_told_to_retry(tmp_path: Path, redis_se
         assert json.loads(answer.split(b"\r\n\r\n", 1)[1])["error"].startswith("too many large")
         # The budget is given back: a delivery that fits in memory goes through.
         assert post_webhook(serve.url, "ping", load_payload("ping/ping.json")).status_code == 200
+    finally:
+        serve.stop()
+
+
+def test_every_worker_process_of_serve_has_the_deadlines(tmp_path: Path, redis_server: TestRedis) -> None:
+    # `--workers 2`: uvicorn starts fresh processes from a pickled Config; the deadlines
+    # travel on it, and the setup token and public URL through the environment.
+    serve = ServeProcess(tmp_path, redis_server.url, "--workers", "2",
+                         IQUEST_HEADER_TIMEOUT_SECONDS="1", IQUEST_SETUP_TOKEN="shared-token-1")
+    try:
+        serve.wait_ready(timeout=90)
+        for _ in range(4):  # connections are spread over both processes
+            sock = _connect(serve)
+            sock.sendall(b"POST /api/github/webhooks HTTP/1.1\r\nHost: receiver\r\nX-GitHub-Ev")
+            assert _until_closed(sock).startswith(b"HTTP/1.1 408")
+            sock.close()
+            page = httpx.get(f"{serve.url}/setup", params={"token": "shared-token-1"})
+            assert page.status_code == 200
+            assert f'action="{serve.url}/setup"' in page.text
     finally:
         serve.stop()
