@@ -3,9 +3,10 @@ memory only up to a small size.
 
 A webhook's signature covers its whole body, so the body must be read before anything in it is
 believed; GitHub sends up to 25 MiB. Held in memory, a few unsigned 24 MiB bodies that stall
-would fill a receiver pod. Here a body's first `memory_bytes` stay in memory and the rest goes
-to an unlinked temporary file; the bytes spooled by all requests of the process together stay
-under a budget, past which a request is refused (503, retry later) instead of spooled.
+would fill a receiver pod. Here a body's first `memory_bytes` stay in memory (while the bytes
+held in memory by all requests of the process stay under `MEMORY_SHARES` times that) and the
+rest goes to an unlinked temporary file; the bytes spooled by all requests together stay under
+a budget, past which a request is refused (503, retry later) instead of spooled.
 In: a Starlette request and the limits. Out: a `SpooledBody` whose HMAC is known before its bytes
 are ever joined in memory.
 """
@@ -20,6 +21,9 @@ from typing import IO
 from starlette.requests import Request
 
 _COPY_CHUNK = 1024 * 1024
+# How many requests' worth of `memory_bytes` the process holds in memory at most (16 MiB at
+# the default 256 KiB): many connections at once spill to disk rather than grow the process.
+MEMORY_SHARES = 64
 
 
 class BodyTooLarge(Exception):
@@ -48,9 +52,10 @@ class SpoolBudget:
 
 
 class SpooledBody:
-    def __init__(self, memory_bytes: int, budget: SpoolBudget) -> None:
+    def __init__(self, memory_bytes: int, budget: SpoolBudget, memory: SpoolBudget) -> None:
         self._memory_bytes = memory_bytes
         self._budget = budget
+        self._memory = memory
         self._head = bytearray()
         self._file: IO[bytes] | None = None
         self._spooled = 0
@@ -58,8 +63,11 @@ class SpooledBody:
 
     def append(self, chunk: bytes) -> None:
         self.size += len(chunk)
-        room = self._memory_bytes - len(self._head)
-        if room > 0:
+        # In memory while this body is small and the process's memory share allows; once a
+        # byte went to disk, the rest follows it (the order of the bytes is the head's, then
+        # the file's).
+        room = min(self._memory_bytes - len(self._head), len(chunk))
+        if self._file is None and room > 0 and self._memory.take(room):
             self._head += chunk[:room]
             chunk = chunk[room:]
         if not chunk:
@@ -93,11 +101,13 @@ class SpooledBody:
             self._file.close()
             self._file = None
         self._budget.give(self._spooled)
+        self._memory.give(len(self._head))
         self._spooled = 0
+        self._head = bytearray()
 
 
 async def read_spooled(request: Request, limit: int, memory_bytes: int,
-                       budget: SpoolBudget) -> SpooledBody:
+                       budget: SpoolBudget, memory: SpoolBudget) -> SpooledBody:
     """The body, at most `limit` bytes; raises BodyTooLarge, SpoolFull or ClientDisconnect.
 
     The caller closes the result; on an exception nothing stays spooled.
@@ -105,7 +115,7 @@ async def read_spooled(request: Request, limit: int, memory_bytes: int,
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise BodyTooLarge
-    body = SpooledBody(memory_bytes, budget)
+    body = SpooledBody(memory_bytes, budget, memory)
     try:
         # Chunked or lying clients: stop reading as soon as the limit is passed.
         async for chunk in request.stream():

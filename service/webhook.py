@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
-from service.bodies import BodyTooLarge, SpoolBudget, SpoolFull, read_spooled
+from service.bodies import MEMORY_SHARES, BodyTooLarge, SpoolBudget, SpoolFull, read_spooled
 from service.dispatch import Dispatcher
 from service.signature import SIGNATURE_HEADER
 from workers.app.credentials import LiveWebhookSecret
@@ -70,6 +70,7 @@ def build_webhook_endpoint(
 ) -> Callable[[Request], Awaitable[Response]]:
     """A plain Starlette endpoint: the hot path skips FastAPI's per-request dependency solving."""
     budget = spool or SpoolBudget(256 * 1024 * 1024)
+    memory = SpoolBudget(MEMORY_SHARES * memory_bytes)
 
     async def receive_webhook(request: Request) -> Response:
         refused = _header_problem(request)
@@ -78,7 +79,7 @@ def build_webhook_endpoint(
                 dispatcher.metrics.count_delivery("-", "unauthorized")
             return refused
         try:
-            body = await read_spooled(request, max_body_bytes, memory_bytes, budget)
+            body = await read_spooled(request, max_body_bytes, memory_bytes, budget, memory)
         except BodyTooLarge:
             return _answer(413, {"error": f"payload larger than {max_body_bytes} bytes"})
         except SpoolFull:
