@@ -41,6 +41,7 @@ def run(args: argparse.Namespace) -> int:
     from service.app import create_app
     from service.connections import server_config
     from service.manifest import ManifestError, load_manifest
+    from service.setup_page import redact_from_now_on
     from workers.app.credentials import CredentialsStore
     from workers.cli.logs import start_long_running
     from workers.operations.redis_server import resolve_redis
@@ -63,6 +64,8 @@ def run(args: argparse.Namespace) -> int:
         "setup_token": SecretStr(setup_token) if setup_token else settings.setup_token,
     })
     announce(settings, public_url, setup_token)
+    if setup_token:  # printed once to the terminal above, never to a log line
+        redact_from_now_on([setup_token])
     endpoint = resolve_redis(settings.redis_url, settings.data_dir)
     try:
         if args.workers > 1:
@@ -76,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
             Multiprocess(config, sockets=[config.bind_socket()]).run()
         else:
             app = create_app(settings, endpoint.url)
+            # A port already taken: uvicorn logs why and exits with its startup-failure code.
             uvicorn.Server(server_config(app, settings, args.host, args.port)).run()
     finally:
         endpoint.stop()
