@@ -94,3 +94,19 @@ def test_suggestions_review_is_posted_once_per_request(fake_github, client) -> N
     other = post_suggestions(client, pull, proposal, draft, request_id=502)  # a new request
     assert other.id != first.id
     assert len(fake_github.reviews(REPO, opened.number)) == 2
+
+
+def test_another_bots_review_quoting_the_marker_is_not_the_apps(fake_github, client) -> None:
+    from workers.pipeline.proposal import FixProposal
+    from workers.pipeline.publish.pull import post_suggestions, review_marker
+
+    opened = _open(fake_github)
+    forged = fake_github.add_review(REPO, opened.number, user="triage-bot[bot]",
+                                    body=f"Quoting: {review_marker(opened.number, 501)}")
+    pull = client.get_pull(opened.number)
+    proposal = FixProposal(root_cause="Off by one.", explanation="", tests="", changes={}, diff="")
+    draft = [ReviewCommentDraft(path="a.py", line=10, body="```suggestion\nline 10\n```")]
+    own = post_suggestions(client, pull, proposal, draft, request_id=501)
+    assert own.id != forged.id
+    assert [r.user.login for r in fake_github.reviews(REPO, opened.number)] == [
+        "triage-bot[bot]", "iquest-autofix[bot]"]

@@ -69,3 +69,19 @@ def test_pull_commits_oldest_first(fake_github, client, pull) -> None:
     commits = client.list_pull_commits(pull.number)
     assert [c.message.splitlines()[0] for c in commits] == ["Tweak", "More"]
     assert commits[-1].sha == second and commits[-1].parents == [commits[0].sha]
+
+
+def test_another_bots_reply_quoting_the_thread_marker_is_not_the_apps(
+        fake_github, client, pull) -> None:
+    from workers.pipeline.publish.thread import reply_in_thread, thread_marker
+
+    fake_github.add_review(REPO, pull.number, comments=[{"path": "a.py", "line": 10, "body": "x"}])
+    [root] = client.list_review_comments(pull.number)
+    marker = thread_marker(root.id)
+    fake_github.reply_to_review_comment(REPO, pull.number, root.id, f"Noted {marker}",
+                                        user="triage-bot[bot]")
+    own = reply_in_thread(client, pull.number, root, root.id, f"{marker}\nA suggestion")
+    again = reply_in_thread(client, pull.number, root, root.id, f"{marker}\nA suggestion")
+    assert own.by_app and own.author == "iquest-autofix[bot]" and again.id == own.id
+    replies = [c for c in fake_github.review_comments(REPO, pull.number) if c.id != root.id]
+    assert [c.user.login for c in replies] == ["triage-bot[bot]", "iquest-autofix[bot]"]
