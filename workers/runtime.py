@@ -23,7 +23,13 @@ from workers.handlers.repair import RepairServices
 from workers.intake.jobs import Job, JobKind
 from workers.intake.repair_store import RepairStore
 from workers.intake.triggers import TriggerRules
-from workers.model.from_settings import model_from_settings, tokenizer_from_settings
+from workers.model.capabilities import ServerCapabilities
+from workers.model.from_settings import (
+    capabilities_from_settings,
+    context_tokens_from_settings,
+    model_from_settings,
+    tokenizer_from_settings,
+)
 from workers.model.gated import GatedModel
 from workers.model.port import ChatModel
 from workers.model.slots import ModelSlots, SlotPolicy
@@ -101,12 +107,24 @@ class Runtime:
         return AppDeliveries(app_id, private_key, self.settings.github_api_url, self.retry)
 
     @cached_property
+    def model_capabilities(self) -> ServerCapabilities:
+        """What the model server accepts, learned once and shared by every worker on this Redis."""
+        return capabilities_from_settings(self.settings, self.redis)
+
+    @cached_property
     def model(self) -> ChatModel:
-        return ObservedModel(model_from_settings(self.settings), self.metrics)
+        return ObservedModel(
+            model_from_settings(self.settings, self.model_capabilities), self.metrics
+        )
 
     @cached_property
     def tokenizer(self) -> VllmTokenizer:
-        return tokenizer_from_settings(self.settings)
+        return tokenizer_from_settings(self.settings, self.model_capabilities)
+
+    @property
+    def context_tokens(self) -> int:
+        """The server's context length when /v1/models tells it, else the setting (warned)."""
+        return context_tokens_from_settings(self.settings, self.model_capabilities)
 
     @cached_property
     def model_slots(self) -> ModelSlots:
@@ -159,7 +177,7 @@ class Runtime:
             model=model,
             tokenizer=JobTokenCounts(self.tokenizer),
             snapshots=snapshots,
-            context_tokens=self.settings.model_context_tokens,
+            context_tokens=self.context_tokens,
             timer=self.metrics.time_stage,
             verification=self.verification,
             candidates=self.settings.candidates,
@@ -193,7 +211,7 @@ class Runtime:
             store=self.repair_store,
             model=self.model_for(job),
             tokenizer=JobTokenCounts(self.tokenizer),
-            context_tokens=self.settings.model_context_tokens,
+            context_tokens=self.context_tokens,
             scratch_dir=self.settings.data_dir / "repair",
             timer=self.metrics.time_stage,
             limits=FixLimits(candidates=self.settings.candidates),
