@@ -19,8 +19,11 @@ from workers.doctor.report import Check
 from workers.doctor.settings_check import ENV_FILE, load_settings
 
 
-def run_checks(redis_url: str | None = None, env_file: Path = ENV_FILE) -> list[Check]:
-    """Settings first: without them nothing else can be checked."""
+def run_checks(
+    redis_url: str | None = None, env_file: Path = ENV_FILE, completions: bool = True
+) -> list[Check]:
+    """Settings first: without them nothing else can be checked. `completions=False` leaves
+    out the model calls that generate tokens (`iquest dev` at start; `iquest doctor` makes them)."""
     settings, parsed = load_settings(env_file)
     if settings is None:
         return [parsed]
@@ -29,7 +32,7 @@ def run_checks(redis_url: str | None = None, env_file: Path = ENV_FILE) -> list[
     client = redis.Redis.from_url(url, socket_timeout=3) if url and checks[-1].ok else None
     try:
         checks.append(check_github(settings))
-        checks.extend(check_model(settings, client))
+        checks.extend(check_model(settings, client, completions))
     finally:
         if client is not None:
             client.close()

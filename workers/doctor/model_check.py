@@ -27,7 +27,9 @@ SAMPLING = ("temperature", "top_p", "top_k")
 _PROBE = [ChatMessage("user", "Reply with the word ok.")]
 
 
-def check_model(settings: Settings, client: redis.Redis | None = None) -> list[Check]:
+def check_model(
+    settings: Settings, client: redis.Redis | None = None, completions: bool = True
+) -> list[Check]:
     url, name = settings.model_base_url, settings.model
     try:
         served = list_models(url, _key(settings))
@@ -42,12 +44,14 @@ def check_model(settings: Settings, client: redis.Redis | None = None) -> list[C
     checks = [Check("model server", True, True, f"{url} serves {name}")]
     capabilities = capabilities_from_settings(settings, client)
     model = model_from_settings(settings.model_copy(update={"model_max_retries": 0}), capabilities)
-    checks.append(_completion(model, capabilities))
-    if not checks[-1].ok:
-        return checks
+    if completions:
+        checks.append(_completion(model, capabilities))
+        if not checks[-1].ok:
+            return checks
     checks.append(_context(settings, served.context_tokens(name), capabilities))
     checks.append(_tokenize(settings, capabilities))
-    checks.append(_n(model, capabilities))
+    if completions:
+        checks.append(_n(model, capabilities))
     return checks
 
 

@@ -95,3 +95,21 @@ def test_settings_that_do_not_parse_stop_the_checks(tmp_path) -> None:
     assert result.returncode != 0
     [check] = report["checks"]
     assert check["name"] == "settings" and "IQUEST_CANDIDATES" in check["detail"]
+
+
+def test_at_dev_start_the_checks_spend_no_model_tokens(
+    fake_github, redis_server, tmp_path, monkeypatch
+) -> None:
+    from workers.doctor.checks import run_checks
+
+    fake_github.add_installation(77, "acme")
+    with ScriptedModelServer(profile=VLLM) as server:
+        for name, value in _env(fake_github, redis_server, tmp_path, server).items():
+            if name.startswith("IQUEST_"):
+                monkeypatch.setenv(name, value)
+        checks = run_checks(redis_server.url, env_file=tmp_path / ".env", completions=False)
+        assert server.chat_requests() == []
+    names = [c.name for c in checks]
+    assert "model completion" not in names and "model n" not in names
+    assert {"model server", "model context", "model /tokenize"} <= set(names)
+    assert all(c.ok for c in checks if c.required)
