@@ -121,6 +121,11 @@ class Settings(BaseSettings):
     jobs_per_day_per_user: int = Field(default=50, ge=0)
     job_token_budget: int = Field(default=400_000, ge=1)
 
+    # Structured output (docs/model-servers.md): ask the model server to constrain replies to
+    # the edit format's JSON schema (vLLM/SGLang guided JSON, llama.cpp json_schema, Ollama
+    # format). Off by default; a repository's `structured_output:` overrides it.
+    model_structured_output: bool = False
+
     @field_validator("github_api_url", "model_base_url")
     @classmethod
     def _strip_trailing_slash(cls, value: str) -> str:

@@ -31,11 +31,13 @@ from workers.model.from_settings import (
     tokenizer_from_settings,
 )
 from workers.model.gated import GatedModel
+from workers.model.openai_compat import OpenAICompatModel
 from workers.model.port import ChatModel
 from workers.model.slots import ModelSlots, SlotPolicy
 from workers.model.tokenizer import JobTokenCounts, VllmTokenizer
 from workers.operations.metrics import ObservedModel, WorkerMetrics
 from workers.pipeline.context.snapshot import SnapshotCache
+from workers.pipeline.edits.json_form import EDIT_SCHEMA, JSON_INSTRUCTION
 from workers.pipeline.run import FixLimits
 from workers.sandbox.port import Limits
 from workers.sandbox.select import SandboxBackend, build_sandbox
@@ -112,9 +114,18 @@ class Runtime:
         return capabilities_from_settings(self.settings, self.redis)
 
     @cached_property
+    def chat_adapter(self) -> OpenAICompatModel:
+        return model_from_settings(self.settings, self.model_capabilities)
+
+    @cached_property
     def model(self) -> ChatModel:
+        return ObservedModel(self.chat_adapter, self.metrics)
+
+    @cached_property
+    def structured_model(self) -> ChatModel:
+        """The model asked for replies matching the edit format's JSON schema."""
         return ObservedModel(
-            model_from_settings(self.settings, self.model_capabilities), self.metrics
+            self.chat_adapter.structured(EDIT_SCHEMA, JSON_INSTRUCTION), self.metrics
         )
 
     @cached_property
@@ -155,10 +166,16 @@ class Runtime:
         token_budget: int | None = None,
         on_wait: Callable[[int], None] | None = None,
         on_resume: Callable[[], None] | None = None,
+        structured: bool | None = None,
     ) -> GatedModel:
-        """The model as one job sees it: a shared slot per call, its budget, its cancel flag."""
+        """The model as one job sees it: a shared slot per call, its budget, its cancel flag.
+
+        `structured` (a repository's choice; None: the deployment's) asks for JSON replies.
+        """
+        if structured is None:
+            structured = self.settings.model_structured_output
         return GatedModel(
-            self.model,
+            self.structured_model if structured else self.model,
             self.model_slots,
             token_budget=token_budget or self.settings.job_token_budget,
             on_wait=on_wait,
