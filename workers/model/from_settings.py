@@ -46,6 +46,22 @@ def tokenizer_from_settings(
     )
 
 
+def adapters_for_cli(
+    settings: Settings, structured: bool | None = None,
+    schema: dict | None = None, instruction: str = "",
+) -> tuple[OpenAICompatModel, VllmTokenizer, int]:
+    """Model, tokenizer and context length for a one-off command (no Redis): what they learn
+    about the server is shared between them for the command's run."""
+    capabilities = capabilities_from_settings(settings)
+    model = model_from_settings(settings, capabilities)
+    if structured is None:
+        structured = settings.model_structured_output
+    if structured and schema is not None:
+        model = model.structured(schema, instruction)
+    return (model, tokenizer_from_settings(settings, capabilities),
+            context_tokens_from_settings(settings, capabilities))
+
+
 def context_tokens_from_settings(
     settings: Settings, capabilities: ServerCapabilities | None = None
 ) -> int:
