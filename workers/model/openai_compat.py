@@ -195,6 +195,11 @@ def _refusal(error: openai.APIStatusError, optional: dict[str, Any]) -> set[str]
     if body is not None:
         text += "\n" + (body if isinstance(body, str) else json.dumps(body))
     refused = refused_fields(text, optional)
+    # OpenAI-style bodies name the offending field in `param` even when the message does not.
+    inner = body.get("error", body) if isinstance(body, dict) else None
+    param = inner.get("param") if isinstance(inner, dict) else None
+    if error.status_code in (400, 422) and isinstance(param, str) and param in optional:
+        refused.add(param)
     if error.status_code == 500:
         refused &= {"n"}  # only llama.cpp's old "one completion choice" answer is a refusal
     return refused

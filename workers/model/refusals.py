@@ -39,6 +39,13 @@ _PATTERNS = (
     re.compile(rf"Unsupported param(?:eter)?(?:\s*\([^)]*\))?:\s*({_NAME})", re.I),
     re.compile(rf"['\"]?({_NAME})['\"]? is not (?:supported|permitted|allowed)", re.I),
 )
+# jsonschema's wording, used by proxies that validate requests against OpenAI's schema.
+_UNEXPECTED = re.compile(rf"\(((?:'{_NAME}'(?:, )?)+) (?:was|were) unexpected\)")
+# Any other refusal that quotes the field's name: the name in quotes or backticks, beside a
+# word saying it is not wanted.
+_REFUSAL_WORDS = re.compile(
+    r"unrecogni[sz]ed|unknown|unsupported|not supported|not allowed|not permitted|unexpected"
+    r"|extra (?:inputs|fields)|invalid (?:param|argument|field)", re.I)
 _LIST = re.compile(r"does not support param(?:eter)?s?:?\s*\[([^\]]*)\]", re.I)
 _ONE_CHOICE = re.compile(r"only one completion choice is allowed|\bn\b must be 1|n > 1", re.I)
 
@@ -55,7 +62,12 @@ def refused_fields(error_text: str, sent: Iterable[str]) -> set[str]:
         found.update(match.group(1) for match in pattern.finditer(error_text))
     for listed in _LIST.finditer(error_text):
         found.update(re.findall(_NAME, listed.group(1)))
+    for listed in _UNEXPECTED.finditer(error_text):
+        found.update(re.findall(_NAME, listed.group(1)))
     found.update(_pydantic_extras(error_text))
+    if not found & sent and _REFUSAL_WORDS.search(error_text):
+        found.update(name for name in sent
+                     if re.search(rf"[`'\"]{re.escape(name)}[`'\"]", error_text))
     if "n" in sent and _ONE_CHOICE.search(error_text):
         found.add("n")
     return found & sent

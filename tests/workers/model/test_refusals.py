@@ -31,6 +31,11 @@ SENT = {"temperature", "top_p", "top_k", "n", "response_format", "guided_json", 
     ('{"error": {"code": 400, "message": "Only one completion choice is allowed", '
      '"type": "invalid_request_error"}}', {"n"}),
     ("Unsupported param: json_schema", {"json_schema"}),
+    # A proxy validating against OpenAI's schema with jsonschema.
+    ("Additional properties are not allowed ('top_k', 'guided_json' were unexpected)",
+     {"top_k", "guided_json"}),
+    # Any other wording that quotes the field beside a refusal word.
+    ("Invalid request: field `top_k` is not allowed here", {"top_k"}),
 ])
 def test_each_servers_wording_names_the_field(text: str, refused: set[str]) -> None:
     assert refused_fields(text, SENT) == refused
@@ -44,6 +49,10 @@ def test_each_servers_wording_names_the_field(text: str, refused: set[str]) -> N
 ])
 def test_other_errors_name_no_droppable_field(text: str) -> None:
     assert refused_fields(text, SENT) == set()
+
+
+def test_a_range_error_quoting_no_field_drops_nothing() -> None:
+    assert refused_fields("temperature must be between 0 and 2", SENT) == set()
 
 
 def test_only_fields_the_request_carried_count() -> None:
