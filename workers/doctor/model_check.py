@@ -34,8 +34,10 @@ def check_model(
     try:
         served = list_models(url, _key(settings))
     except ServerInfoError as error:
-        return [Check("model server", False, True, f"{error}",
-                      f"start the model server at {url} or correct IQUEST_MODEL_BASE_URL")]
+        fix = f"start the model server at {url} or correct IQUEST_MODEL_BASE_URL"
+        if "HTTP 401" in str(error) or "HTTP 403" in str(error):
+            fix = "set IQUEST_MODEL_API_KEY to a key the model server accepts"
+        return [Check("model server", False, True, f"{error}", fix)]
     if name not in served.ids:
         listed = ", ".join(served.ids) or "none"
         return [Check("model server", False, True,
