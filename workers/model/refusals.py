@@ -14,7 +14,8 @@ family, as its own code or its users' reports show it:
   ``Failed to deserialize the JSON body into the target type: unknown field `top_k` ...``.
 - FastAPI/pydantic servers with ``extra="forbid"`` (a strict vLLM-style front end):
   ``{"detail": [{"type": "extra_forbidden", "loc": ["body", "top_k"], "msg": "Extra inputs are not
-  permitted"}]}`` (422).
+  permitted"}]}`` (422); the same body names a value it will not take (``"loc": ["body", "n"],
+  "msg": "Input should be less than or equal to 1"``).
 - llama.cpp's server (tools/server/utils.hpp): ``Unsupported param: best_of`` and, for `n`,
   ``Only one completion choice is allowed`` -- sent as 400 by current builds and as 500
   (``server_error``) by older ones, so it is read from either status.
@@ -31,7 +32,6 @@ from collections.abc import Iterable
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _PATTERNS = (
-    re.compile(rf"Unrecognized request argument supplied:\s*({_NAME})", re.I),
     re.compile(rf"Unsupported parameter:\s*'?({_NAME})'?", re.I),
     re.compile(rf"unknown field\s*`({_NAME})`", re.I),
     # serde naming the field whose value it could not read (TGI: `response_format: unknown variant`).
@@ -46,8 +46,13 @@ _UNEXPECTED = re.compile(rf"\(((?:'{_NAME}'(?:, )?)+) (?:was|were) unexpected\)"
 _REFUSAL_WORDS = re.compile(
     r"unrecogni[sz]ed|unknown|unsupported|not supported|not allowed|not permitted|unexpected"
     r"|extra (?:inputs|fields)|invalid (?:param|argument|field)", re.I)
+# OpenAI names several at once in the plural: "Unrecognized request arguments supplied: a, b".
+_SUPPLIED = re.compile(rf"Unrecognized request arguments? supplied:\s*({_NAME}(?:\s*,\s*{_NAME})*)",
+                       re.I)
 _LIST = re.compile(r"does not support param(?:eter)?s?:?\s*\[([^\]]*)\]", re.I)
-_ONE_CHOICE = re.compile(r"only one completion choice is allowed|\bn\b must be 1|n > 1", re.I)
+_ONE_CHOICE = re.compile(
+    r"only one (?:completion )?choice|\bn\b\s*(?:must|should) be 1|\bn\s*>\s*1|\bn\s*=\s*1\b"
+    r"|more than one (?:choice|completion)|multiple (?:choices|completions)", re.I)
 
 
 def refused_fields(error_text: str, sent: Iterable[str]) -> set[str]:
@@ -62,6 +67,8 @@ def refused_fields(error_text: str, sent: Iterable[str]) -> set[str]:
         found.update(match.group(1) for match in pattern.finditer(error_text))
     for listed in _LIST.finditer(error_text):
         found.update(re.findall(_NAME, listed.group(1)))
+    for listed in _SUPPLIED.finditer(error_text):
+        found.update(re.findall(_NAME, listed.group(1)))
     for listed in _UNEXPECTED.finditer(error_text):
         found.update(re.findall(_NAME, listed.group(1)))
     found.update(_pydantic_extras(error_text))
@@ -74,9 +81,10 @@ def refused_fields(error_text: str, sent: Iterable[str]) -> set[str]:
 
 
 def _pydantic_extras(error_text: str) -> set[str]:
-    """Field names in a FastAPI 422 body whose entries say the input is not permitted."""
+    """Field names a FastAPI 422 body objects to: an extra field, or a value out of range
+    (`n` above 1: "Input should be less than or equal to 1")."""
     start = error_text.find("{")
-    if start < 0 or "extra" not in error_text.lower():
+    if start < 0 or '"detail"' not in error_text:
         return set()
     try:
         body = json.loads(error_text[start:])
@@ -85,7 +93,7 @@ def _pydantic_extras(error_text: str) -> set[str]:
     details = body.get("detail") if isinstance(body, dict) else None
     names: set[str] = set()
     for item in details if isinstance(details, list) else ():
-        if isinstance(item, dict) and item.get("type") == "extra_forbidden":
+        if isinstance(item, dict):
             location = item.get("loc") or []
             if location and isinstance(location[-1], str):
                 names.add(location[-1])

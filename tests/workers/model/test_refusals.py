@@ -16,6 +16,7 @@ SENT = {"temperature", "top_p", "top_k", "n", "response_format", "guided_json", 
     ('{"error": {"message": "Unrecognized request argument supplied: top_k", '
      '"type": "invalid_request_error", "param": null, "code": null}}', {"top_k"}),
     ("Unsupported parameter: 'temperature' is not supported with this model.", {"temperature"}),
+    ("Unrecognized request arguments supplied: guided_json, top_k", {"guided_json", "top_k"}),
     # LiteLLM's own check, several at once.
     ("litellm.UnsupportedParamsError: openai does not support parameters: ['top_k', 'n'], "
      "for model=x. To drop these, set `litellm.drop_params=True`", {"top_k", "n"}),
@@ -27,6 +28,9 @@ SENT = {"temperature", "top_p", "top_k", "n", "response_format", "guided_json", 
     # FastAPI with extra="forbid".
     (json.dumps({"detail": [{"type": "extra_forbidden", "loc": ["body", "guided_json"],
                              "msg": "Extra inputs are not permitted"}]}), {"guided_json"}),
+    (json.dumps({"detail": [{"type": "less_than_equal", "loc": ["body", "n"],
+                             "msg": "Input should be less than or equal to 1"}]}), {"n"}),
+    ("n must be 1 for this model", {"n"}),
     # llama.cpp's server.
     ('{"error": {"code": 400, "message": "Only one completion choice is allowed", '
      '"type": "invalid_request_error"}}', {"n"}),
