@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import re
 from typing import Any
 
 import openai
@@ -31,6 +32,15 @@ _MAX_REFUSALS = 8
 # Statuses whose body may name a refused field: 400 (OpenAI, vLLM, llama.cpp, proxies),
 # 422 (TGI's axum/serde, FastAPI with extra="forbid"), 500 (older llama.cpp for `n`).
 _REFUSAL_STATUSES = frozenset({400, 422, 500})
+# OpenAI's own optional chat fields among those we send; the rest are other servers' extensions.
+_OPENAI_FIELDS = frozenset({"temperature", "top_p", "n", "response_format"})
+def _unnamed(error: openai.APIStatusError) -> bool:
+    """A 400/422 that may be about a field without naming it (not a length error)."""
+    text = f"{error.message} {getattr(error, 'body', '')}"
+    return error.status_code in (400, 422) and not _LENGTH.search(text)
+
+
+_LENGTH = re.compile(r"context length|too long|maximum.{0,40}tokens|max_tokens", re.I)
 
 
 def structured_fields(schema: dict[str, Any]) -> list[tuple[str, Any]]:
@@ -137,30 +147,59 @@ class OpenAICompatModel:
         return {name: value for name, value in fields.items() if name not in refused}
 
     def _send(self, payload: list[dict[str, str]], max_tokens: int, n: int | None):  # type: ignore[no-untyped-def]
-        """One completion, resent without each field the server refuses by name."""
+        """One completion, resent without each field the server refuses by name.
+
+        A 400/422 that names no field (and is not about length) is resent once without the
+        fields OpenAI does not define, then also without `n`; when one of those is answered,
+        what it left out is taken as refused.
+        """
         self.capabilities.refresh()
+        suspects: list[frozenset[str]] = []
+        first_unnamed: openai.APIStatusError | None = None
         for _ in range(_MAX_REFUSALS):
             optional = self._optional(n)
+            leave_out: frozenset[str] = suspects[0] if suspects else frozenset()
             try:
-                return self._client.chat.completions.create(
+                response = self._client.chat.completions.create(
                     model=self.model,
                     messages=payload,  # type: ignore[arg-type]
                     max_tokens=max_tokens,
                     # extra_body: the SDK types only OpenAI's fields; every optional one goes here
                     # so they are all dropped the same way.
-                    extra_body=optional,
+                    extra_body={k: v for k, v in optional.items() if k not in leave_out},
                 )
             except openai.APIStatusError as error:
                 refused = _refusal(error, optional)
+                if not refused and first_unnamed is None and _unnamed(error):
+                    first_unnamed = error
+                    non_openai = {k for k in optional if k not in _OPENAI_FIELDS}
+                    with_n = non_openai | ({"n"} & optional.keys())
+                    suspects = [s for s in dict.fromkeys(
+                        frozenset(s) for s in (non_openai, with_n) if s)]  # type: ignore[misc]
+                    if suspects:
+                        continue
+                elif not refused and suspects:
+                    suspects.pop(0)  # that was not it: try the next, or give up
+                    if suspects:
+                        continue
+                    raise first_unnamed from error  # type: ignore[misc]
                 if not refused:
                     raise
-                for name in sorted(refused):
-                    log.warning(
-                        "the model server refuses the request field %r; sending requests without it",
-                        name,
-                    )
-                    self.capabilities.refuse(name)
+                self._learn(refused)
+                continue
+            if leave_out:
+                log.warning("the model server refused a request without naming a field; "
+                            "it answers one without %s", ", ".join(sorted(leave_out)))
+                self._learn(leave_out)
+            return response
         raise ModelError("the model server kept refusing request fields")
+
+    def _learn(self, refused: set[str] | frozenset[str]) -> None:
+        for name in sorted(refused):
+            log.warning(
+                "the model server refuses the request field %r; sending requests without it", name
+            )
+            self.capabilities.refuse(name)
 
     def _checked(self, payload: list[dict[str, str]], max_tokens: int, n: int | None):  # type: ignore[no-untyped-def]
         """`_send` with the SDK's errors turned into ModelError, permanent or transient."""

@@ -88,3 +88,22 @@ def test_without_a_length_the_setting_is_used_and_named(profile, caplog) -> None
             _settings(server, 16384), ServerCapabilities(server.base_url, server.model)
         ) == 16384
     assert "IQUEST_MODEL_CONTEXT_TOKENS=16384" in caplog.text
+
+
+def test_a_strict_server_that_names_nothing_still_gets_its_samples() -> None:
+    from dataclasses import replace
+
+    nameless = replace(STRICT_PROXY, refusal=lambda name: (400, {"error": {"message": "Bad Request"}}),
+                       n_refusal=(400, {"error": {"message": "Bad Request"}}))
+    with ScriptedModelServer(profile=nameless) as server:
+        server.script(ChatReply("a"), ChatReply("b"), ChatReply("c"))
+        model = _model(server)
+        replies = model.complete_many(MESSAGES, 10, 2)
+        while len(replies) < 2:
+            replies.append(model.complete(MESSAGES, 10))
+        assert [r.text for r in replies] == ["a", "b"]
+        assert model.capabilities.refused() == {"top_k", "n"}
+        assert model.complete_many(MESSAGES, 10, 2) == []
+        assert model.complete(MESSAGES, 10).text == "c"
+        answered = server.chat_requests()[3:]
+        assert all("top_k" not in r.json and "n" not in r.json for r in answered)
