@@ -40,7 +40,9 @@ def _unnamed(error: openai.APIStatusError) -> bool:
     return error.status_code in (400, 422) and not _LENGTH.search(text)
 
 
-_LENGTH = re.compile(r"context length|too long|maximum.{0,40}tokens|max_tokens", re.I)
+# Refusals about the prompt's size: no field is to blame, so nothing is resent.
+_LENGTH = re.compile(r"context|too long|longer than|length|maximum.{0,40}tokens|max_tokens"
+                     r"|token limit", re.I)
 
 
 def structured_fields(schema: dict[str, Any]) -> list[tuple[str, Any]]:
