@@ -7,13 +7,14 @@ documented, the profile says so and takes the lenient choice.
 A profile decides: the errors' status and body, which request fields are refused (and how
 the refusal is worded), what `n > 1` gets, the `/v1/models` shape and whether it names a
 context length, the `/tokenize` dialect, the reasoning field, whether an unknown model name
-is refused, and which structured-output fields constrain the reply.
+is refused. Scripted replies are sent as they are, so a test of structured output
+scripts the JSON a constrained server would produce.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 Body = dict[str, Any] | list[Any] | str
@@ -73,8 +74,6 @@ class ServerProfile:
     reasoning_field: str = "reasoning_content"
     # An unknown model name: refused with this answer, or None when the server ignores the name.
     unknown_model: Callable[[str], tuple[int, Body]] | None = None
-    # Structured-output fields the server honours (the fake then answers scripted JSON as is).
-    structured: frozenset[str] = field(default_factory=frozenset)
     # Streaming: a final usage chunk when stream_options.include_usage asks for one.
     stream_usage: bool = True
 
@@ -96,7 +95,6 @@ VLLM = ServerProfile(
     owned_by="vllm",
     unknown_model=lambda model: (404, _vllm_error(404, f"The model `{model}` does not exist.",
                                                   "NotFoundError")),
-    structured=frozenset({"response_format", "guided_json"}),
 )
 
 # SGLang: docs basic_usage/openai_api_completions and native_api (/tokenize with {"model",
@@ -109,7 +107,6 @@ SGLANG = ServerProfile(
     name="sglang",
     model_entry=lambda model: {"max_model_len": 32768, "root": model},
     owned_by="sglang",
-    structured=frozenset({"response_format", "guided_json"}),
 )
 
 # llama.cpp's server: tools/server/README.md and utils.hpp oaicompat_chat_params_parse. Extra
@@ -128,7 +125,6 @@ LLAMACPP = ServerProfile(
                                         "n_ctx_train": 131072, "n_params": 7_000_000_000}},
     owned_by="llamacpp",
     tokenize="content",
-    structured=frozenset({"response_format", "json_schema"}),
 )
 
 # Ollama's OpenAI API: docs.ollama.com/api/openai-compatibility ("Supported request fields":
@@ -147,7 +143,6 @@ OLLAMA = ServerProfile(
     reasoning_field="reasoning",
     unknown_model=lambda model: (404, _openai_error(
         f'model "{model}" not found, try pulling it first', kind="api_error")),
-    structured=frozenset({"response_format"}),
 )
 
 # TGI's Messages API: docs/openapi.json. ChatRequest has no top_k (serde ignores it), `n` is
@@ -193,7 +188,6 @@ STRICT_PROXY = ServerProfile(
     unknown_model=lambda model: (404, _openai_error(
         f"The model `{model}` does not exist or you do not have access to it.",
         code="model_not_found")),
-    structured=frozenset({"response_format"}),
 )
 
 PROFILES = {p.name: p for p in (VLLM, SGLANG, LLAMACPP, OLLAMA, TGI, STRICT_PROXY)}
