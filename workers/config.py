@@ -150,6 +150,11 @@ class Settings(BaseSettings):
     help_per_hour_per_user: int = Field(default=3, ge=0)
     repair_jobs_per_day: int = Field(default=500, ge=0)
 
+    # Structured output (docs/model-servers.md): ask the model server to constrain replies to
+    # the edit format's JSON schema (vLLM/SGLang guided JSON, llama.cpp json_schema, Ollama
+    # format). Off by default; a repository's `structured_output:` overrides it.
+    model_structured_output: bool = False
+
     @field_validator("github_api_url", "model_base_url")
     @classmethod
     def _strip_trailing_slash(cls, value: str) -> str:

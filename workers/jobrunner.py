@@ -88,7 +88,8 @@ def handle_job(ctx: JobContext, runtime: Runtime) -> None:
         upsert_status(ctx.github, job, StatusState.WORKING, "Asking the model.")
 
     budget = effective(runtime.settings.job_token_budget, quotas.tokens_per_job)
-    model = runtime.model_for(job, token_budget=budget, on_wait=show_wait, on_resume=show_resume)
+    model = runtime.model_for(job, token_budget=budget, on_wait=show_wait, on_resume=show_resume,
+                              structured=ctx.config.config.structured_output)
     _FIX_HANDLERS[job.kind](ctx, runtime.fix_services(ctx.github, model))
 
 

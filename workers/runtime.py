@@ -23,13 +23,21 @@ from workers.handlers.repair import RepairServices
 from workers.intake.jobs import Job, JobKind
 from workers.intake.repair_store import RepairStore
 from workers.intake.triggers import TriggerRules
-from workers.model.from_settings import model_from_settings, tokenizer_from_settings
+from workers.model.capabilities import ServerCapabilities
+from workers.model.from_settings import (
+    capabilities_from_settings,
+    context_tokens_from_settings,
+    model_from_settings,
+    tokenizer_from_settings,
+)
 from workers.model.gated import GatedModel
+from workers.model.openai_compat import OpenAICompatModel
 from workers.model.port import ChatModel
 from workers.model.slots import ModelSlots, SlotPolicy
 from workers.model.tokenizer import JobTokenCounts, VllmTokenizer
 from workers.operations.metrics import ObservedModel, WorkerMetrics
 from workers.pipeline.context.snapshot import SnapshotCache
+from workers.pipeline.edits.json_form import EDIT_SCHEMA, JSON_INSTRUCTION
 from workers.pipeline.run import FixLimits
 from workers.sandbox.port import Limits
 from workers.sandbox.select import SandboxBackend, build_sandbox
@@ -101,12 +109,33 @@ class Runtime:
         return AppDeliveries(app_id, private_key, self.settings.github_api_url, self.retry)
 
     @cached_property
+    def model_capabilities(self) -> ServerCapabilities:
+        """What the model server accepts, learned once and shared by every worker on this Redis."""
+        return capabilities_from_settings(self.settings, self.redis)
+
+    @cached_property
+    def chat_adapter(self) -> OpenAICompatModel:
+        return model_from_settings(self.settings, self.model_capabilities)
+
+    @cached_property
     def model(self) -> ChatModel:
-        return ObservedModel(model_from_settings(self.settings), self.metrics)
+        return ObservedModel(self.chat_adapter, self.metrics)
+
+    @cached_property
+    def structured_model(self) -> ChatModel:
+        """The model asked for replies matching the edit format's JSON schema."""
+        return ObservedModel(
+            self.chat_adapter.structured(EDIT_SCHEMA, JSON_INSTRUCTION), self.metrics
+        )
 
     @cached_property
     def tokenizer(self) -> VllmTokenizer:
-        return tokenizer_from_settings(self.settings)
+        return tokenizer_from_settings(self.settings, self.model_capabilities)
+
+    @property
+    def context_tokens(self) -> int:
+        """The server's context length when /v1/models tells it, else the setting (warned)."""
+        return context_tokens_from_settings(self.settings, self.model_capabilities)
 
     @cached_property
     def model_slots(self) -> ModelSlots:
@@ -141,10 +170,16 @@ class Runtime:
         token_budget: int | None = None,
         on_wait: Callable[[int], None] | None = None,
         on_resume: Callable[[], None] | None = None,
+        structured: bool | None = None,
     ) -> GatedModel:
-        """The model as one job sees it: a shared slot per call, its budget, its cancel flag."""
+        """The model as one job sees it: a shared slot per call, its budget, its cancel flag.
+
+        `structured` (a repository's choice; None: the deployment's) asks for JSON replies.
+        """
+        if structured is None:
+            structured = self.settings.model_structured_output
         return GatedModel(
-            self.model,
+            self.structured_model if structured else self.model,
             self.model_slots,
             token_budget=token_budget or self.settings.job_token_budget,
             on_wait=on_wait,
@@ -163,7 +198,7 @@ class Runtime:
             model=model,
             tokenizer=JobTokenCounts(self.tokenizer),
             snapshots=snapshots,
-            context_tokens=self.settings.model_context_tokens,
+            context_tokens=self.context_tokens,
             timer=self.metrics.time_stage,
             verification=self.verification,
             candidates=self.settings.candidates,
@@ -197,7 +232,7 @@ class Runtime:
             store=self.repair_store,
             model=self.model_for(job),
             tokenizer=JobTokenCounts(self.tokenizer),
-            context_tokens=self.settings.model_context_tokens,
+            context_tokens=self.context_tokens,
             scratch_dir=self.settings.data_dir / "repair",
             timer=self.metrics.time_stage,
             limits=FixLimits(candidates=self.settings.candidates),

@@ -9,9 +9,11 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.fakes.model_profiles import SCRIPTED, ServerProfile, refused_field
 
 DEFAULT_MODEL = "IQuestLab/IQuest-Coder-V1-40B-Instruct"
 _TOKEN = re.compile(r"\w+|[^\w\s]")
@@ -104,13 +106,28 @@ class ScriptedModelServer:
     were scripted but never asked for, so a test cannot pass by accident.
     """
 
-    def __init__(self, model: str = DEFAULT_MODEL, tokenize: bool = True, supports_n: bool = True):
+    def __init__(
+        self,
+        model: str = DEFAULT_MODEL,
+        tokenize: bool = True,
+        supports_n: bool = True,
+        profile: ServerProfile = SCRIPTED,
+    ):
+        """`profile` answers the way one server family does (tests/fakes/model_profiles.py);
+        `tokenize=False` takes /tokenize away and `supports_n=False` makes `n` ignored."""
         self.model = model
-        self.tokenize_enabled = tokenize
+        if not tokenize:
+            profile = replace(profile, tokenize=None)
+        if not supports_n:
+            profile = replace(profile, n_mode="one")
+        self.profile = profile
+        self.tokenize_enabled = profile.tokenize is not None
         # Like vLLM: a request with `n` gets that many choices (the next n scripted replies).
         # False: like servers that ignore `n` and answer one choice.
-        self.supports_n = supports_n
+        self.supports_n = profile.n_mode == "choices"
         self.requests: list[RecordedRequest] = []
+        # (position in `requests`, field) for every chat request refused for a field, `n` included.
+        self.refusals: list[tuple[int, str]] = []
         self.problems: list[str] = []
         self._script: list[Reply] = []
         self._lock = threading.Lock()
@@ -171,9 +188,14 @@ class ScriptedModelServer:
         if exc_type is None:
             self.verify()
 
-    def _record(self, request: RecordedRequest) -> None:
+    def _record(self, request: RecordedRequest) -> int:
         with self._lock:
             self.requests.append(request)
+            return len(self.requests) - 1
+
+    def _refused(self, position: int, name: str) -> None:
+        with self._lock:
+            self.refusals.append((position, name))
 
     def _complain(self, problem: str) -> None:
         with self._lock:
@@ -222,26 +244,27 @@ def _handler_for(server: ScriptedModelServer) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             request = RecordedRequest(method, self.path, dict(self.headers.items()), body)
-            server._record(request)
+            position = server._record(request)
             route = (method, self.path.split("?", 1)[0])
+            profile = server.profile
             if route == ("GET", "/v1/models"):
-                self._send_json(
-                    200,
-                    {
-                        "object": "list",
-                        "data": [{"id": server.model, "object": "model", "owned_by": "scripted"}],
-                    },
-                )
+                entry = {"id": server.model, "object": "model", "created": 0,
+                         "owned_by": profile.owned_by, **profile.model_entry(server.model)}
+                if profile.models_shape == "single":
+                    self._send_json(200, entry)
+                else:
+                    self._send_json(200, {"object": "list", "data": [entry]})
             elif route == ("POST", "/tokenize"):
                 if server.tokenize_enabled:
                     self._tokenize(request)
                 else:
-                    # What a server without the endpoint (llama.cpp, a hosted API) answers.
-                    self._send_json(404, {"detail": "Not Found"})
+                    # What a server without the endpoint (Ollama, a hosted API) answers.
+                    self._send_json(*profile.tokenize_absent)
             elif route == ("POST", "/v1/chat/completions"):
                 server._enter_chat()
                 try:
-                    self._chat(request)
+                    if not self._refuse(request, position):
+                        self._chat(request)
                 finally:
                     server._leave_chat()
             else:
@@ -249,13 +272,52 @@ def _handler_for(server: ScriptedModelServer) -> type[BaseHTTPRequestHandler]:
 
         def _tokenize(self, request: RecordedRequest) -> None:
             payload = request.json
-            if not isinstance(payload, dict) or not isinstance(payload.get("prompt"), str):
-                self._unexpected("/tokenize without a string prompt")
+            dialect = server.profile.tokenize
+            if not isinstance(payload, dict):
+                self._unexpected("/tokenize without a JSON object")
                 return
-            count = count_fake_tokens(payload["prompt"])
-            self._send_json(
-                200, {"count": count, "tokens": list(range(count)), "max_model_len": 131072}
-            )
+            text = payload.get(dialect)
+            if dialect == "content":
+                # llama.cpp: no `content` -> no tokens, still 200.
+                count = count_fake_tokens(text) if isinstance(text, str) else 0
+                self._send_json(200, {"tokens": list(range(count))})
+            elif not isinstance(text, str):
+                if dialect == "inputs":
+                    self._send_json(422, "Failed to deserialize the JSON body into the target "
+                                         "type: missing field `inputs` at line 1 column 40")
+                else:
+                    self._unexpected("/tokenize without a string prompt")
+            elif dialect == "inputs":
+                words = _TOKEN.findall(text)
+                self._send_json(200, [{"id": i, "text": w, "start": 0, "stop": 0}
+                                      for i, w in enumerate(words)])
+            else:
+                count = count_fake_tokens(text)
+                self._send_json(
+                    200, {"count": count, "tokens": list(range(count)), "max_model_len": 131072}
+                )
+
+        def _refuse(self, request: RecordedRequest, position: int) -> bool:
+            """Answer as the profile refuses this request, without using a scripted reply."""
+            payload = request.json
+            profile = server.profile
+            if not isinstance(payload, dict):
+                return False
+            name = payload.get("model")
+            if profile.unknown_model is not None and name != server.model:
+                self._send_json(*profile.unknown_model(str(name)))
+                return True
+            refused = refused_field(profile, payload)
+            if refused is not None:
+                server._refused(position, refused)
+                self._send_json(*profile.refusal(refused))
+                return True
+            n = payload.get("n", 1)
+            if profile.n_mode == "refuse" and isinstance(n, int) and n > 1:
+                server._refused(position, "n")
+                self._send_json(*profile.n_refusal)
+                return True
+            return False
 
         def _chat(self, request: RecordedRequest) -> None:
             payload = request.json
@@ -288,16 +350,25 @@ def _handler_for(server: ScriptedModelServer) -> type[BaseHTTPRequestHandler]:
                 self._stream(reply, payload)
             else:
                 extra = server._more_choices(payload.get("n", 1))
-                self._send_json(200, _completion(reply, payload, extra))
+                self._send_json(
+                    200, _completion(reply, payload, extra, server.profile.reasoning_field)
+                )
 
         def _stream(self, reply: ChatReply, payload: dict) -> None:
             chunks = []
             if reply.reasoning:
-                chunks.append({"role": "assistant", "reasoning_content": reply.reasoning})
+                chunks.append({"role": "assistant", server.profile.reasoning_field: reply.reasoning})
             pieces = re.findall(r"\S*\s*", reply.content) or [""]
             chunks += [{"content": piece} for piece in pieces if piece]
             lines = [_sse(_chunk(payload, delta, None)) for delta in chunks]
             lines.append(_sse(_chunk(payload, {}, reply.finish_reason)))
+            options = payload.get("stream_options")
+            if server.profile.stream_usage and isinstance(options, dict) and options.get(
+                "include_usage"
+            ):
+                # OpenAI/vLLM: one more chunk with the request's usage and no choices.
+                usage = _completion(reply, payload)["usage"]
+                lines.append(_sse({**_chunk(payload, {}, None), "choices": [], "usage": usage}))
             lines.append(b"data: [DONE]\n\n")
             self._send(200, b"".join(lines), "text/event-stream")
 
@@ -316,6 +387,9 @@ def _handler_for(server: ScriptedModelServer) -> type[BaseHTTPRequestHandler]:
             self._send_json(500, {"error": {"message": problem, "type": "unscripted"}})
 
         def _send_json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+            if isinstance(body, str):  # a plain-text answer (Go's 404, axum's 422)
+                self._send(status, body.encode(), "text/plain; charset=utf-8", headers)
+                return
             self._send(status, json.dumps(body).encode(), "application/json", headers)
 
         def _send(
@@ -332,12 +406,15 @@ def _handler_for(server: ScriptedModelServer) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def _completion(reply: ChatReply, payload: dict, extra: Sequence[ChatReply] = ()) -> dict:
+def _completion(
+    reply: ChatReply, payload: dict, extra: Sequence[ChatReply] = (),
+    reasoning_field: str = "reasoning_content",
+) -> dict:
     choices = []
     for index, each in enumerate((reply, *extra)):
         message: dict[str, Any] = {"role": "assistant", "content": each.content}
         if each.reasoning:
-            message["reasoning_content"] = each.reasoning
+            message[reasoning_field] = each.reasoning
         choices.append({"index": index, "message": message, "finish_reason": each.finish_reason})
     prompt_tokens = sum(count_fake_tokens(str(m.get("content", ""))) for m in payload["messages"])
     completion_tokens = sum(count_fake_tokens(each.content) for each in (reply, *extra))

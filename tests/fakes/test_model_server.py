@@ -134,3 +134,49 @@ def test_calls_in_flight_are_counted_with_the_most_at_once():
         server.script(ErrorReply(500))
         chat(server)
         assert (server.in_flight, server.max_in_flight) == (0, 3)
+
+
+def test_profiles_answer_models_and_tokenize_in_their_servers_shapes() -> None:
+    from tests.fakes.model_profiles import LLAMACPP, OLLAMA, TGI, VLLM
+
+    with ScriptedModelServer(profile=VLLM) as server:
+        [entry] = httpx.get(server.base_url + "/models").json()["data"]
+        assert entry["max_model_len"] == 32768 and entry["owned_by"] == "vllm"
+        assert httpx.post(server.root_url + "/tokenize",
+                          json={"model": server.model, "prompt": "a b"}).json()["count"] == 2
+    with ScriptedModelServer(profile=LLAMACPP) as server:
+        [entry] = httpx.get(server.base_url + "/models").json()["data"]
+        assert "max_model_len" not in entry and entry["meta"]["n_ctx_train"] > 0
+        assert httpx.post(server.root_url + "/tokenize", json={"content": "a b"}).json() == {
+            "tokens": [0, 1]}
+        assert httpx.post(server.root_url + "/tokenize", json={"prompt": "a b"}).json() == {
+            "tokens": []}
+    with ScriptedModelServer(profile=TGI) as server:
+        info = httpx.get(server.base_url + "/models").json()
+        assert info["id"] == server.model and "data" not in info
+        assert len(httpx.post(server.root_url + "/tokenize", json={"inputs": "a b"}).json()) == 2
+        assert httpx.post(server.root_url + "/tokenize", json={"prompt": "x"}).status_code == 422
+    with ScriptedModelServer(profile=OLLAMA) as server:
+        assert httpx.get(server.base_url + "/models").json()["data"][0]["owned_by"] == "library"
+        missing = httpx.post(server.root_url + "/tokenize", json={"prompt": "x"})
+        assert missing.status_code == 404 and missing.text == "404 page not found"
+
+
+def test_profiles_refuse_in_their_servers_words() -> None:
+    from tests.fakes.model_profiles import LLAMACPP, STRICT_PROXY, VLLM
+    from tests.fakes.model_server import DEFAULT_MODEL
+
+    body = {"model": DEFAULT_MODEL, "messages": [{"role": "user", "content": "x"}]}
+    with ScriptedModelServer(profile=STRICT_PROXY) as server:
+        refused = httpx.post(server.base_url + "/chat/completions", json={**body, "top_k": 20})
+        assert refused.status_code == 400
+        assert refused.json()["error"]["message"] == "Unrecognized request argument supplied: top_k"
+        n = httpx.post(server.base_url + "/chat/completions", json={**body, "n": 2})
+        assert n.status_code == 400 and "does not support parameters: ['n']" in n.text
+        assert server.refusals == [(0, "top_k"), (1, "n")]
+    with ScriptedModelServer(profile=LLAMACPP) as server:
+        n = httpx.post(server.base_url + "/chat/completions", json={**body, "n": 2})
+        assert n.json()["error"]["message"] == "Only one completion choice is allowed"
+    with ScriptedModelServer(profile=VLLM) as server:
+        other = httpx.post(server.base_url + "/chat/completions", json={**body, "model": "x"})
+        assert other.status_code == 404 and other.json()["message"] == "The model `x` does not exist."

@@ -86,6 +86,26 @@ def _start_proxy(channel_url: str, target_url: str):  # type: ignore[no-untyped-
     return proxy
 
 
+def _doctor_in_background(redis_url: str) -> None:
+    """`iquest doctor`'s table once at start, without delaying the receiver or failing dev.
+
+    The model checks that generate tokens are left out; `iquest doctor` runs them all.
+    """
+    import threading
+
+    def report() -> None:
+        from workers.doctor.checks import run_checks
+        from workers.doctor.report import as_table
+
+        try:
+            table = as_table(run_checks(redis_url, completions=False))
+        except Exception as error:  # noqa: BLE001 - a broken check must never stop dev
+            table = f"could not run the checks: {error!r}"
+        print(f"iquest dev: doctor (full check: iquest doctor)\n{table}", flush=True)
+
+    threading.Thread(target=report, name="doctor", daemon=True).start()
+
+
 def run(args: argparse.Namespace) -> int:
     from workers.cli.logs import configure_logging
     from workers.cli.serve import listening_url
@@ -104,6 +124,7 @@ def run(args: argparse.Namespace) -> int:
                    else secrets.token_urlsafe(24))
     env["IQUEST_SETUP_TOKEN"] = setup_token
     print(f"iquest dev: redis at {endpoint.shown}", flush=True)
+    _doctor_in_background(endpoint.url)
     children = {"serve": _spawn(["serve", "--host", args.host, "--port", str(args.port)], env)}
     proxy = None
     if settings.webhook_proxy_url:

@@ -145,8 +145,9 @@ def _run_with_token(args, settings, token: str, full_name: str, number: int) -> 
     from workers.github.retry import CappedRetry
     from workers.handlers.context import load_repo_config
     from workers.handlers.fix_issue import FixServices
-    from workers.model.from_settings import model_from_settings, tokenizer_from_settings
+    from workers.model.from_settings import adapters_for_cli
     from workers.pipeline.context.snapshot import SnapshotCache
+    from workers.pipeline.edits.json_form import EDIT_SCHEMA, JSON_INSTRUCTION
 
     retry = CappedRetry(
         settings.github_max_retries,
@@ -177,14 +178,17 @@ def _run_with_token(args, settings, token: str, full_name: str, number: int) -> 
                     "contents, pull-requests and issues: write (a workflow's `permissions:`)."
                 )
         config = load_repo_config(github)
+        model, tokenizer, context_tokens = adapters_for_cli(
+            settings, config.config.structured_output, EDIT_SCHEMA, JSON_INSTRUCTION
+        )
         services = FixServices(
-            model=model_from_settings(settings),
-            tokenizer=tokenizer_from_settings(settings),
+            model=model,
+            tokenizer=tokenizer,
             snapshots=SnapshotCache(
                 settings.data_dir / "snapshots",
                 fetch_tarball=lambda owner, repo, sha: github.download_tarball(sha),
             ),
-            context_tokens=settings.model_context_tokens,
+            context_tokens=context_tokens,
         )
         return _fix(args, number, github, config, services, opened_by)
     finally:

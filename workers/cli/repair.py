@@ -93,7 +93,8 @@ def _compute(root: Path, title: str, body: str):  # type: ignore[no-untyped-def]
     from workers.config import Settings
     from workers.handlers.context import limits_for
     from workers.intake.repo_config import CONFIG_PATH, parse_repo_config
-    from workers.model.from_settings import model_from_settings, tokenizer_from_settings
+    from workers.model.from_settings import adapters_for_cli
+    from workers.pipeline.edits.json_form import EDIT_SCHEMA, JSON_INSTRUCTION
     from workers.pipeline.prompts.fix import IssueText
     from workers.pipeline.run import propose_fix
 
@@ -102,13 +103,16 @@ def _compute(root: Path, title: str, body: str):  # type: ignore[no-untyped-def]
     loaded = parse_repo_config(config_file.read_text() if config_file.is_file() else None)
     if loaded.error:
         _say(f"{loaded.error} Using the defaults.")
+    model, tokenizer, context_tokens = adapters_for_cli(
+        settings, loaded.config.structured_output, EDIT_SCHEMA, JSON_INSTRUCTION
+    )
     return propose_fix(
         root,
         root.resolve().name,
         IssueText(number=0, title=title, body=body),
-        model_from_settings(settings),
-        tokenizer_from_settings(settings),
-        settings.model_context_tokens,
+        model,
+        tokenizer,
+        context_tokens,
         limits_for(loaded.config),
         progress=_say,
     )

@@ -55,6 +55,8 @@ class RepoConfig(BaseModel):
     test: TestConfig | None = None
     # Unset: the deployment's IQUEST_CANDIDATES.
     candidates: int | None = Field(default=None, ge=1, le=5)
+    # Unset: the deployment's IQUEST_MODEL_STRUCTURED_OUTPUT (replies as schema-bound JSON).
+    structured_output: bool | None = None
     quotas: QuotaConfig = Field(default_factory=QuotaConfig)
 
 

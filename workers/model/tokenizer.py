@@ -5,9 +5,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
+from collections.abc import Callable
 from typing import Protocol
 
 import httpx
+
+from workers.model.capabilities import ServerCapabilities
 
 log = logging.getLogger("iquest.model.tokenizer")
 
@@ -55,11 +58,30 @@ def server_root(base_url: str) -> str:
     return root[: -len("/v1")] if root.endswith("/v1") else root
 
 
-class VllmTokenizer:
-    """Counts with vLLM's `POST /tokenize`; falls back to an estimate when the server lacks it.
+# How each server family takes text to count, and where the count is in its answer:
+# - vLLM and SGLang: POST /tokenize {"model", "prompt"} -> {"count", "tokens", "max_model_len"}
+#   (vLLM's serving docs; SGLang's native API docs list /tokenize with the same request).
+# - llama.cpp's server: POST /tokenize {"content"} -> {"tokens": [...]} (tools/server/README.md).
+#   It answers {"tokens": []} to a body without `content`, so an empty count for non-empty text
+#   means "wrong dialect", not "zero tokens".
+# - TGI: POST /tokenize {"inputs"} -> [{"id", "text", "start", "stop"}, ...] (docs/openapi.json,
+#   TokenizeResponse); other bodies get 422 "missing field `inputs`".
+DIALECTS: dict[str, Callable[[str, str], dict[str, str]]] = {
+    "vllm": lambda model, text: {"model": model, "prompt": text},
+    "llamacpp": lambda model, text: {"content": text},
+    "tgi": lambda model, text: {"inputs": text},
+}
+# Statuses that mean "not this request shape": try the next dialect.
+_WRONG_SHAPE_STATUSES = frozenset({400, 422})
 
-    Absence (404/405/501, or a reply that is not vLLM's shape) is remembered, so a server
-    without the endpoint costs one request per adapter, not one per count. Transient
+
+class VllmTokenizer:
+    """Counts with the model server's `POST /tokenize` in whichever dialect it speaks (vLLM,
+    SGLang, llama.cpp, TGI); falls back to an estimate when the server has none.
+
+    The dialect that worked, or absence (404/405/501, or no dialect giving a count), is
+    remembered -- per adapter, and in the shared capability store when one is given -- so a
+    server without the endpoint costs one probe, not one request per count. Transient
     failures (timeouts, 5xx) fall back for that call only.
     """
 
@@ -71,6 +93,7 @@ class VllmTokenizer:
         fallback: EstimatingTokenizer | None = None,
         timeout_seconds: float = 10.0,
         api_key: str | None = None,
+        capabilities: ServerCapabilities | None = None,
     ):
         self.url = server_root(base_url) + "/tokenize"
         self.model = model
@@ -78,38 +101,59 @@ class VllmTokenizer:
         self._client = client or httpx.Client(timeout=timeout_seconds, headers=headers)
         self._owns_client = client is None
         self.fallback = fallback or EstimatingTokenizer()
+        self.capabilities = capabilities
+        self.dialect: str | None = None
         self.available: bool | None = None
+        known = capabilities.get("tokenize") if capabilities is not None else None
+        if known == "none":
+            self.available = False
+        elif known in DIALECTS:
+            self.dialect = known
 
     def count_tokens(self, text: str) -> int:
         """The server's count, or the fallback's when the server cannot give one."""
         if self.available is False:
             return self.fallback.count_tokens(text)
-        try:
-            response = self._client.post(self.url, json={"model": self.model, "prompt": text})
-        except httpx.HTTPError as error:
-            log.warning("tokenize request failed, estimating instead: %s", type(error).__name__)
-            return self.fallback.count_tokens(text)
-        if response.status_code in _ABSENT_STATUSES:
-            self._mark_absent(f"HTTP {response.status_code}")
-            return self.fallback.count_tokens(text)
-        if response.status_code != 200:
-            log.warning("tokenize answered HTTP %s, estimating instead", response.status_code)
-            return self.fallback.count_tokens(text)
-        count = _read_count(response)
-        if count is None:
-            self._mark_absent("reply without a token count")
-            return self.fallback.count_tokens(text)
-        self.available = True
-        return count
+        dialects = [self.dialect] if self.dialect else list(DIALECTS)
+        for dialect in dialects:
+            try:
+                response = self._client.post(self.url, json=DIALECTS[dialect](self.model, text))
+            except httpx.HTTPError as error:
+                log.warning("tokenize request failed, estimating instead: %s", type(error).__name__)
+                return self.fallback.count_tokens(text)
+            if response.status_code in _ABSENT_STATUSES:
+                self._mark_absent(f"HTTP {response.status_code}")
+                return self.fallback.count_tokens(text)
+            if response.status_code in _WRONG_SHAPE_STATUSES and self.dialect is None:
+                continue
+            if response.status_code != 200:
+                log.warning("tokenize answered HTTP %s, estimating instead", response.status_code)
+                return self.fallback.count_tokens(text)
+            count = _read_count(response)
+            if count is None or (count == 0 and text.strip() and self.dialect is None):
+                continue
+            self._learn(dialect)
+            return count
+        self._mark_absent("no request shape gave a token count")
+        return self.fallback.count_tokens(text)
 
     def close(self) -> None:
         """Release the HTTP connection pool when this adapter created it."""
         if self._owns_client:
             self._client.close()
 
+    def _learn(self, dialect: str) -> None:
+        self.available = True
+        if self.dialect != dialect:
+            self.dialect = dialect
+            if self.capabilities is not None:
+                self.capabilities.set("tokenize", dialect)
+
     def _mark_absent(self, reason: str) -> None:
         if self.available is not False:
             log.info("model server has no usable /tokenize (%s); estimating token counts", reason)
+            if self.capabilities is not None:
+                self.capabilities.set("tokenize", "none")
         self.available = False
 
 
@@ -118,6 +162,8 @@ def _read_count(response: httpx.Response) -> int | None:
         body = response.json()
     except ValueError:
         return None
+    if isinstance(body, list):
+        return len(body)  # TGI: one entry per token
     if not isinstance(body, dict):
         return None
     count = body.get("count")

@@ -63,6 +63,8 @@ class FakeGitHub(Seeding):
         self.manifest_codes: dict[str, PendingApp] = {}
         self.registered_manifests: list[dict] = []
         self.webhook_secret: str | None = None
+        # The App's webhook configuration (GET /app/hook/config): where GitHub posts events.
+        self.webhook_url = "https://iquest.example.com/api/github/webhooks"
         self._dispatcher = Dispatcher(self)
         self._server = HttpServer(self.handle)
         self.url = self._server.url

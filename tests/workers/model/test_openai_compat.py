@@ -90,3 +90,38 @@ def test_an_html_page_answered_200_is_a_transient_error_not_a_crash(model_server
 )
 def test_strip_reasoning(content: str, answer: str, reasoning: str) -> None:
     assert strip_reasoning(content) == (answer, reasoning)
+
+
+def test_a_refusal_naming_the_field_only_in_param_still_drops_it(model_server) -> None:
+    body = b'{"error": {"message": "Invalid request", "type": "invalid_request_error", "param": "top_k"}}'
+    model_server.script(RawReply(body, status=400), ChatReply("ok"))
+    model = _model(model_server)
+    assert model.complete(MESSAGES, max_tokens=10).text == "ok"
+    first, second = model_server.chat_requests()
+    assert "top_k" in first.json and "top_k" not in second.json
+    assert model.capabilities.refused() == {"top_k"}
+
+
+def test_a_refusal_of_something_else_is_not_retried(model_server) -> None:
+    model_server.script(ErrorReply(400, "This model's maximum context length is 32768 tokens"))
+    with pytest.raises(ModelError):
+        _model(model_server).complete(MESSAGES, max_tokens=10)
+    assert len(model_server.chat_requests()) == 1
+
+
+def test_a_refusal_naming_nothing_is_resent_without_the_non_openai_fields(model_server) -> None:
+    model_server.script(ErrorReply(400, "invalid request"), ChatReply("ok"), ChatReply("again"))
+    model = _model(model_server)
+    assert model.complete(MESSAGES, max_tokens=10).text == "ok"
+    assert model.complete(MESSAGES, max_tokens=10).text == "again"
+    bodies = [r.json for r in model_server.chat_requests()]
+    assert ["top_k" in b for b in bodies] == [True, False, False]
+    assert bodies[1]["temperature"] == 0.6  # OpenAI's own fields stay
+    assert model.capabilities.refused() == {"top_k"}
+
+
+def test_a_nameless_refusal_that_persists_is_the_first_error(model_server) -> None:
+    model_server.script(ErrorReply(400, "invalid request"), ErrorReply(400, "still invalid"))
+    with pytest.raises(ModelError, match="invalid request"):
+        _model(model_server).complete(MESSAGES, max_tokens=10)
+    assert len(model_server.chat_requests()) == 2

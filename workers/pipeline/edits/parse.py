@@ -7,6 +7,7 @@ import re
 from workers.model.reply import strip_reasoning
 from workers.pipeline.edits.analysis import extract_analysis
 from workers.pipeline.edits.diff_reader import read_diff, read_headerless_hunks, starts_diff
+from workers.pipeline.edits.json_form import looks_like_json_reply, read_json_reply
 from workers.pipeline.edits.parse_paths import (
     extract_comment_header,
     extract_info_path,
@@ -32,6 +33,12 @@ def parse_response(text: str) -> ParsedResponse:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     # Edits are never taken from what the model thought aloud.
     answer, _reasoning = strip_reasoning(text)
+    if looks_like_json_reply(answer):
+        # The structured form (a server constraining decoding to EDIT_SCHEMA); anything that
+        # is not that JSON object is read as text below.
+        parsed = read_json_reply(answer)
+        if parsed is not None:
+            return parsed
     scanner = _Scanner(answer.split("\n"))
     scanner.run()
     prose = [text for index, text in sorted(scanner.prose.items())]

@@ -12,6 +12,20 @@ def get_app(ctx: Ctx) -> Reply:
     return Reply(200, ctx.shapes.app(ctx.fake.app))
 
 
+@route("get", "/app/installations", auth="app")
+def list_installations(ctx: Ctx) -> Reply:
+    mine = [i for i in ctx.world.installations.values() if i.app is ctx.app]
+    return Reply(200, [ctx.shapes.installation(i) for i in mine])
+
+
+@route("get", "/app/hook/config", auth="app")
+def get_webhook_config(ctx: Ctx) -> Reply:
+    config = {"url": ctx.fake.webhook_url, "content_type": "json", "insecure_ssl": "0"}
+    if ctx.fake.webhook_secret:
+        config["secret"] = "********"  # GitHub never shows the secret itself
+    return Reply(200, config)
+
+
 @route("post", "/app/installations/{installation_id}/access_tokens", auth="app")
 def create_token(ctx: Ctx) -> Reply:
     inst = ctx.world.installations.get(ctx.params["installation_id"])
