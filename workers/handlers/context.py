@@ -10,6 +10,7 @@ from workers.github.port import GitHubPort
 from workers.intake.jobs import Job
 from workers.intake.repo_config import CONFIG_PATH, LoadedConfig, RepoConfig, parse_repo_config
 from workers.intake.triggers import TriggerRules
+from workers.pipeline.instructions import GuidanceSettings
 from workers.pipeline.run import FixLimits, Verify
 from workers.pipeline.verify.plan import TestSettings
 from workers.pipeline.verify.verify import Verifier
@@ -51,8 +52,16 @@ def limits_for(config: RepoConfig, default_candidates: int = 1) -> FixLimits:
         max_files=config.max_files,
         max_changed_lines=config.max_changed_lines,
         deny_paths=tuple(config.deny_paths),
-        instructions=config.instructions,
+        instructions=config.instructions.text,
+        guidance=guidance_settings(config),
     )
+
+
+def guidance_settings(config: RepoConfig) -> GuidanceSettings:
+    """`instructions:` as the pipeline's guidance reader takes it."""
+    settings = config.instructions
+    files = tuple(settings.files) if settings.files is not None else None
+    return GuidanceSettings(settings.enabled, files, settings.max_tokens)
 
 
 @dataclass(frozen=True)

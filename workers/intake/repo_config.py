@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from workers.github.port import Permission
 
@@ -39,6 +39,48 @@ class QuotaConfig(BaseModel):
     tokens_per_job: int | None = Field(default=None, ge=1)
 
 
+# --- issue 24: repository guidance files and code-scanning alerts ------------------------------
+class InstructionsConfig(BaseModel):
+    """`instructions:` — the maintainers' own text, and the guidance files read from the tree.
+
+    A plain string (the older form) is the maintainers' text with the defaults for the rest.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    text: str = Field(default="", max_length=4000)
+    enabled: bool = True  # read AGENTS.md, CLAUDE.md, Copilot's instruction files
+    # Unset: the usual files; set: these paths (from the repository root) instead.
+    files: list[str] | None = Field(default=None, max_length=20)
+    max_tokens: int = Field(default=1500, ge=100, le=8000)
+
+
+class Severity(StrEnum):
+    """What `code_scanning.min_severity` takes: a rule's severity or its security severity."""
+
+    NOTE = "note"
+    LOW = "low"
+    WARNING = "warning"
+    MEDIUM = "medium"
+    ERROR = "error"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+class CodeScanningConfig(BaseModel):
+    """`code_scanning:` — fix code-scanning alerts raised on the default branch."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    fix: bool = False
+    min_severity: Severity = Severity.WARNING
+    # Empty: any tool; else tool names as GitHub reports them (`CodeQL`, `Ruff`, ...), any case.
+    tools: list[str] = Field(default_factory=list, max_length=20)
+
+
+# ------------------------------------------------------------------------------------------------
+
+
 class RepoConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -50,12 +92,19 @@ class RepoConfig(BaseModel):
     output_mode: OutputMode = OutputMode.AUTO
     review_rounds: int = Field(default=3, ge=0, le=10)
     ci_rounds: int = Field(default=2, ge=0, le=10)
-    instructions: str = Field(default="", max_length=4000)
+    instructions: InstructionsConfig = Field(default_factory=InstructionsConfig)
     # Unset: pytest on the tests related to the change when the repository has Python tests.
     test: TestConfig | None = None
     # Unset: the deployment's IQUEST_CANDIDATES.
     candidates: int | None = Field(default=None, ge=1, le=5)
     quotas: QuotaConfig = Field(default_factory=QuotaConfig)
+    code_scanning: CodeScanningConfig = Field(default_factory=CodeScanningConfig)  # issue 24
+
+    @field_validator("instructions", mode="before")
+    @classmethod
+    def _instructions_text(cls, value: object) -> object:
+        # `instructions: "be brief"` stays valid: it is the maintainers' text.
+        return {"text": value} if isinstance(value, str) else value
 
 
 @dataclass(frozen=True)
