@@ -105,7 +105,7 @@ def compute_issue_fix(
         services.model,
         services.tokenizer,
         services.context_tokens,
-        limits_for(config, services.candidates),
+        limits_for(config, services.candidates, snapshot.root),
         progress=progress,
         timer=services.timer,
         verify=verifier_for(services.verification, config),

@@ -74,7 +74,7 @@ def _compute(
         services.model,
         services.tokenizer,
         services.context_tokens,
-        limits_for(config, services.candidates),
+        limits_for(config, services.candidates, snapshot.root),
         progress=lambda message: log.info("job=%s %s", job.job_id, message),
         timer=services.timer,
         ranked_first=changed,

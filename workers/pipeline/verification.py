@@ -31,6 +31,9 @@ class Verification:
     failing_new: tuple[str, ...] = ()  # new tests that fail with the fix
     output: str = field(default="", repr=False)  # the candidate run's output (cut)
     seconds: float = 0.0
+    # Per-directory settings (issue 24): (folder, command) of each package whose tests ran
+    # from its own folder; empty when the repository's root command or detection ran.
+    packages: tuple[tuple[str, str], ...] = ()
 
     @property
     def unreproduced(self) -> bool:
@@ -78,7 +81,14 @@ class Verification:
         template = Template(resources.files("workers.templates").joinpath("verification.md").read_text())
         if not self.ran:
             return template.substitute(summary=f"Nothing was run: {self.reason}", details="")
-        details = [f"- Command: `{self.command}`", f"- Before the fix: {self.before}", f"- With the fix: {self.after}"]
+        details = [f"- Command: `{self.command}`"]
+        if self.packages:
+            details = [
+                f"- Package `{folder}/`: `{command}`, run in that folder (its `.iquest.yml`)"
+                if folder else f"- Repository root: `{command}`"
+                for folder, command in self.packages
+            ]
+        details += [f"- Before the fix: {self.before}", f"- With the fix: {self.after}"]
         details.append(
             "- Regressions: " + (", ".join(f"`{t}`" for t in self.regressions) if self.regressions else "none")
         )

@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import re
+import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -49,22 +50,41 @@ class Verifier:
     def verify(
         self, root: Path, all_paths: Sequence[str], changes: Mapping[str, str | None]
     ) -> Verification:
+        return self.verify_package(root, all_paths, changes)
+
+    def verify_package(
+        self,
+        root: Path,
+        all_paths: Sequence[str],
+        changes: Mapping[str, str | None],
+        folder: str = "",
+        settings: TestSettings | None = None,
+        touched: Mapping[str, str | None] | None = None,
+    ) -> Verification:
+        """Run one package's tests: its command from `folder` (the root's: ""), with the whole
+        fix laid over the tree; `touched` (default: all of `changes`) picks the tests to run."""
         if not self.sandbox.available:
             return Verification(False, reason=f"{self.sandbox.reason}.")
-        plan = plan_tests(all_paths, changes, self.settings, int(self.limits.wall_seconds))
+        settings = settings if folder else self.settings
+        plan = plan_tests(
+            all_paths, changes if touched is None else touched, settings, int(self.limits.wall_seconds)
+        )
         if isinstance(plan, str):
             return Verification(False, reason=f"{plan}.")
-        commands = self._commands(plan)
+        commands = self._commands(plan, folder)
         limits = replace(self.limits, wall_seconds=plan.timeout_seconds)
         new_tests = {p: (changes[p] or "").encode() for p in plan.new_test_files}
-        before = self._baseline(root, plan, commands, limits, new_tests)
+        before = self._baseline(root, plan, commands, limits, new_tests, folder)
         overlay = {p: None if text is None else text.encode() for p, text in changes.items()}
-        after = _read(self.sandbox.run(root, commands, limits, overlay), plan.command)
-        return _compare(root, plan, before, after)
+        after = _read(self.sandbox.run(root, commands, limits, overlay), plan.command, folder)
+        verification = _compare(root, plan, before, after)
+        return replace(verification, packages=((folder, plan.command),)) if folder else verification
 
-    def _commands(self, plan: TestPlan) -> list[Command]:
+    def _commands(self, plan: TestPlan, folder: str = "") -> list[Command]:
         mounts, env = pytest_mounts() if plan.uses_shipped_pytest else ((), {})
-        return [Command(script, env, mounts) for script in (*plan.setup, plan.command)]
+        # A package's commands run from its folder (the sandbox starts at the tree's root).
+        enter = f"cd {shlex.quote(folder)} && " if folder else ""
+        return [Command(enter + script, env, mounts) for script in (*plan.setup, plan.command)]
 
     def _baseline(
         self,
@@ -73,8 +93,9 @@ class Verifier:
         commands: list[Command],
         limits: Limits,
         new_tests: dict[str, bytes],
+        folder: str = "",
     ) -> _Run:
-        digest = hashlib.sha256(str(root.resolve()).encode())
+        digest = hashlib.sha256(str(root.resolve()).encode() + b"\0" + folder.encode())
         for script in (*plan.setup, plan.command):
             digest.update(b"\0" + script.encode())
         for path, data in sorted(new_tests.items()):
@@ -83,7 +104,7 @@ class Verifier:
         if cached is not None and cached.exists():
             data = json.loads(cached.read_text())
             return _Run(data["outcomes"], data["output"], 0.0)
-        run = _read(self.sandbox.run(root, commands, limits, new_tests), plan.command)
+        run = _read(self.sandbox.run(root, commands, limits, new_tests), plan.command, folder)
         if cached is not None:
             cached.parent.mkdir(parents=True, exist_ok=True)
             cached.write_text(json.dumps({"outcomes": run.outcomes, "output": run.output[-20000:]}))
@@ -93,11 +114,16 @@ class Verifier:
         return None if self.cache_dir is None else self.cache_dir / f"{key}.json"
 
 
-def _read(results: list[RunResult], command: str) -> _Run:
-    """Per-test outcomes of the test command; a run that never got through counts as one failure."""
+def _read(results: list[RunResult], command: str, folder: str = "") -> _Run:
+    """Per-test outcomes of the test command; a run that never got through counts as one failure.
+
+    A package's test ids are relative to its folder; they are made the repository's.
+    """
     last = results[-1] if results else RunResult(Verdict.NOT_RUN)
     seconds = sum(r.seconds for r in results)
-    outcomes = read_outcomes(last.output)
+    outcomes = {
+        _in_repository(folder, test): ok for test, ok in read_outcomes(last.output).items()
+    }
     if last.verdict is not Verdict.EXITED:
         # Timed out, printed too much, or could not start: whatever finished still counts.
         outcomes[f"{command} ({last.verdict.value})"] = False
@@ -105,6 +131,13 @@ def _read(results: list[RunResult], command: str) -> _Run:
         outcomes[command] = last.passed
     output = "\n".join(r.output for r in results)
     return _Run(outcomes, output, seconds)
+
+
+def _in_repository(folder: str, test: str) -> str:
+    # pytest names tests from its rootdir, which a root config file can put above the folder.
+    if not folder or test.startswith(f"{folder}/"):
+        return test
+    return f"{folder}/{test}"
 
 
 def _defines(root: Path, path: str, name: str) -> bool:
