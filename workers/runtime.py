@@ -15,6 +15,7 @@ from workers.github.comments import RememberedComments
 from workers.github.deliveries import AppDeliveries
 from workers.github.observed import ObservedTransport
 from workers.github.pacing import WritePacer
+from workers.github.port import GitHubError
 from workers.github.retry import CappedRetry
 from workers.github.tokens import InstallationTokens
 from workers.handlers.context import VerifyServices
@@ -53,7 +54,13 @@ JOB_PERMISSIONS: dict[JobKind, dict[str, str]] = {
     JobKind.FIX_REVIEW_THREAD: _READ_AND_TALK,
     JobKind.REVIEW_FOLLOWUP: _PUSH_AND_REPORT,
     JobKind.CI_FOLLOWUP: _PUSH_AND_REPORT,
+    # Issue 24: code-scanning alerts are read (never changed) by alert fixes and `/iquest fix`.
+    JobKind.FIX_ALERT: {**_PUSH_AND_REPORT, "security_events": "read"},
 }
+JOB_PERMISSIONS[JobKind.FIX_PULL] = {**_PUSH_AND_REPORT, "security_events": "read"}
+# Asked for when the installation has them; an installation that has not accepted them yet
+# still gets its job (GitHub refuses the whole token otherwise), and the job says what to grant.
+OPTIONAL_PERMISSIONS = frozenset({"security_events"})
 
 
 @dataclass
@@ -201,10 +208,22 @@ class Runtime:
         )
 
     def forget_token(self, job: Job) -> None:
-        self.app_tokens.forget(job.installation_id, job.repo, JOB_PERMISSIONS[job.kind])
+        for permissions in _token_permissions(job):
+            self.app_tokens.forget(job.installation_id, job.repo, permissions)
+
+    def _job_token(self, job: Job) -> str:
+        wanted, *narrower = _token_permissions(job)
+        try:
+            return self.app_tokens.token_for(job.installation_id, job.repo, wanted)
+        except GitHubError as error:
+            if error.status != 422 or not narrower:
+                raise
+            log.info("installation %s lacks %s; job=%s goes on without it",
+                     job.installation_id, ", ".join(sorted(OPTIONAL_PERMISSIONS & set(wanted))), job.job_id)
+            return self.app_tokens.token_for(job.installation_id, job.repo, narrower[0])
 
     def github_for(self, job: Job) -> GitHubRepoClient:
-        token = self.app_tokens.token_for(job.installation_id, job.repo, JOB_PERMISSIONS[job.kind])
+        token = self._job_token(job)
         pacer = WritePacer(
             self.redis, job.installation_id, self.settings.github_write_interval_seconds
         )
@@ -218,6 +237,13 @@ class Runtime:
             remembered=RememberedComments(self.redis, self.settings.comment_id_ttl_seconds),
             before_write=self.cancel_flags.guard(job.job_id),
         )
+
+
+def _token_permissions(job: Job) -> list[dict[str, str]]:
+    """The job's permissions, then (when some are optional) the same without those."""
+    wanted = JOB_PERMISSIONS[job.kind]
+    required = {k: v for k, v in wanted.items() if k not in OPTIONAL_PERMISSIONS}
+    return [wanted, required] if required != wanted else [wanted]
 
 
 def _observed_transport(metrics: WorkerMetrics, installation: str) -> ObservedTransport:
