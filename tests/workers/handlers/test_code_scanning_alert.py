@@ -153,3 +153,47 @@ def test_alerts_the_settings_do_not_ask_for_start_nothing(
                timeout=120, what="the refusal in the log")
     assert not fake_github.pulls(REPO) and not fake_github.repo(REPO).check_runs
     assert model_server.chat_requests() == []
+
+
+def test_iquest_fix_on_a_pull_request_includes_its_open_alerts(
+    fake_github, model_server, receiver, worker
+) -> None:
+    fake_github.create_repo(REPO, FILES)
+    fake_github.add_installation(INSTALLATION_ID, "acme")
+    fake_github.add_collaborator(REPO, "alice", "write")
+    pull = fake_github.open_pull(
+        REPO, head="feature", title="Cart: allow duplicates", body="", user="alice",
+        files={"shop/cart.py": "def add(cart, item):\n    cart.append(item)\n    return list(cart)\n"},
+    )
+    fake_github.add_code_scanning_alert(
+        REPO, rule_id="py/sql-injection", path="shop/orders.py", start_line=12,
+        ref=f"refs/pull/{pull.number}/merge", description="Database query built from user-controlled sources",
+        message="This SQL query depends on a user-provided value.", severity="error",
+    )
+    # Below min_severity: left out.
+    fake_github.add_code_scanning_alert(
+        REPO, rule_id="py/unused-import", path="shop/cart.py", start_line=1,
+        ref=f"refs/pull/{pull.number}/merge", severity="note",
+    )
+    model_server.script(ChatReply(FIX))
+    asking = fake_github.add_issue_comment(REPO, pull.number, "/iquest fix", user="alice")
+    payload = repo_variant(
+        "issue_comment/created.pull_request.json", REPO, INSTALLATION_ID,
+        **{
+            "issue.number": pull.number,
+            "issue.pull_request": {"url": f"https://api.github.com/repos/{REPO}/pulls/{pull.number}"},
+            "comment.id": asking.id, "comment.body": "/iquest fix",
+            "comment.user.login": "alice", "comment.author_association": "OWNER",
+            "sender.login": "alice",
+        },
+    )
+    assert post_webhook(receiver.url, "issue_comment", payload).status_code == 202
+    wait_until(lambda: len(fake_github.pulls(REPO)) == 2, timeout=120, what="the stacked PR")
+    [request] = model_server.chat_requests()
+    prompt = request.json["messages"][-1]["content"]
+    assert "Also fix the open code-scanning alerts on this pull request" in prompt
+    assert "alert #1 (CodeQL, py/sql-injection" in prompt and "shop/orders.py lines 12-12" in prompt
+    assert "py/unused-import" not in prompt
+    stacked = next(p for p in fake_github.pulls(REPO) if p.number != pull.number)
+    fixed = fake_github.repo(REPO).read_file(stacked.head_ref, "shop/orders.py")
+    assert "WHERE customer = ?" in fixed
