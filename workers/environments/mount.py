@@ -22,6 +22,7 @@ class BuiltEnvironment:
     reused: bool  # True: a cache hit (built earlier, by this worker or another)
     seconds: float  # build seconds when built now; 0 when reused
     size_bytes: int
+    python: str = ""  # the interpreter's version, "3.11.7"
 
     def mounts(self) -> tuple[Mount, ...]:
         mounts = [Mount(self.path / "venv", VENV)]
