@@ -21,6 +21,7 @@ from pathlib import Path
 from workers.environments.mount import ENV_DIR, SYSTEM_PATH, VENV, BuildFailure
 from workers.environments.plan import EnvironmentPlan
 from workers.sandbox.port import Command, Limits, Mount, RunResult, Sandbox
+from workers.sandbox.tools import TOOLS_DIR
 
 UV = "/opt/iquest/bin/uv"
 UV_CACHE = "/opt/iquest/uv-cache"
@@ -99,10 +100,17 @@ def run_build(
     (out / "build.log").write_text(log)
     failed = next((i for i, r in enumerate(results) if not r.passed), None)
     if failed is None and len(results) == len(commands):
+        _add_fallback_runner(out / "venv")
         return None
     index = failed if failed is not None else len(results)
     last = results[index] if index < len(results) else RunResult(verdict=results[-1].verdict)
     return BuildFailure(plan.key, scripts[index][2], _tail(last), time.monotonic() - started)
+
+
+def _add_fallback_runner(venv: Path) -> None:
+    """The worker's pytest, last on sys.path: used only when the environment has none."""
+    for site in venv.glob("lib/python3*/site-packages"):
+        (site / "zz_iquest_pytest.pth").write_text(TOOLS_DIR + "\n")
 
 
 def _tail(result: RunResult) -> str:

@@ -32,6 +32,12 @@ class Declared:
     requires_python: str | None = None
     requires_from: str = ""
     versions: dict[str, str] = field(default_factory=dict)  # "3.10" → where it is named
+    names: set[str] = field(default_factory=set)  # distributions the declarations name (lowercase)
+
+    def name(self, requirement: str) -> None:
+        head = re.split(r"[\[=<>~!;@ ]", requirement.strip(), maxsplit=1)[0].lower()
+        if head and not head.startswith("-"):
+            self.names.add(head)
 
 
 def read_declared(root: Path) -> Declared:
@@ -63,6 +69,14 @@ def _project(found: Declared, pyproject: dict | None, setup_py: str | None, setu
     elif setup_py and "extras_require" in setup_py:
         named = re.findall(r"['\"]([\w-]+)['\"]\s*:", setup_py.split("extras_require", 1)[1][:2000])
         extras, where = [e for e in dict.fromkeys(named) if e.lower() in TEST_WORDS], "setup.py extras_require"
+    for extra in extras:
+        for requirement in optional.get(extra, []):
+            found.name(requirement)
+        if setup_cfg is not None and setup_cfg.has_option("options.extras_require", extra):
+            for requirement in setup_cfg.get("options.extras_require", extra).splitlines():
+                found.name(requirement)
+    if setup_py and extras and "pytest" in setup_py.split("extras_require", 1)[-1][:2000]:
+        found.name("pytest")
     source = "pyproject.toml" if build else ("setup.py" if setup_py is not None else "setup.cfg")
     target = f".[{','.join(extras)}]" if extras else "."
     reason = f"the project itself, from {source}"
@@ -92,6 +106,8 @@ def _groups(found: Declared, pyproject: dict | None) -> None:
             requirements = _expand_group(groups, name, set())
             if requirements:
                 found.steps.append((tuple(requirements), f"from pyproject.toml [dependency-groups] {name}"))
+                for requirement in requirements:
+                    found.name(requirement)
 
 
 def _expand_group(groups: dict, name: str, seen: set[str]) -> list[str]:
@@ -116,6 +132,7 @@ def _requirements(root: Path, found: Declared) -> None:
         runtime = stem in ("requirements", "requirements/base", "requirements/main", "requirements/requirements")
         if REQUIREMENT_NAME.search(stem.replace("requirements", "")) or (runtime and not has_project):
             _remember(root, relative, found)
+            _name_file(path, found)
             kind = "runtime requirements" if runtime else "its name says test or dev"
             found.steps.append((("-r", relative), f"from {relative} ({kind})"))
 
@@ -130,8 +147,11 @@ def _tox(found: Declared, tox) -> None:
             deps = []
             for line in tox.get(section, "deps").splitlines():
                 line = line.split("#", 1)[0].strip().replace("{toxinidir}/", "").replace("{toxinidir}", ".")
+                if line.startswith("-r") and len(line) > 2 and line[2] != " ":
+                    line = f"-r {line[2:]}"
                 if line and "{" not in line:
                     deps += line.split() if line.startswith("-r") else [line]
+                    found.name(line)
             if deps:
                 found.steps.append((tuple(deps), f"from tox.ini [{section}] deps"))
         if tox.has_option(section, "extras") and not any(a[0] == "-e" and "[" in a[1] for a, _ in found.steps):
@@ -163,11 +183,26 @@ def _workflows(root: Path, found: Declared) -> None:
             match = PIP_INSTALL.search(line)
             if match and not tests_known:
                 args = _pip_args(match.group(1))
+                for previous, arg in zip(["", *args], args, strict=False):
+                    if previous == "-r":
+                        _name_file(root / arg, found)
+                    else:
+                        found.name(arg)
                 if args:
                     found.steps.append((tuple(args), f"a hint from {relative}: `{line.strip()}`"))
                     used = True
         if used:
             _remember(root, relative, found)
+
+
+def _name_file(path: Path, found: Declared) -> None:
+    try:
+        for line in path.read_text(errors="replace").splitlines():
+            line = line.split("#", 1)[0].strip()
+            if line and not line.startswith("-"):
+                found.name(line)
+    except OSError:
+        pass
 
 
 def _pip_args(text: str) -> list[str]:

@@ -43,6 +43,7 @@ GROUP = "root:x:0:\nsandbox:x:{uid}:\n"
 # What a build (and only a build) needs of /etc to resolve and trust the package index.
 NETWORK_ETC = ("resolv.conf", "hosts", "nsswitch.conf", "ssl", "ca-certificates", "gai.conf")
 NO_SPACE = "No space left on device"
+TOO_LARGE = ("File size limit exceeded", "File too large")
 
 
 class BubblewrapSandbox:
@@ -208,6 +209,12 @@ def _explain(result: RunResult, repo: Path, limits: Limits) -> RunResult:
             result,
             reason=f"a write failed with \"{NO_SPACE}\": /tmp in the sandbox is capped at "
             f"{limits.tmp_bytes >> 20} MiB (IQUEST_SANDBOX_TMP_BYTES)",
+        )
+    if not result.passed and any(text in result.output for text in TOO_LARGE) and not result.reason:
+        return replace(
+            result,
+            reason=f"a file grew past the sandbox's cap of {limits.max_file_bytes >> 20} MiB per file "
+            f"(and /tmp holds at most {limits.tmp_bytes >> 20} MiB, IQUEST_SANDBOX_TMP_BYTES)",
         )
     return result
 
