@@ -151,11 +151,12 @@ class BubblewrapSandbox:
         if not self.python_prefix.resolve().is_relative_to("/usr"):
             prefix = str(self.python_prefix.resolve())
             mounts.insert(0, Mount(Path(prefix), prefix))
+        # /tmp first: a mount whose host path lies under /tmp must land on top of the tmpfs.
+        args += ["--proc", "/proc", "--dev", "/dev"]
+        args += ["--perms", "1777", "--size", str(limits.tmp_bytes), "--tmpfs", "/tmp"]
         for mount in mounts:
             args += _parents(mount.target, made)
             args += ["--bind" if mount.writable else "--ro-bind", str(mount.source), mount.target]
-        args += ["--proc", "/proc", "--dev", "/dev"]
-        args += ["--perms", "1777", "--size", str(limits.tmp_bytes), "--tmpfs", "/tmp"]
         args += ["--bind", str(repo), WORKDIR, "--chdir", WORKDIR]
         env = {
             "PATH": f"{self.python_prefix.resolve()}/bin:{PATH}",
