@@ -94,7 +94,9 @@ def run_build(
         (install, network, plan.install_command()),
         *((step.args[0], network, step.args[0]) for step in plan.commands),
     ]
-    commands = [Command(script, env, tuple(mounts), network=net) for script, net, _ in scripts]
+    # umask 0: a root worker's sandbox uid differs per worker process, and the next build's uid
+    # must be able to write the shared uv cache.
+    commands = [Command(f"umask 0000 && {script}", env, tuple(mounts), network=net) for script, net, _ in scripts]
     results = sandbox.run(tree, commands, tools.limits, collect=lambda repo: _keep_written(tree, repo, out / "overlay"))
     log = "\n".join(f"$ {shown}\n{r.output}{r.reason}" for (_, _, shown), r in zip(scripts, results, strict=False))
     (out / "build.log").write_text(log)

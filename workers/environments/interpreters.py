@@ -34,6 +34,7 @@ RELEASED = {
     "3.12": date(2023, 10, 2), "3.13": date(2024, 10, 7), "3.14": date(2025, 10, 7),
 }
 ERA_DAYS = 180
+OLDEST_USABLE = "3.7"  # uv makes no environments for older ones
 
 
 @dataclass(frozen=True)
@@ -131,8 +132,14 @@ def choose_interpreter(
     era_note = ""
     if when is not None:
         era = [m for m in fits if RELEASED.get(m, date.max) <= when - timedelta(days=ERA_DAYS)]
+        usable = [m for m in fits if Version(m) >= Version(OLDEST_USABLE)]
         if era:
             fits, era_note = era, f"released before the commit ({when.isoformat()})"
+        elif usable and not (set(fits) & set(declared.versions)):
+            # Older than every Python here: the oldest one is the closest to its time.
+            oldest = min(usable, key=Version)
+            why = f"the commit ({when.isoformat()}) predates every Python here: the oldest"
+            return by_minor[oldest], "; ".join(filter(None, (why, spec_note)))
     named = [m for m in fits if m in declared.versions]
     if named:
         best = max(named, key=Version)

@@ -17,6 +17,9 @@ from workers.environments.sources import Declared, read_declared
 
 # Bump when the way environments are built changes: every key changes with it.
 BUILD_FORMAT = "1"
+BUILD_TOOLS = ("setuptools", "wheel", "setuptools-scm", "hatchling", "hatch-vcs", "flit-core",
+               "poetry-core", "pdm-backend", "cython", "versioneer", "extension-helpers")
+NO_CUTOFF = "2100-01-01"
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,10 @@ class EnvironmentPlan:
         options: list[str] = []
         if self.exclude_newer:
             options += ["--exclude-newer", self.exclude_newer]
+            # Build backends are exempt: an old setup.py still builds with today's setuptools
+            # (uv picks the newest that supports the interpreter), not with one from its year.
+            for tool in BUILD_TOOLS:
+                options += ["--exclude-newer-package", f"{tool}={NO_CUTOFF}"]
         if self.index.no_index:
             options.append("--no-index")
         elif self.index.index_url:

@@ -51,25 +51,36 @@ lint = ["ruff"]
     assert plan.declared
 
 
-def test_requirements_files_tox_and_setup_cfg(tmp_path):
+def test_requirements_files_and_setup_cfg(tmp_path):
     root = write(tmp_path, {
         "setup.cfg": "[metadata]\nname = demo\n[options]\npython_requires = >=3.8\n"
                      "[options.extras_require]\ntesting = mock\n",
         "setup.py": "from setuptools import setup\nsetup()\n",
         "requirements-dev.txt": "flake8\n",
         "requirements/test.txt": "pytest-mock\n",
+        "requirements/tests-min.txt": "pytest-mock==1.0\n",
         "requirements/docs.txt": "sphinx\n",
-        "tox.ini": "[tox]\nenvlist = py38, py39\n[testenv]\ndeps =\n  pytest\n  -r{toxinidir}/requirements/test.txt\n",
+        "tox.ini": "[tox]\nenvlist = py38, py39\n[testenv]\ndeps = -r{toxinidir}/requirements/test.txt\n",
     })
     plan = derive_plan(root, interpreters=PYTHONS)
     args = [s.args for s in plan.steps]
-    assert args[0] == ("-e", ".[testing]")
-    assert ("-r", "requirements-dev.txt") in args and ("-r", "requirements/test.txt") in args
-    assert ("-r", "requirements/docs.txt") not in args
-    assert ("pytest", "-r", "requirements/test.txt") in args
-    assert plan.interpreter.minor == "3.9"  # newest named in tox's envlist
+    # The file named only "test" wins over partial names and dev files; tox adds nothing new.
+    assert args == [("-e", ".[testing]"), ("-r", "requirements/test.txt"), ("pytest",)]
     assert "setup.cfg [options.extras_require]" in plan.steps[0].reason
+    assert plan.interpreter.minor == "3.9"  # newest named in tox's envlist
+
+
+def test_tox_deps_when_no_requirements_file_says_more(tmp_path):
+    root = write(tmp_path, {
+        "setup.py": "from setuptools import setup\nsetup(python_requires='>=3.8')\n",
+        "requirements/base.txt": "six\n",
+        "tox.ini": "[tox]\nenvlist = py38\n[testenv]\ndeps =\n  pytest\n  py38: mock\n"
+                   "  dev: https://example.invalid/x.tar.gz\n  -r{toxinidir}/requirements/base.txt\n",
+    })
+    plan = derive_plan(root, interpreters=PYTHONS)
+    assert [s.args for s in plan.steps] == [("-e", "."), ("pytest", "-r", "requirements/base.txt")]
     assert any(line.endswith("# from tox.ini [testenv] deps") for line in lines(plan))
+    assert plan.interpreter.minor == "3.8" and "setup.py python_requires >=3.8" in plan.interpreter_reason
 
 
 def test_workflow_pip_lines_are_a_hint_when_nothing_else_says(tmp_path):
@@ -130,3 +141,7 @@ def test_an_old_commit_gets_an_interpreter_and_packages_of_its_time(tmp_path):
     assert plan.install_args()[:2] == ["--exclude-newer", "2021-03-01"]
     assert plan.interpreter.minor == "3.8"  # 3.9 came out less than half a year before
     assert "released before the commit" in plan.interpreter_reason
+    # Build backends are not held to the date (an old setup.py builds with today's setuptools).
+    assert "setuptools=2100-01-01" in plan.install_args()
+    older = derive_plan(root, interpreters=PYTHONS, commit_date=datetime(2014, 7, 1, tzinfo=UTC))
+    assert older.interpreter.minor == "3.8" and "predates every Python here" in older.interpreter_reason
