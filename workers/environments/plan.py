@@ -20,6 +20,10 @@ BUILD_FORMAT = "1"
 BUILD_TOOLS = ("setuptools", "wheel", "setuptools-scm", "hatchling", "hatch-vcs", "flit-core",
                "poetry-core", "pdm-backend", "cython", "versioneer", "extension-helpers")
 NO_CUTOFF = "2100-01-01"
+# The runner we add is ours, not the project's: the newest pytest that runs on the interpreter
+# (a 2014 pytest does not run on any Python this machine has), with its own dependencies.
+RUNNER_PACKAGES = ("pytest", "pluggy", "iniconfig", "exceptiongroup", "tomli", "py", "colorama",
+                   "attrs", "more-itertools", "atomicwrites", "importlib-metadata", "zipp")
 
 
 @dataclass(frozen=True)
@@ -75,7 +79,8 @@ class EnvironmentPlan:
             options += ["--exclude-newer", self.exclude_newer]
             # Build backends are exempt: an old setup.py still builds with today's setuptools
             # (uv picks the newest that supports the interpreter), not with one from its year.
-            for tool in BUILD_TOOLS:
+            exempt = BUILD_TOOLS + (RUNNER_PACKAGES if RUNNER in self.steps else ())
+            for tool in exempt:
                 options += ["--exclude-newer-package", f"{tool}={NO_CUTOFF}"]
         if self.index.no_index:
             options.append("--no-index")
@@ -104,6 +109,9 @@ class EnvironmentPlan:
         data = asdict(self)
         data["interpreter"] = self.interpreter.as_json() if self.interpreter else None
         return data
+
+
+RUNNER = Step(("pytest",), "the test runner (the project does not name it)")
 
 
 def derive_plan(
@@ -152,7 +160,7 @@ def _steps(declared: Declared, settings: EnvironmentSettings, runner: bool) -> t
         re.split(r"[\[=<>~! ]", a, maxsplit=1)[0] == "pytest" for s in steps for a in s.args
     )
     if runner and not named:
-        steps.append(Step(("pytest",), "the test runner (the project does not name it)"))
+        steps.append(RUNNER)
     return tuple(steps)
 
 
