@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from workers.environments.interpreters import Interpreter, choose_interpreter, find_interpreters
 from workers.environments.sources import Declared, read_declared
@@ -108,6 +109,8 @@ class EnvironmentPlan:
     def as_json(self) -> dict:
         data = asdict(self)
         data["interpreter"] = self.interpreter.as_json() if self.interpreter else None
+        if self.index.index_url:
+            data["index"]["index_url"] = _without_credentials(self.index.index_url)
         return data
 
 
@@ -177,3 +180,11 @@ def _with_key(plan: EnvironmentPlan) -> EnvironmentPlan:
     }
     digest = hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
     return EnvironmentPlan(**{**plan.__dict__, "key": digest})
+
+
+def _without_credentials(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    return urlunsplit(parts._replace(netloc=f"***@{host}" + (f":{parts.port}" if parts.port else "")))
