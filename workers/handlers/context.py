@@ -6,6 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from workers.environments.cache import EnvironmentCache
+from workers.environments.plan import EnvironmentSettings, IndexSettings
+from workers.environments.provider import environment_for
 from workers.github.port import GitHubPort
 from workers.intake.dir_config import all_denials, scan_dir_configs
 from workers.intake.jobs import Job
@@ -85,6 +88,9 @@ class VerifyServices:
     sandbox: Sandbox
     limits: Limits = Limits()
     cache_dir: Path | None = None
+    # Test environments: None builds nothing (the worker's own pytest only).
+    environments: EnvironmentCache | None = None
+    index: IndexSettings = IndexSettings()
 
 
 def verifier_for(services: VerifyServices | None, config: RepoConfig) -> Verify | None:
@@ -94,7 +100,10 @@ def verifier_for(services: VerifyServices | None, config: RepoConfig) -> Verify 
         return None
     test = config.test
     settings = _test_settings(test) if test is not None else None
-    verifier = Verifier(services.sandbox, services.limits, settings, services.cache_dir)
+    environment = None
+    if services.environments is not None:
+        environment = environment_for(services.environments, environment_settings(config), services.index)
+    verifier = Verifier(services.sandbox, services.limits, settings, services.cache_dir, environment)
     return PackageVerifier(verifier, package_tests).verify
 
 
@@ -107,3 +116,18 @@ def package_tests(tree: Path) -> dict[str, TestSettings]:
 
 def _test_settings(test: TestConfig) -> TestSettings:
     return TestSettings(test.command, tuple(test.setup), test.timeout)
+
+
+def environment_settings(config: RepoConfig) -> EnvironmentSettings | None:
+    """`.github/iquest.yml`'s `environment:`, as the planner takes it."""
+    env = config.environment
+    if env is None:
+        return None
+    return EnvironmentSettings(
+        python=env.python,
+        install=tuple(env.install),
+        packages=tuple(env.packages),
+        commands=tuple(env.commands),
+        index_url=env.index_url,
+        exclude_newer=env.exclude_newer,
+    )
