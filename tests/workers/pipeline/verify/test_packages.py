@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.support.wheels import make_wheel
+from workers.environments.cache import EnvironmentCache
+from workers.environments.plan import IndexSettings
+from workers.environments.provider import environment_for
 from workers.pipeline.verify.packages import PackageVerifier, package_of
 from workers.pipeline.verify.plan import TestSettings
 from workers.pipeline.verify.verify import Verifier
@@ -53,3 +57,32 @@ def test_only_the_touched_package_runs(tmp_path: Path, bwrap_sandbox) -> None:
     assert result.packages == (("b", "python3 check.py"),)
     markdown = result.render_markdown()
     assert "Package `b/`: `python3 check.py`, run in that folder" in markdown
+
+
+def test_a_package_builds_its_environment_from_its_own_folder(tmp_path: Path, bwrap_sandbox) -> None:
+    """The package's dependency file is in its folder, not at the root: the environment is
+    derived from there and its command runs there with the package installed."""
+    root = tmp_path / "repo"
+    files = {
+        "services/billing/requirements-test.txt": "tinydep\n",
+        "services/billing/billing.py": "import tinydep\n\ndef total(x):\n    return x * tinydep.FACTOR + 1\n",
+        "services/billing/check.py": "from billing import total\nassert total(2) == 4, total(2)\n",
+        "README.md": "# mono\n",
+    }
+    for path, text in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text)
+    wheels = tmp_path / "wheels"
+    make_wheel(wheels, "tinydep", "1.0", {"tinydep/__init__.py": "FACTOR = 2\n"})
+    cache = EnvironmentCache(tmp_path / "cache", bwrap_sandbox)
+    provider = environment_for(cache, index=IndexSettings(find_links=(str(wheels),), no_index=True))
+    verifier = PackageVerifier(
+        Verifier(bwrap_sandbox, Limits(wall_seconds=120), environment=provider),
+        lambda tree: {"services/billing": TestSettings("python check.py", (), 120)},
+    )
+    fix = {"services/billing/billing.py": "import tinydep\n\ndef total(x):\n    return x * tinydep.FACTOR\n"}
+    result = verifier.verify(root, list(files), fix)
+    assert result.ran, result.reason
+    assert result.packages == (("services/billing", "python check.py"),)
+    assert (result.before.failed, result.after.passed) == (1, 1), result.output
+    assert result.environment is not None
