@@ -40,6 +40,7 @@ from workers.pipeline.timing import Stage
 
 log = logging.getLogger("iquest.handlers.fix_pull")
 MAX_ALERTS = 10  # more than this is a scan to triage, not one fix
+ALERTS_NOTE_MARKER = "<!-- iquest:code-scanning-permission -->"
 
 
 def _request_text(ctx: JobContext) -> str:
@@ -144,7 +145,11 @@ def fix_pull(ctx: JobContext, services: FixServices) -> None:
     if alerts:
         request = f"{request}\n\n{_alerts_request(alerts)}".strip()
     if alert_note:
-        upsert_status(github, job, StatusState.WORKING, f"⚠️ {alert_note}\n\nFixing without them.")
+        # Its own comment, once per pull request: the status is rewritten as the job goes on.
+        github.upsert_marked_comment(
+            pull.number, ALERTS_NOTE_MARKER, f"{ALERTS_NOTE_MARKER}\n⚠️ {alert_note} "
+            "I am fixing this pull request without its code-scanning alerts until then.",
+        )
     alert_paths = tuple(a.path for a in alerts[:MAX_ALERTS])
     report = CheckReport(github, job)
     # A push while the model works makes the fix one for an old head: start again once on

@@ -197,3 +197,45 @@ def test_iquest_fix_on_a_pull_request_includes_its_open_alerts(
     stacked = next(p for p in fake_github.pulls(REPO) if p.number != pull.number)
     fixed = fake_github.repo(REPO).read_file(stacked.head_ref, "shop/orders.py")
     assert "WHERE customer = ?" in fixed
+
+
+def test_iquest_fix_without_the_permission_says_what_to_grant_and_fixes_anyway(
+    fake_github, model_server, receiver, worker
+) -> None:
+    fake_github.create_repo(REPO, FILES)
+    fake_github.add_installation(INSTALLATION_ID, "acme", permissions={
+        "contents": "write", "issues": "write", "pull_requests": "write", "checks": "write",
+        "metadata": "read"})
+    fake_github.add_collaborator(REPO, "alice", "write")
+    pull = fake_github.open_pull(
+        REPO, head="feature", title="Orders", body="", user="alice",
+        files={"shop/cart.py": "def add(cart, item):\n    return [*cart, item]\n"},
+    )
+    fake_github.add_code_scanning_alert(
+        REPO, rule_id="py/sql-injection", path="shop/orders.py", start_line=12,
+        ref=f"refs/pull/{pull.number}/merge", severity="error",
+    )
+    model_server.script(ChatReply(FIX))
+    asking = fake_github.add_issue_comment(REPO, pull.number, "/iquest fix", user="alice")
+    payload = repo_variant(
+        "issue_comment/created.pull_request.json", REPO, INSTALLATION_ID,
+        **{
+            "issue.number": pull.number,
+            "issue.pull_request": {"url": f"https://api.github.com/repos/{REPO}/pulls/{pull.number}"},
+            "comment.id": asking.id, "comment.body": "/iquest fix",
+            "comment.user.login": "alice", "comment.author_association": "OWNER",
+            "sender.login": "alice",
+        },
+    )
+    assert post_webhook(receiver.url, "issue_comment", payload).status_code == 202
+    wait_until(lambda: len(fake_github.pulls(REPO)) == 2, timeout=120, what="the stacked PR")
+    notes = [c.body for c in fake_github.comments(REPO, pull.number)
+             if c.user.type == "Bot" and "code-scanning-permission" in c.body]
+    assert len(notes) == 1 and "`security_events: read`" in notes[0]
+    [request] = model_server.chat_requests()
+    assert "code-scanning alerts" not in request.json["messages"][-1]["content"]
+    assert fake_github.pop_failures() == [
+        f"POST /app/installations/{INSTALLATION_ID}/access_tokens: 422: token asked for "
+        "security_events:read, not granted",
+        f"GET /repos/{REPO}/code-scanning/alerts: 403: token lacks security_events:read",
+    ]
