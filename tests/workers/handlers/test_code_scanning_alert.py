@@ -158,7 +158,7 @@ def test_alerts_the_settings_do_not_ask_for_start_nothing(
 def test_iquest_fix_on_a_pull_request_includes_its_open_alerts(
     fake_github, model_server, receiver, worker
 ) -> None:
-    fake_github.create_repo(REPO, FILES)
+    fake_github.create_repo(REPO, {**FILES, "shop/AGENTS.md": "Use parameterised queries.\n"})
     fake_github.add_installation(INSTALLATION_ID, "acme")
     fake_github.add_collaborator(REPO, "alice", "write")
     pull = fake_github.open_pull(
@@ -197,6 +197,7 @@ def test_iquest_fix_on_a_pull_request_includes_its_open_alerts(
     stacked = next(p for p in fake_github.pulls(REPO) if p.number != pull.number)
     fixed = fake_github.repo(REPO).read_file(stacked.head_ref, "shop/orders.py")
     assert "WHERE customer = ?" in fixed
+    assert "Repository guidance used: `shop/AGENTS.md`." in fake_github.issue(REPO, stacked.number).body
 
 
 def test_iquest_fix_without_the_permission_says_what_to_grant_and_fixes_anyway(
