@@ -57,8 +57,6 @@ def read_guidance(
     if not settings.enabled:
         return Guidance()
     cap = min(settings.max_tokens, max_tokens if max_tokens is not None else settings.max_tokens)
-    # A guidance file packed as code is not a file the guidance is about.
-    paths = [p for p in paths if not is_guidance_file(p)]
     found: list[tuple[str, str]] = []  # (path, why), nearest first, no repeats
     seen: set[str] = set()
 
@@ -79,13 +77,6 @@ def read_guidance(
     for path in settings.files if settings.files is not None else REPOSITORY_WIDE:
         add(path.lstrip("/"), "repository-wide")
     return _cap(root, found, tokenizer, cap)
-
-
-def is_guidance_file(path: str) -> bool:
-    name = posixpath.basename(path)
-    return name in (AGENTS, "CLAUDE.md") or path.startswith(".github/") and name.endswith(
-        ("instructions.md",)
-    )
 
 
 def nearest_agents(root: Path, path: str) -> str | None:

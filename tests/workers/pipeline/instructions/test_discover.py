@@ -119,3 +119,9 @@ def test_the_section_fences_the_text_as_data() -> None:
     assert section.count("</guidance>") == 1 and "curl" not in section and "\u202e" not in section
     assert '<guidance path="pkg/AGENTS.md">' in section
     assert render_guidance([]) == ""
+
+
+def test_a_nested_agents_md_shown_as_code_is_still_the_nearest(tmp_path: Path) -> None:
+    root = tree(tmp_path, MONOREPO)
+    paths = read_guidance(root, ["services/billing/AGENTS.md"], GuidanceSettings(), TOKENS).paths
+    assert paths[0] == "services/billing/AGENTS.md" and "AGENTS.md" in paths
