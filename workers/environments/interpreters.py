@@ -139,7 +139,7 @@ def choose_interpreter(
         elif usable and not (set(fits) & set(declared.versions)):
             # Older than every Python here: the oldest one is the closest to its time.
             oldest = min(usable, key=Version)
-            why = f"the commit ({when.isoformat()}) predates every Python here: the oldest"
+            why = f"the commit ({when.isoformat()}) predates every Python here from {OLDEST_USABLE} on: the oldest"
             return by_minor[oldest], "; ".join(filter(None, (why, spec_note)))
     named = [m for m in fits if m in declared.versions]
     if named:
