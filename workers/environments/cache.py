@@ -113,7 +113,8 @@ class EnvironmentCache:
             (folder / "last-used").touch()
         prefix = meta.get("prefix")
         return BuiltEnvironment(
-            key, folder, Path(prefix) if prefix else None, True, 0.0, meta["size_bytes"], meta.get("python", "")
+            key, folder, Path(prefix) if prefix else None, True, 0.0, meta["size_bytes"], meta.get("python", ""),
+            meta.get("ecosystem", "python"), meta.get("package", ""),
         )
 
     def _build(self, plan: EnvironmentPlan, tree: Path) -> BuiltEnvironment | BuildFailure:
@@ -136,6 +137,8 @@ class EnvironmentCache:
                 "prefix": str(plan.interpreter.prefix) if plan.interpreter else None,
                 "python": plan.interpreter.version if plan.interpreter else "",
                 "size_bytes": size,
+                "ecosystem": plan.ecosystem,
+                "package": plan.package,
                 "built_at": self.clock(),
                 "seconds": seconds,
                 "log_tail": "\n".join(log.splitlines()[-15:]),
@@ -150,7 +153,9 @@ class EnvironmentCache:
             self.evict(keep=plan.key)
             prefix = plan.interpreter.prefix if plan.interpreter else None
             python = plan.interpreter.version if plan.interpreter else ""
-            return BuiltEnvironment(plan.key, self.envs / plan.key, prefix, False, seconds, size, python)
+            return BuiltEnvironment(
+                plan.key, self.envs / plan.key, prefix, False, seconds, size, python, plan.ecosystem, plan.package
+            )
         finally:
             shutil.rmtree(out, ignore_errors=True)
 

@@ -154,10 +154,15 @@ class BubblewrapSandbox:
         # /tmp first: a mount whose host path lies under /tmp must land on top of the tmpfs.
         args += ["--proc", "/proc", "--dev", "/dev"]
         args += ["--perms", "1777", "--size", str(limits.tmp_bytes), "--tmpfs", "/tmp"]
-        for mount in mounts:
+        inside = [m for m in mounts if m.target.startswith(WORKDIR + "/")]
+        for mount in (m for m in mounts if m not in inside):
             args += _parents(mount.target, made)
             args += ["--bind" if mount.writable else "--ro-bind", str(mount.source), mount.target]
-        args += ["--bind", str(repo), WORKDIR, "--chdir", WORKDIR]
+        args += ["--bind", str(repo), WORKDIR]
+        # Mounts inside the tree (a node environment's node_modules) go over the scratch copy.
+        for mount in inside:
+            args += ["--bind" if mount.writable else "--ro-bind", str(mount.source), mount.target]
+        args += ["--chdir", WORKDIR]
         env = {
             "PATH": f"{self.python_prefix.resolve()}/bin:{PATH}",
             "HOME": "/tmp",

@@ -18,7 +18,7 @@ from pathlib import Path
 from workers.environments.mount import BuildFailure, BuiltEnvironment
 from workers.environments.provider import EnvironmentProvider
 from workers.pipeline.verification import Counts, EnvironmentReceipt, Verification
-from workers.pipeline.verify.plan import TestPlan, TestSettings, plan_tests
+from workers.pipeline.verify.plan import TestPlan, TestSettings, node_test_plan, plan_tests
 from workers.pipeline.verify.results import read_outcomes
 from workers.sandbox.port import Command, Limits, RunResult, Sandbox, Verdict
 from workers.sandbox.tools import pytest_mounts
@@ -57,6 +57,8 @@ class Verifier:
         if not self.sandbox.available:
             return Verification(False, reason=f"{self.sandbox.reason}.")
         plan = plan_tests(all_paths, changes, self.settings, int(self.limits.wall_seconds))
+        if isinstance(plan, str) and self.environment is not None:
+            plan = node_test_plan(root, int(self.limits.wall_seconds)) or plan
         if isinstance(plan, str):
             return Verification(False, reason=f"{plan}.")
         built = self.environment(root) if self.environment is not None else None
@@ -73,7 +75,8 @@ class Verifier:
         verification = _compare(root, plan, before, after)
         if built is None:
             return verification
-        receipt = EnvironmentReceipt(built.key, built.reused, built.seconds, built.python)
+        runtime = built.python if built.ecosystem == "python" else f"{built.ecosystem} {built.python}"
+        receipt = EnvironmentReceipt(built.key, built.reused, built.seconds, runtime)
         return replace(verification, environment=receipt)
 
     def _commands(self, plan: TestPlan, built: BuiltEnvironment | None) -> list[Command]:
