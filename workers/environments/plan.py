@@ -14,6 +14,8 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from packaging.version import Version
+
 from workers.environments.interpreters import Interpreter, choose_interpreter, find_interpreters
 from workers.environments.node import NPM_CI, find_node, read_lockfile
 from workers.environments.sources import Declared, read_declared
@@ -141,11 +143,13 @@ def derive_plan(
     commit_date: datetime | None = None,
     index: IndexSettings | None = None,
     package: str = "",
+    below: str | None = None,
 ) -> EnvironmentPlan:
     """The plan for the tree at root: `settings` when given, else what its files declare.
 
     `package` is a folder of the tree holding one package of a monorepo: its files are read,
-    and the plan's paths stay relative to the tree's root (the build runs there)."""
+    and the plan's paths stay relative to the tree's root (the build runs there). `below`
+    ("3.11") keeps only older interpreters: the fallback when the tests could not import."""
     settings = settings or EnvironmentSettings()
     package = posixpath.normpath(package).strip("/") if package else ""
     if package.startswith(".."):
@@ -161,8 +165,12 @@ def derive_plan(
     into = f"cd {shlex.quote(package)} && " if package else ""
     commands = tuple(Step((into + c,), "from .github/iquest.yml environment.commands") for c in settings.commands)
     found = list(interpreters) if interpreters is not None else find_interpreters()
+    if below is not None:
+        found = [i for i in found if Version(i.minor) < Version(below)]
     when = commit_date.date() if commit_date else None
     interpreter, why = choose_interpreter(found, declared, settings.python, when)
+    if below is not None:
+        why = f"{why}; the tests could not import on Python {below}, so an older one"
     if settings.index_url and not index.no_index:
         index = IndexSettings(settings.index_url, index.find_links, False)
     newer = when.isoformat() if when and settings.exclude_newer else None

@@ -70,6 +70,17 @@ class Verifier:
         generated: dict[str, bytes | None] = dict(built.overlay()) if built else {}
         new_tests = {**generated, **{p: (changes[p] or "").encode() for p in plan.new_test_files}}
         before = self._baseline(root, plan, commands, limits, new_tests, built)
+        older = getattr(self.environment, "older", None)
+        while built is not None and older is not None and _could_not_import(before):
+            # The tests cannot even be imported on this interpreter: an older declared one.
+            fallback = older(root, built)
+            if fallback is None:
+                break
+            built = fallback
+            commands = self._commands(plan, built)
+            generated = dict(built.overlay())
+            new_tests = {**generated, **{p: (changes[p] or "").encode() for p in plan.new_test_files}}
+            before = self._baseline(root, plan, commands, limits, new_tests, built)
         overlay = {**generated, **{p: None if text is None else text.encode() for p, text in changes.items()}}
         after = _read(self.sandbox.run(root, commands, limits, overlay), plan.command)
         verification = _compare(root, plan, before, after)
@@ -126,6 +137,14 @@ def _read(results: list[RunResult], command: str) -> _Run:
         outcomes[command] = last.passed
     output = "\n".join(r.output for r in results)
     return _Run(outcomes, output, seconds)
+
+
+COLLECTION_ERRORS = ("ImportError while importing test module", "ERROR collecting", "SyntaxError")
+
+
+def _could_not_import(run: _Run) -> bool:
+    """No test passed and collection failed: the environment, not the code, is wrong."""
+    return not any(run.outcomes.values()) and any(text in run.output for text in COLLECTION_ERRORS)
 
 
 def _defines(root: Path, path: str, name: str) -> bool:
