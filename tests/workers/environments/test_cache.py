@@ -146,3 +146,21 @@ def test_least_recently_used_go_first_past_the_cap(bwrap_sandbox, tmp_path, whee
     removed = cache.evict(cap_bytes=a.size_bytes + 1)
     assert [e.key for e in removed] == [b.key]
     assert cache.lookup(b.key) is None and cache.lookup(a.key) is not None
+
+
+def test_the_worker_metrics_count_builds_hits_and_bytes(bwrap_sandbox, tmp_path, wheels):
+    from workers.operations.metrics import WorkerMetrics
+
+    metrics = WorkerMetrics()
+    tree = repo(tmp_path / "repo")
+    cache = EnvironmentCache(tmp_path / "cache", bwrap_sandbox, metrics=metrics)
+    built = cache.ensure(derive_plan(tree, index=wheels), tree)
+    cache.ensure(derive_plan(tree, index=wheels), tree)
+    broken = repo(tmp_path / "broken", "no-such-thing\n")
+    cache.ensure(derive_plan(broken, index=wheels), broken)
+    value = metrics.registry.get_sample_value
+    assert value("iquest_environment_builds_total", {"outcome": "built"}) == 1
+    assert value("iquest_environment_builds_total", {"outcome": "failed"}) == 1
+    assert value("iquest_environment_build_seconds_count") == 2
+    assert value("iquest_environment_cache_hits_total") == 1
+    assert value("iquest_environment_cache_bytes") == built.size_bytes
