@@ -93,7 +93,9 @@ def run_build(
         **({"SETUPTOOLS_SCM_PRETEND_VERSION": plan.scm_version} if plan.scm_version else {}),
     }
     network = not plan.index.no_index
-    install = f"{UV} pip install --python {VENV}/bin/python " + shlex.join(plan.install_args())
+    if plan.index.index_url and not plan.index.no_index:
+        env["UV_DEFAULT_INDEX"] = plan.index.index_url
+    install = f"{UV} pip install --python {VENV}/bin/python " + shlex.join(plan.install_args(index_url=False))
     scripts = [
         (f"{UV} venv --quiet --python {shlex.quote(str(plan.interpreter.executable))} {VENV}", False,
          f"uv venv --python {plan.interpreter.minor}"),

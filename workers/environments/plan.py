@@ -85,8 +85,10 @@ class EnvironmentPlan:
     package: str = ""  # the package's folder in a monorepo ("" = the tree's root)
     key: str = ""
 
-    def install_args(self) -> list[str]:
-        """`uv pip install` options and requirements, in plan order (paths relative to the tree)."""
+    def install_args(self, index_url: bool = True) -> list[str]:
+        """`uv pip install` options and requirements, in plan order (paths relative to the tree).
+        index_url False leaves the index out (a build passes it in the environment instead, so
+        a private index's credentials never show in a process list)."""
         options: list[str] = []
         if self.exclude_newer:
             options += ["--exclude-newer", self.exclude_newer]
@@ -97,7 +99,7 @@ class EnvironmentPlan:
                 options += ["--exclude-newer-package", f"{package}={NO_CUTOFF}"]
         if self.index.no_index:
             options.append("--no-index")
-        elif self.index.index_url:
+        elif self.index.index_url and index_url:
             options += ["--index-url", self.index.index_url]
         for folder in self.index.find_links:
             options += ["--find-links", folder]
