@@ -1,11 +1,15 @@
 """The bubblewrap backend: a scratch copy of the tree, the system read-only, nothing else.
 
 Inside: the scratch copy at /repo (writable), /usr and the worker's Python read-only, a few
-files of /etc, a fresh /proc, /dev and /tmp, no network (own namespace: not even the host's
-loopback), an empty environment, its own pid namespace (the tree dies with its first
-process). Limits: RLIMIT_AS per process, RLIMIT_NPROC, RLIMIT_FSIZE via `prlimit` inside
-(no cgroup is needed, so it runs where cgroupfs is read-only); wall clock and output size
-from outside (`process.run_tree`).
+files of /etc (in a 0755 /etc, so any uid reads passwd), a fresh /proc, /dev and a size-capped
+/tmp tmpfs, no network (own namespace: not even the host's loopback), an empty environment,
+its own pid namespace (the tree dies with its first process). Limits: RLIMIT_AS per process,
+RLIMIT_NPROC, RLIMIT_FSIZE via `prlimit` inside; a cgroup v2 memory and pids limit for the
+whole run where the host delegates one (`cgroup`; skipped elsewhere); the scratch copy's size
+after each command; wall clock and output size from outside (`process.run_tree`).
+
+A test environment's build (workers/environments) is the one command that keeps the network
+(`Command.network`) and gets a writable mount (`Mount.writable`) for its output.
 
 A root worker (CI) runs bwrap privileged and drops to a throwaway uid inside with `setpriv`:
 RLIMIT_NPROC does not bind root, and a fresh uid makes it count this run's processes only.
