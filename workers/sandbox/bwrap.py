@@ -91,9 +91,10 @@ class BubblewrapSandbox:
             (etc / "group").write_text(GROUP.format(uid=self.uid))
             if self.privileged:
                 _chown_tree(repo, self.uid)
+            start_bytes = _tree_bytes(repo)
             results = []
             for command in commands:
-                result = _explain(self._run_one(repo, etc, command, limits), repo, limits)
+                result = _explain(self._run_one(repo, etc, command, limits), repo, limits, start_bytes)
                 results.append(result)
                 if not result.passed:
                     break
@@ -203,9 +204,9 @@ class BubblewrapSandbox:
         return args
 
 
-def _explain(result: RunResult, repo: Path, limits: Limits) -> RunResult:
+def _explain(result: RunResult, repo: Path, limits: Limits, start_bytes: int) -> RunResult:
     """Say which wall a run hit: the /tmp cap (the write failed inside) or the scratch cap."""
-    used = _tree_bytes(repo)
+    used = _tree_bytes(repo) - start_bytes  # what the runs wrote, not the tree itself
     if used > limits.scratch_bytes:
         return replace(
             result,
