@@ -62,7 +62,8 @@ def tree_date(root: Path) -> datetime | None:
     if (root / ".git").exists():
         try:
             out = subprocess.run(
-                ["git", "-c", "core.fsmonitor=false", "-C", str(root), "log", "-1", "--format=%cI"],
+                ["git", "-c", "core.fsmonitor=false", "-c", "safe.directory=*", "-C", str(root),
+                 "log", "-1", "--format=%cI"],
                 capture_output=True, text=True, timeout=10,
             )
             if out.returncode == 0 and out.stdout.strip():

@@ -172,3 +172,21 @@ def test_a_project_versioned_by_git_tags_gets_a_version_from_its_changelog(tmp_p
     assert derive_plan(root, interpreters=PYTHONS).scm_version == "2.4.0.dev3"
     plain = write(tmp_path / "plain", {"pyproject.toml": "[project]\nname = 'p'\nversion = '1.0'\n"})
     assert derive_plan(plain, interpreters=PYTHONS).scm_version == ""
+
+
+def test_the_commit_date_from_git_or_from_a_tarball_s_file_times(tmp_path):
+    import os
+    import subprocess
+
+    from workers.environments.provider import tree_date
+
+    tarball = write(tmp_path / "tarball", {"a.py": "x = 1\n", "b/c.py": "y = 2\n", "setup.py": ""})
+    stamp = datetime(2019, 5, 17, 12, 0, tzinfo=UTC).timestamp()
+    for path in tarball.rglob("*"):
+        os.utime(path, (stamp, stamp))
+    assert tree_date(tarball) == datetime(2019, 5, 17, 12, 0, tzinfo=UTC)
+    clone = write(tmp_path / "clone", {"a.py": "x = 1\n"})
+    env = {**os.environ, "GIT_COMMITTER_DATE": "2016-02-03T04:05:06+00:00", "GIT_AUTHOR_DATE": "2016-02-03T04:05:06+00:00"}
+    for args in (["init", "-q"], ["add", "."], ["-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "x"]):
+        subprocess.run(["git", "-C", str(clone), *args], check=True, env=env)
+    assert tree_date(clone) == datetime(2016, 2, 3, 4, 5, 6, tzinfo=UTC)
