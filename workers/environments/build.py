@@ -88,6 +88,8 @@ def run_build(
         "UV_NO_CONFIG": "1",
         "UV_LINK_MODE": "copy",
         "UV_NO_PROGRESS": "1",
+        # Bytecode now: the environment is read-only in every run, which could not cache it.
+        "UV_COMPILE_BYTECODE": "1",
         **({"SSL_CERT_FILE": str(CA_BUNDLE)} if CA_BUNDLE.exists() else {}),
         **tools.proxies,
         **({"SETUPTOOLS_SCM_PRETEND_VERSION": plan.scm_version} if plan.scm_version else {}),
