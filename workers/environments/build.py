@@ -71,6 +71,9 @@ def run_build(
     for folder in (out, tools.uv_cache, npm_cache):
         folder.mkdir(parents=True, exist_ok=True)
         os.chmod(folder, 0o777)  # a root worker's sandbox runs as a throwaway uid
+    if os.geteuid() == 0:
+        for cache in (tools.uv_cache, npm_cache):
+            _share(cache)
     if plan.ecosystem == "node":
         return _run(plan, tree, sandbox, out, tools, *_node_scripts(plan, out, npm_cache, tools))
     mounts = [
@@ -142,6 +145,24 @@ def _run(plan, tree, sandbox, out, tools, scripts, env, mounts) -> BuildFailure 
     index = failed if failed is not None else len(results)
     last = results[index] if index < len(results) else RunResult(verdict=results[-1].verdict)
     return BuildFailure(plan.key, scripts[index][2], _tail(last), time.monotonic() - started)
+
+
+def _share(cache: Path) -> None:
+    """Let the next build's uid use what an earlier one cached: a root worker's sandbox runs
+    each worker process as another throwaway uid, and uv writes some entries 0600."""
+    for directory, names, files in os.walk(cache):
+        for name in names:
+            _chmod(Path(directory) / name, 0o777)
+        for name in files:
+            _chmod(Path(directory) / name, 0o666)
+
+
+def _chmod(path: Path, mode: int) -> None:
+    try:
+        if not path.is_symlink() and (path.stat().st_mode & mode) != mode:
+            os.chmod(path, path.stat().st_mode | mode)
+    except OSError:
+        pass
 
 
 def _add_fallback_runner(venv: Path) -> None:

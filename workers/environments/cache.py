@@ -79,8 +79,9 @@ class EnvironmentCache:
     def envs(self) -> Path:
         return self.root / "envs"
 
-    def ensure(self, plan: EnvironmentPlan, tree: Path) -> BuiltEnvironment | BuildFailure:
-        """The environment of plan: reused when published, else built once (others wait)."""
+    def ensure(self, plan: EnvironmentPlan, tree: Path, retry_failed: bool = False) -> BuiltEnvironment | BuildFailure:
+        """The environment of plan: reused when published, else built once (others wait).
+        A build that failed within `failure_ttl` fails again at once unless retry_failed."""
         deadline = time.monotonic() + self.wait_seconds
         while True:
             found = self.lookup(plan.key)
@@ -88,7 +89,7 @@ class EnvironmentCache:
                 if self.metrics:
                     self.metrics.environment_reused()
                 return found
-            failure = self._recent_failure(plan.key)
+            failure = None if retry_failed else self._recent_failure(plan.key)
             if failure is not None:
                 return failure
             token = self.lease.acquire(plan.key, self.wait_seconds)

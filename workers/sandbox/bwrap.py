@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import sys
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
@@ -221,7 +222,8 @@ def _explain(result: RunResult, repo: Path, limits: Limits, start_bytes: int) ->
             reason=f"a write failed with \"{NO_SPACE}\": /tmp in the sandbox is capped at "
             f"{limits.tmp_bytes >> 20} MiB (IQUEST_SANDBOX_TMP_BYTES)",
         )
-    if not result.passed and any(text in result.output for text in TOO_LARGE) and not result.reason:
+    too_large = any(text in result.output for text in TOO_LARGE) or result.exit_code == 128 + signal.SIGXFSZ
+    if not result.passed and too_large and not result.reason:
         return replace(
             result,
             reason=f"a file grew past the sandbox's cap of {limits.max_file_bytes >> 20} MiB per file "
