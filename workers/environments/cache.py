@@ -61,7 +61,7 @@ class EnvironmentCache:
         cap_bytes: int = DEFAULT_CAP_BYTES,
         tools: BuildTools | None = None,
         metrics: EnvironmentMetrics | None = None,
-        failure_ttl: float = 3600.0,
+        failure_ttl: float = 600.0,
         wait_seconds: float | None = None,
         clock: Callable[[], float] = time.time,
     ):
