@@ -14,6 +14,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from workers.environments.versioning import scm_version
+
 TEST_WORDS = ("test", "tests", "testing", "dev", "develop")
 VERSION = re.compile(r"(?<![\d.])3\.(\d{1,2})(?![\d])")
 TOX_ENV = re.compile(r"\bpy3\.?(\d{1,2})\b")
@@ -34,6 +36,9 @@ class Declared:
     versions: dict[str, str] = field(default_factory=dict)  # "3.10" → where it is named
     names: set[str] = field(default_factory=set)  # distributions the declarations name (lowercase)
     has_test_files: bool = False  # requirements files for the tests were found
+    # The project's version for setuptools-scm / hatch-vcs, which cannot read it without .git.
+    scm_version: str = ""
+    scm_version_from: str = ""
 
     def name(self, requirement: str) -> None:
         head = re.split(r"[\[=<>~!;@ ]", requirement.strip(), maxsplit=1)[0].lower()
@@ -52,6 +57,10 @@ def read_declared(root: Path) -> Declared:
     _requirements(root, found)
     _tox(found, tox)
     _workflows(root, found)
+    if pyproject is not None or setup_py is not None or setup_cfg is not None:
+        found.scm_version, found.scm_version_from = scm_version(root)
+        if found.scm_version_from.startswith("the newest release in "):
+            _remember(root, found.scm_version_from.removeprefix("the newest release in "), found)
     return found
 
 
@@ -78,6 +87,13 @@ def _project(found: Declared, pyproject: dict | None, setup_py: str | None, setu
                 found.name(requirement)
     if setup_py and extras and "pytest" in setup_py.split("extras_require", 1)[-1][:2000]:
         found.name("pytest")
+    # The project's own name counts as named (pytest's repository needs no other pytest).
+    if project.get("name"):
+        found.name(project["name"])
+    elif setup_cfg is not None and setup_cfg.has_option("metadata", "name"):
+        found.name(setup_cfg.get("metadata", "name"))
+    elif setup_py and (match := re.search(r"\bname\s*=\s*['\"]([\w.-]+)['\"]", setup_py)):
+        found.name(match.group(1))
     source = "pyproject.toml" if build else ("setup.py" if setup_py is not None else "setup.cfg")
     target = f".[{','.join(extras)}]" if extras else "."
     reason = f"the project itself, from {source}"

@@ -19,7 +19,7 @@ from pathlib import Path
 from workers.environments.mount import BuildFailure, BuiltEnvironment
 from workers.environments.provider import EnvironmentProvider
 from workers.pipeline.verification import Counts, EnvironmentReceipt, Verification
-from workers.pipeline.verify.plan import TestPlan, TestSettings, plan_tests
+from workers.pipeline.verify.plan import TestPlan, TestSettings, node_test_plan, plan_tests
 from workers.pipeline.verify.results import read_outcomes
 from workers.sandbox.port import Command, Limits, RunResult, Sandbox, Verdict
 from workers.sandbox.tools import pytest_mounts
@@ -74,6 +74,8 @@ class Verifier:
         plan = plan_tests(
             all_paths, changes if touched is None else touched, settings, int(self.limits.wall_seconds)
         )
+        if isinstance(plan, str) and self.environment is not None:
+            plan = node_test_plan(root / folder if folder else root, int(self.limits.wall_seconds)) or plan
         if isinstance(plan, str):
             return Verification(False, reason=f"{plan}.")
         # A package builds its environment from its own folder (its own dependency files).
@@ -89,6 +91,17 @@ class Verifier:
         )
         new_tests = {**generated, **{p: (changes[p] or "").encode() for p in plan.new_test_files}}
         before = self._baseline(root, plan, commands, limits, new_tests, built, folder)
+        older = getattr(self.environment, "older", None)
+        while built is not None and older is not None and _could_not_import(before):
+            # The tests cannot even be imported on this interpreter: an older declared one.
+            fallback = older(root / folder if folder else root, built)
+            if fallback is None:
+                break
+            built = fallback
+            commands = self._commands(plan, built, folder)
+            generated = {(f"{folder}/{p}" if folder else p): data for p, data in built.overlay().items()}
+            new_tests = {**generated, **{p: (changes[p] or "").encode() for p in plan.new_test_files}}
+            before = self._baseline(root, plan, commands, limits, new_tests, built, folder)
         overlay = {**generated, **{p: None if text is None else text.encode() for p, text in changes.items()}}
         after = _read(self.sandbox.run(root, commands, limits, overlay), plan.command, folder)
         verification = _compare(root, plan, before, after)
@@ -96,7 +109,8 @@ class Verifier:
             verification = replace(verification, packages=((folder, plan.command),))
         if built is None:
             return verification
-        receipt = EnvironmentReceipt(built.key, built.reused, built.seconds, built.python)
+        runtime = built.python if built.ecosystem == "python" else f"{built.ecosystem} {built.python}"
+        receipt = EnvironmentReceipt(built.key, built.reused, built.seconds, runtime)
         return replace(verification, environment=receipt)
 
     def _commands(
@@ -163,6 +177,14 @@ def _in_repository(folder: str, test: str) -> str:
     if not folder or test.startswith(f"{folder}/"):
         return test
     return f"{folder}/{test}"
+
+
+COLLECTION_ERRORS = ("ImportError while importing test module", "ERROR collecting", "SyntaxError")
+
+
+def _could_not_import(run: _Run) -> bool:
+    """No test passed and collection failed: the environment, not the code, is wrong."""
+    return not any(run.outcomes.values()) and any(text in run.output for text in COLLECTION_ERRORS)
 
 
 def _defines(root: Path, path: str, name: str) -> bool:
