@@ -81,7 +81,11 @@ def handle_job(ctx: JobContext, runtime: Runtime) -> None:
         upsert_status(ctx.github, job, StatusState.WORKING, "Asking the model.")
 
     budget = effective(runtime.settings.job_token_budget, quotas.tokens_per_job)
-    model = runtime.model_for(job, token_budget=budget, on_wait=show_wait, on_resume=show_resume)
+    if job.kind is JobKind.FIX_ALERT:
+        # No status comment to show the wait in: an alert's number is not an issue's.
+        model = runtime.model_for(job, token_budget=budget)
+    else:
+        model = runtime.model_for(job, token_budget=budget, on_wait=show_wait, on_resume=show_resume)
     _FIX_HANDLERS[job.kind](ctx, runtime.fix_services(ctx.github, model))
 
 
