@@ -12,6 +12,7 @@ from workers.github.port import GitHubError, GitHubPort
 from workers.handlers.cancel import run_cancel
 from workers.handlers.ci_followup import ci_followup
 from workers.handlers.context import JobContext, load_context
+from workers.handlers.fix_alert import fix_alert, report_alert
 from workers.handlers.fix_issue import FixServices, fix_issue
 from workers.handlers.fix_pull import fix_pull
 from workers.handlers.fix_thread import fix_thread
@@ -63,6 +64,7 @@ _FIX_HANDLERS: dict[JobKind, Callable[[JobContext, FixServices], None]] = {
     JobKind.FIX_REVIEW_THREAD: fix_thread,
     JobKind.REVIEW_FOLLOWUP: review_followup,
     JobKind.CI_FOLLOWUP: ci_followup,
+    JobKind.FIX_ALERT: fix_alert,
 }
 
 
@@ -88,8 +90,13 @@ def handle_job(ctx: JobContext, runtime: Runtime) -> None:
         upsert_status(ctx.github, job, StatusState.WORKING, "Asking the model.")
 
     budget = effective(runtime.settings.job_token_budget, quotas.tokens_per_job)
-    model = runtime.model_for(job, token_budget=budget, on_wait=show_wait, on_resume=show_resume,
-                              structured=ctx.config.config.structured_output)
+    structured = ctx.config.config.structured_output
+    if job.kind is JobKind.FIX_ALERT:
+        # No status comment to show the wait in: an alert's number is not an issue's.
+        model = runtime.model_for(job, token_budget=budget, structured=structured)
+    else:
+        model = runtime.model_for(job, token_budget=budget, on_wait=show_wait, on_resume=show_resume,
+                                  structured=structured)
     _FIX_HANDLERS[job.kind](ctx, runtime.fix_services(ctx.github, model))
 
 
@@ -184,6 +191,9 @@ def report_failure(job: Job, runtime: Runtime, reason: str) -> None:
             runtime.repair_store.save_result(job.job_id, failed)
             return
         github: GitHubPort = runtime.github_for(job)
+        if job.kind is JobKind.FIX_ALERT:  # no thread: its number is the alert's
+            report_alert(github, job, "failed", reason)
+            return
         upsert_status(github, job, StatusState.FAILED, reason)
     except Exception as error:
         log.error("could not report failure job=%s: %s", job.job_id, error)

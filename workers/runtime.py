@@ -10,11 +10,14 @@ from functools import cached_property
 import redis
 
 from workers.config import Settings, SettingsError
+from workers.environments.from_settings import cache_from_settings, index_from_settings
+from workers.environments.lease import RedisLease
 from workers.github.client import GitHubRepoClient
 from workers.github.comments import RememberedComments
 from workers.github.deliveries import AppDeliveries
 from workers.github.observed import ObservedTransport
 from workers.github.pacing import WritePacer
+from workers.github.port import GitHubError
 from workers.github.retry import CappedRetry
 from workers.github.tokens import InstallationTokens
 from workers.handlers.context import VerifyServices
@@ -61,7 +64,13 @@ JOB_PERMISSIONS: dict[JobKind, dict[str, str]] = {
     JobKind.FIX_REVIEW_THREAD: _READ_AND_TALK,
     JobKind.REVIEW_FOLLOWUP: _PUSH_AND_REPORT,
     JobKind.CI_FOLLOWUP: _PUSH_AND_REPORT,
+    # Issue 24: code-scanning alerts are read (never changed) by alert fixes and `/iquest fix`.
+    JobKind.FIX_ALERT: {**_PUSH_AND_REPORT, "security_events": "read"},
 }
+JOB_PERMISSIONS[JobKind.FIX_PULL] = {**_PUSH_AND_REPORT, "security_events": "read"}
+# Asked for when the installation has them; an installation that has not accepted them yet
+# still gets its job (GitHub refuses the whole token otherwise), and the job says what to grant.
+OPTIONAL_PERMISSIONS = frozenset({"security_events"})
 
 
 @dataclass
@@ -215,13 +224,22 @@ class Runtime:
         sandbox = build_sandbox(SandboxBackend(settings.sandbox), settings.data_dir / "sandbox")
         if not sandbox.available:
             log.warning("tests of fixes will not run: %s", sandbox.reason)
+        cgroups = getattr(sandbox, "cgroups", None)
+        if cgroups is not None and cgroups.path is None:
+            # Said once: the rlimits and the /tmp cap hold, the whole-run memory cap does not.
+            log.info("the sandbox runs without a cgroup memory and pids limit: %s", cgroups.reason)
         limits = Limits(
             wall_seconds=settings.sandbox_timeout_seconds,
             memory_bytes=settings.sandbox_memory_mb << 20,
             max_processes=settings.sandbox_max_processes,
             max_output_bytes=settings.sandbox_max_output_bytes,
+            tmp_bytes=settings.sandbox_tmp_bytes,
+            scratch_bytes=settings.sandbox_scratch_bytes,
         )
-        return VerifyServices(sandbox, limits, settings.data_dir / "verify-cache")
+        environments = cache_from_settings(settings, sandbox, RedisLease(self.redis), self.metrics)
+        return VerifyServices(
+            sandbox, limits, settings.data_dir / "verify-cache", environments, index_from_settings(settings)
+        )
 
     @property
     def repair_store(self) -> RepairStore:
@@ -240,10 +258,22 @@ class Runtime:
         )
 
     def forget_token(self, job: Job) -> None:
-        self.app_tokens.forget(job.installation_id, job.repo, JOB_PERMISSIONS[job.kind])
+        for permissions in _token_permissions(job):
+            self.app_tokens.forget(job.installation_id, job.repo, permissions)
+
+    def _job_token(self, job: Job) -> str:
+        wanted, *narrower = _token_permissions(job)
+        try:
+            return self.app_tokens.token_for(job.installation_id, job.repo, wanted)
+        except GitHubError as error:
+            if error.status != 422 or not narrower:
+                raise
+            log.info("installation %s lacks %s; job=%s goes on without it",
+                     job.installation_id, ", ".join(sorted(OPTIONAL_PERMISSIONS & set(wanted))), job.job_id)
+            return self.app_tokens.token_for(job.installation_id, job.repo, narrower[0])
 
     def github_for(self, job: Job) -> GitHubRepoClient:
-        token = self.app_tokens.token_for(job.installation_id, job.repo, JOB_PERMISSIONS[job.kind])
+        token = self._job_token(job)
         pacer = WritePacer(
             self.redis, job.installation_id, self.settings.github_write_interval_seconds
         )
@@ -258,6 +288,13 @@ class Runtime:
             before_write=self.cancel_flags.guard(job.job_id),
             own_login=self.app_tokens.app_login(),
         )
+
+
+def _token_permissions(job: Job) -> list[dict[str, str]]:
+    """The job's permissions, then (when some are optional) the same without those."""
+    wanted = JOB_PERMISSIONS[job.kind]
+    required = {k: v for k, v in wanted.items() if k not in OPTIONAL_PERMISSIONS}
+    return [wanted, required] if required != wanted else [wanted]
 
 
 def _observed_transport(metrics: WorkerMetrics, installation: str) -> ObservedTransport:

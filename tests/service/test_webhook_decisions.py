@@ -13,6 +13,8 @@ EXPECTED_IGNORED = {
     "check_run/requested_action.json": "check run 'API Review' is not the app's",
     "check_run/rerequested.json": "not one the app acts on",
     "check_suite/rerequested.json": "not one the app acts on",
+    "code_scanning_alert/created.json": "is on 'refs/heads/code-feature', not the default branch",
+    "code_scanning_alert/reopened.json": "delivery has no installation",
     "installation/created.json": "not one the app acts on",
     "installation/created.with-requester.json": "not one the app acts on",
     "installation/deleted.json": "not one the app acts on",
@@ -95,6 +97,18 @@ TRIGGER_VARIANTS = [
     ),
     ("issues/unlabeled.json", {"label.name": "autofix", "installation": INSTALLATION}, "cancel"),
     ("issues/reopened.json", {"action": "closed", "installation": INSTALLATION}, "cancel"),
+    ("code_scanning_alert/created.json", {"ref": "refs/heads/master"}, "fix_alert"),
+    ("code_scanning_alert/reopened.json", {"installation": INSTALLATION}, "fix_alert"),
+    (
+        "code_scanning_alert/created.json",
+        {"action": "appeared_in_branch", "ref": "refs/heads/master"},
+        "fix_alert",
+    ),
+    (
+        "code_scanning_alert/reopened.json",
+        {"action": "reopened_by_user", "ref": "", "installation": INSTALLATION},
+        "fix_alert",
+    ),
 ]
 
 IGNORED_VARIANTS = [
@@ -114,6 +128,12 @@ IGNORED_VARIANTS = [
         "no /iquest command",
     ),
     ("issues/labeled.json", {"label.name": "autofix"}, "no installation"),
+    (
+        "code_scanning_alert/created.json",
+        {"ref": "refs/heads/master", "alert.state": "dismissed"},
+        "code scanning alert is dismissed",
+    ),
+    ("code_scanning_alert/created.json", {"action": "fixed"}, "not one the app acts on"),
     (
         "pull_request_review/submitted.json",
         {"pull_request.head.ref": "iquest/issue-1", "review.state": "approved"},

@@ -10,6 +10,7 @@ from githubkit import GitHub, TokenAuthStrategy
 from githubkit.exception import RateLimitExceeded, RequestError, RequestFailed
 
 from workers.github.checks import ChecksMixin
+from workers.github.code_scanning import CodeScanningMixin
 from workers.github.comments import CommentsMixin, RememberedComments
 from workers.github.git_data import GitDataMixin
 from workers.github.identity import IdentityMixin
@@ -46,7 +47,8 @@ _READ_VERBS = ("get", "list", "download")
 
 
 class GitHubRepoClient(
-    CommentsMixin, GitDataMixin, PullsMixin, ReviewsMixin, ChecksMixin, IdentityMixin
+    CommentsMixin, GitDataMixin, PullsMixin, ReviewsMixin, ChecksMixin, IdentityMixin,
+    CodeScanningMixin,
 ):
     """Implements workers.github.port.GitHubPort for one repository, for one job."""
 

@@ -183,6 +183,26 @@ class CheckOutput:
     annotations: tuple[CheckAnnotation, ...] = ()
 
 
+@dataclass(frozen=True)
+class CodeScanningAlert:
+    """A code-scanning alert as the app reads it (issue 24): rule, tool and the pointed lines."""
+
+    number: int
+    state: str  # open | dismissed | fixed
+    html_url: str
+    rule_id: str
+    rule_description: str
+    severity: str  # none | note | warning | error ("" when unset)
+    security_severity: str  # low | medium | high | critical ("" when unset)
+    tool: str
+    message: str
+    path: str
+    start_line: int
+    end_line: int
+    ref: str = ""
+    commit_sha: str = ""
+
+
 class GitHubError(RuntimeError):
     """A GitHub call failed in a way the job cannot recover from by itself."""
 
@@ -311,6 +331,13 @@ class GitHubPort(Protocol):
         ...
 
     def get_review_comment(self, comment_id: int) -> ReviewComment: ...
+
+    # Code scanning (needs the `security_events: read` permission; 403 without it)
+    def get_code_scanning_alert(self, number: int) -> CodeScanningAlert: ...
+
+    def list_code_scanning_alerts(self, ref: str) -> list[CodeScanningAlert]:
+        """The open alerts on `ref` (`refs/heads/x`, `refs/pull/N/head`)."""
+        ...
 
     def reply_to_review_comment(self, number: int, comment_id: int, body: str) -> ReviewComment:
         """A reply in the thread of `comment_id`, which must be the thread's first comment."""

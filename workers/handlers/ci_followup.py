@@ -51,7 +51,7 @@ def _compute(
         services.model,
         services.tokenizer,
         services.context_tokens,
-        limits_for(ctx.config.config),
+        limits_for(ctx.config.config, tree=snapshot.root),
         progress=lambda message: log.info("job=%s %s", ctx.job.job_id, message),
         timer=services.timer,
         ranked_first=failure.annotated_paths(),

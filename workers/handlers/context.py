@@ -6,11 +6,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from workers.environments.cache import EnvironmentCache
+from workers.environments.plan import EnvironmentSettings, IndexSettings
+from workers.environments.provider import environment_for
 from workers.github.port import GitHubPort
+from workers.intake.dir_config import all_denials, scan_dir_configs
 from workers.intake.jobs import Job
-from workers.intake.repo_config import CONFIG_PATH, LoadedConfig, RepoConfig, parse_repo_config
+from workers.intake.repo_config import (
+    CONFIG_PATH,
+    LoadedConfig,
+    RepoConfig,
+    TestConfig,
+    parse_repo_config,
+)
 from workers.intake.triggers import TriggerRules
+from workers.pipeline.instructions import GuidanceSettings
 from workers.pipeline.run import FixLimits, Verify
+from workers.pipeline.verify.packages import PackageVerifier
 from workers.pipeline.verify.plan import TestSettings
 from workers.pipeline.verify.verify import Verifier
 from workers.sandbox.port import Limits, Sandbox
@@ -44,15 +56,29 @@ def load_context(
     )
 
 
-def limits_for(config: RepoConfig, default_candidates: int = 1) -> FixLimits:
-    """The repository's limits on what one fix may change, as the pipeline takes them."""
+def limits_for(
+    config: RepoConfig, default_candidates: int = 1, tree: Path | None = None
+) -> FixLimits:
+    """The repository's limits on what one fix may change, as the pipeline takes them.
+
+    `tree`: the commit being fixed, whose folders' `.iquest.yml` files add their `deny_paths`.
+    """
+    folder_denials = all_denials(scan_dir_configs(tree)) if tree is not None else []
     return FixLimits(
         candidates=config.candidates or default_candidates,
         max_files=config.max_files,
         max_changed_lines=config.max_changed_lines,
-        deny_paths=tuple(config.deny_paths),
-        instructions=config.instructions,
+        deny_paths=(*config.deny_paths, *folder_denials),
+        instructions=config.instructions.text,
+        guidance=guidance_settings(config),
     )
+
+
+def guidance_settings(config: RepoConfig) -> GuidanceSettings:
+    """`instructions:` as the pipeline's guidance reader takes it."""
+    settings = config.instructions
+    files = tuple(settings.files) if settings.files is not None else None
+    return GuidanceSettings(settings.enabled, files, settings.max_tokens)
 
 
 @dataclass(frozen=True)
@@ -62,14 +88,46 @@ class VerifyServices:
     sandbox: Sandbox
     limits: Limits = Limits()
     cache_dir: Path | None = None
+    # Test environments: None builds nothing (the worker's own pytest only).
+    environments: EnvironmentCache | None = None
+    index: IndexSettings = IndexSettings()
 
 
 def verifier_for(services: VerifyServices | None, config: RepoConfig) -> Verify | None:
-    """How this repository's fixes are tested: its `test:` setting, else detection."""
+    """How this repository's fixes are tested: its `test:` setting, else detection; a package
+    whose folder's `.iquest.yml` sets `test:` runs its own command from its folder."""
     if services is None:
         return None
     test = config.test
-    settings = (
-        TestSettings(test.command, tuple(test.setup), test.timeout) if test is not None else None
+    settings = _test_settings(test) if test is not None else None
+    environment = None
+    if services.environments is not None:
+        environment = environment_for(services.environments, environment_settings(config), services.index)
+    verifier = Verifier(services.sandbox, services.limits, settings, services.cache_dir, environment)
+    return PackageVerifier(verifier, package_tests).verify
+
+
+def package_tests(tree: Path) -> dict[str, TestSettings]:
+    """{folder: its test settings} for the folders of `tree` whose `.iquest.yml` sets `test:`."""
+    return {
+        c.folder: _test_settings(c.test) for c in scan_dir_configs(tree) if c.test is not None
+    }
+
+
+def _test_settings(test: TestConfig) -> TestSettings:
+    return TestSettings(test.command, tuple(test.setup), test.timeout)
+
+
+def environment_settings(config: RepoConfig) -> EnvironmentSettings | None:
+    """`.github/iquest.yml`'s `environment:`, as the planner takes it."""
+    env = config.environment
+    if env is None:
+        return None
+    return EnvironmentSettings(
+        python=env.python,
+        install=tuple(env.install),
+        packages=tuple(env.packages),
+        commands=tuple(env.commands),
+        index_url=env.index_url,
+        exclude_newer=env.exclude_newer,
     )
-    return Verifier(services.sandbox, services.limits, settings, services.cache_dir).verify

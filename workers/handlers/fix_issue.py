@@ -15,7 +15,7 @@ from workers.model.port import ChatModel, Tokenizer
 from workers.pipeline.context.snapshot import SnapshotCache
 from workers.pipeline.prompts.fix import IssueText
 from workers.pipeline.proposal import FixOutcome, FixStatus
-from workers.pipeline.publish.draft_pr import PublishRefused, publish_draft_pr
+from workers.pipeline.publish.draft_pr import PublishRefused, guidance_line, publish_draft_pr
 from workers.pipeline.run import Progress, propose_fix
 from workers.pipeline.timing import Stage, StageTimer, untimed
 
@@ -105,7 +105,7 @@ def compute_issue_fix(
         services.model,
         services.tokenizer,
         services.context_tokens,
-        limits_for(config, services.candidates),
+        limits_for(config, services.candidates, snapshot.root),
         progress=progress,
         timer=services.timer,
         verify=verifier_for(services.verification, config),
@@ -152,6 +152,6 @@ def fix_issue(ctx: JobContext, services: FixServices) -> None:
         StatusState.DONE,
         f"Opened draft pull request #{pull.number} ({files} file{'s' if files != 1 else ''} "
         f"changed): {pull.html_url}\n\nIt has not been run; please review it like any other "
-        "contribution.",
+        "contribution." + (f"\n\n{line}" if (line := guidance_line(outcome.proposal)) else ""),
     )
     log.info("job=%s published %s", job.job_id, pull.html_url)

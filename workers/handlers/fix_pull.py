@@ -7,9 +7,17 @@ from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
-from workers.github.port import GitHubError, GitHubPort, PullFile, PullRequest, ReviewCommentDraft
+from workers.github.port import (
+    CodeScanningAlert,
+    GitHubError,
+    GitHubPort,
+    PullFile,
+    PullRequest,
+    ReviewCommentDraft,
+)
 from workers.handlers.check_report import CheckReport, report_pushed, suggestion_annotations
 from workers.handlers.context import JobContext, limits_for, verifier_for
+from workers.handlers.fix_alert import GRANT, wanted
 from workers.handlers.fix_issue import FixServices
 from workers.handlers.intake import accept_fix_trigger, upsert_status
 from workers.intake.commands import parse_command
@@ -31,6 +39,8 @@ from workers.pipeline.run import propose_fix
 from workers.pipeline.timing import Stage
 
 log = logging.getLogger("iquest.handlers.fix_pull")
+MAX_ALERTS = 10  # more than this is a scan to triage, not one fix
+ALERTS_NOTE_MARKER = "<!-- iquest:code-scanning-permission -->"
 
 
 def _request_text(ctx: JobContext) -> str:
@@ -40,6 +50,33 @@ def _request_text(ctx: JobContext) -> str:
     trigger = ctx.github.get_issue_comment(ctx.job.comment_id)
     command = parse_command(trigger.body, ctx.rules.command_word)
     return command.text if command else ""
+
+
+def _pull_alerts(ctx: JobContext, pull: PullRequest) -> tuple[list[CodeScanningAlert], str]:
+    """The open code-scanning alerts on the pull request that the settings ask to fix (issue 24),
+    and a note for the status when they could not be read; nothing is asked when they are off."""
+    settings = ctx.config.config.code_scanning
+    if not settings.fix:
+        return [], ""
+    try:
+        # GitHub's analyses of a pull request are filed under its merge ref.
+        alerts = ctx.github.list_code_scanning_alerts(f"refs/pull/{pull.number}/merge")
+    except GitHubError as error:
+        if error.status == 403:
+            return [], GRANT
+        if error.status == 404:  # no analysis uploaded for it
+            return [], ""
+        raise
+    return [a for a in alerts if not wanted(a, settings)], ""
+
+
+def _alerts_request(alerts: list[CodeScanningAlert]) -> str:
+    lines = [
+        f"- Code scanning alert #{a.number} ({a.tool}, {a.rule_id}: {a.rule_description}) at "
+        f"{a.path} lines {a.start_line}-{a.end_line}: {a.message}"
+        for a in alerts[:MAX_ALERTS]
+    ]
+    return "Also fix the open code-scanning alerts on this pull request:\n" + "\n".join(lines)
 
 
 def _head_text(root: Path, path: str) -> str | None:
@@ -57,8 +94,11 @@ def _compute(
     config: RepoConfig,
     services: FixServices,
     job: Job,
+    alert_paths: tuple[str, ...] = (),
 ) -> tuple[FixOutcome, Path]:
     changed = [f.path for f in files if f.status != "removed"]
+    # The alerts' files first: the tools named them (issue 24).
+    changed = [*dict.fromkeys([*alert_paths, *changed])]
     owner, repo = github.full_name.split("/", 1)
     # GitHub serves a fork PR's head commit from the base repository too (refs/pull/N/head).
     snapshot = services.snapshots.get(owner, repo, pull.head_sha)
@@ -74,7 +114,7 @@ def _compute(
         services.model,
         services.tokenizer,
         services.context_tokens,
-        limits_for(config, services.candidates),
+        limits_for(config, services.candidates, snapshot.root),
         progress=lambda message: log.info("job=%s %s", job.job_id, message),
         timer=services.timer,
         ranked_first=changed,
@@ -101,6 +141,16 @@ def fix_pull(ctx: JobContext, services: FixServices) -> None:
     if not accept_fix_trigger(ctx, "Reading the pull request and the code."):
         return
     request = _request_text(ctx)
+    alerts, alert_note = _pull_alerts(ctx, pull)
+    if alerts:
+        request = f"{request}\n\n{_alerts_request(alerts)}".strip()
+    if alert_note:
+        # Its own comment, once per pull request: the status is rewritten as the job goes on.
+        github.upsert_marked_comment(
+            pull.number, ALERTS_NOTE_MARKER, f"{ALERTS_NOTE_MARKER}\n⚠️ {alert_note} "
+            "I am fixing this pull request without its code-scanning alerts until then.",
+        )
+    alert_paths = tuple(a.path for a in alerts[:MAX_ALERTS])
     report = CheckReport(github, job)
     # A push while the model works makes the fix one for an old head: start again once on
     # the new head rather than post suggestions pinned to code that is gone.
@@ -111,7 +161,9 @@ def fix_pull(ctx: JobContext, services: FixServices) -> None:
             return
         report.start(pull.head_sha)
         files = github.list_pull_files(job.number)
-        outcome, root = _compute(github, pull, files, request, ctx.config.config, services, job)
+        outcome, root = _compute(
+            github, pull, files, request, ctx.config.config, services, job, alert_paths
+        )
         if outcome.status is not FixStatus.PROPOSED or outcome.proposal is None:
             state = StatusState.FAILED if outcome.status is FixStatus.FAILED else StatusState.REFUSED
             report.fail(outcome.reason)

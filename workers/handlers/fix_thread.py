@@ -74,7 +74,7 @@ def _compute(
         services.model,
         services.tokenizer,
         services.context_tokens,
-        limits_for(config),
+        limits_for(config, tree=root_dir),
         progress=lambda message: log.info("job=%s %s", ctx.job.job_id, message),
         timer=services.timer,
         ranked_first=[path],

@@ -63,7 +63,7 @@ def _compute(
         services.model,
         services.tokenizer,
         services.context_tokens,
-        limits_for(config),
+        limits_for(config, tree=snapshot.root),
         progress=lambda message: log.info("job=%s %s", ctx.job.job_id, message),
         timer=services.timer,
         ranked_first=paths,

@@ -16,7 +16,7 @@ class CommandKind(StrEnum):
 @dataclass(frozen=True)
 class Command:
     kind: CommandKind
-    text: str = ""  # free text after `/iquest fix`, instructions for the model
+    text: str = ""  # free text after `/iquest fix` (instructions for the model) or `help` (a path)
     unknown: str = ""  # a subcommand we do not know; answered with help
 
 
@@ -47,7 +47,8 @@ def parse_command(body: str | None, word: str = "iquest") -> Command | None:
         if sub == CommandKind.FIX:
             return Command(CommandKind.FIX, text=rest)
         if sub == CommandKind.HELP:
-            return Command(CommandKind.HELP)
+            # `/iquest help services/billing`: the settings in force for that path.
+            return Command(CommandKind.HELP, text=rest)
         if sub == CommandKind.CANCEL:
             return Command(CommandKind.CANCEL)
         return Command(CommandKind.HELP, unknown=sub)

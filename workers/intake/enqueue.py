@@ -103,7 +103,8 @@ _ENVELOPE = (
 
 
 # Kinds with a status comment, which learns its place in the line while the job waits.
-_ANNOUNCED = frozenset(JobKind) - GITHUBLESS_KINDS - {JobKind.HELP, JobKind.CANCEL}
+# An alert job has no thread to announce on (its number is the alert's, not an issue's).
+_ANNOUNCED = frozenset(JobKind) - GITHUBLESS_KINDS - {JobKind.HELP, JobKind.CANCEL, JobKind.FIX_ALERT}
 
 
 class RedisEnqueuer:

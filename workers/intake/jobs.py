@@ -20,6 +20,7 @@ class JobKind(StrEnum):
     HELP = "help"
     CANCEL = "cancel"  # `/iquest cancel`, or the issue closed / label removed before a fix ran
     REPAIR = "repair"  # POST /repair: files and an issue from the caller, no GitHub
+    FIX_ALERT = "fix_alert"  # a code-scanning alert on the default branch; `number` is the alert's
 
 
 class TriggerSource(StrEnum):
@@ -31,6 +32,7 @@ class TriggerSource(StrEnum):
     REVIEW = "review"
     CHECK_RUN = "check_run"  # CI finished; no person to react to
     API = "api"  # POST /repair; nothing on GitHub to react to
+    CODE_SCANNING = "code_scanning"  # an alert raised by a scanner; no person to react to
 
 
 class CancelReason(StrEnum):
@@ -57,6 +59,7 @@ TASK_NAMES: dict[JobKind, str] = {
     JobKind.HELP: "iquest.help",
     JobKind.CANCEL: "iquest.cancel",
     JobKind.REPAIR: "iquest.repair",
+    JobKind.FIX_ALERT: "iquest.fix_alert",
 }
 
 # Jobs that never touch GitHub, so they carry no installation, repository or sender.
@@ -116,6 +119,8 @@ class Job(BaseModel):
         """One lock per issue or pull request, so two jobs on it never race."""
         if self.repo_full_name is None:
             return f"{self.kind}:{self.job_id}"
+        if self.kind is JobKind.FIX_ALERT:  # alert numbers are not issue numbers
+            return f"{self.repo_full_name}!alert-{self.number}"
         return f"{self.repo_full_name}#{self.number}"
 
 

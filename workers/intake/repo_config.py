@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from workers.github.port import Permission
 
@@ -29,6 +29,20 @@ class TestConfig(BaseModel):
     timeout: int = Field(default=600, ge=10, le=3600)
 
 
+class EnvironmentConfig(BaseModel):
+    """`environment:` — what the test environment holds, when the repository's files do not say
+    it well enough (docs/environments.md). Unset: derived from pyproject.toml, requirements, tox."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    python: str | None = Field(default=None, pattern=r"^3\.\d{1,2}$")
+    install: list[str] = Field(default_factory=list, max_length=20)  # replaces the derived lines
+    packages: list[str] = Field(default_factory=list, max_length=50)  # added on top
+    commands: list[str] = Field(default_factory=list, max_length=10)  # run after the install
+    index_url: str | None = Field(default=None, max_length=500)
+    exclude_newer: bool = True  # resolve unpinned dependencies as of the commit's date
+
+
 class QuotaConfig(BaseModel):
     """Lower limits for this repository; the deployment's limits cap them (never raised)."""
 
@@ -37,6 +51,48 @@ class QuotaConfig(BaseModel):
     jobs_per_day_per_installation: int | None = Field(default=None, ge=0)
     jobs_per_day_per_user: int | None = Field(default=None, ge=0)
     tokens_per_job: int | None = Field(default=None, ge=1)
+
+
+# --- issue 24: repository guidance files and code-scanning alerts ------------------------------
+class InstructionsConfig(BaseModel):
+    """`instructions:` — the maintainers' own text, and the guidance files read from the tree.
+
+    A plain string (the older form) is the maintainers' text with the defaults for the rest.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    text: str = Field(default="", max_length=4000)
+    enabled: bool = True  # read AGENTS.md, CLAUDE.md, Copilot's instruction files
+    # Unset: the usual files; set: these paths (from the repository root) instead.
+    files: list[str] | None = Field(default=None, max_length=20)
+    max_tokens: int = Field(default=1500, ge=100, le=8000)
+
+
+class Severity(StrEnum):
+    """What `code_scanning.min_severity` takes: a rule's severity or its security severity."""
+
+    NOTE = "note"
+    LOW = "low"
+    WARNING = "warning"
+    MEDIUM = "medium"
+    ERROR = "error"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+class CodeScanningConfig(BaseModel):
+    """`code_scanning:` — fix code-scanning alerts raised on the default branch."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    fix: bool = False
+    min_severity: Severity = Severity.WARNING
+    # Empty: any tool; else tool names as GitHub reports them (`CodeQL`, `Ruff`, ...), any case.
+    tools: list[str] = Field(default_factory=list, max_length=20)
+
+
+# ------------------------------------------------------------------------------------------------
 
 
 class RepoConfig(BaseModel):
@@ -50,7 +106,7 @@ class RepoConfig(BaseModel):
     output_mode: OutputMode = OutputMode.AUTO
     review_rounds: int = Field(default=3, ge=0, le=10)
     ci_rounds: int = Field(default=2, ge=0, le=10)
-    instructions: str = Field(default="", max_length=4000)
+    instructions: InstructionsConfig = Field(default_factory=InstructionsConfig)
     # Unset: pytest on the tests related to the change when the repository has Python tests.
     test: TestConfig | None = None
     # Unset: the deployment's IQUEST_CANDIDATES.
@@ -58,6 +114,15 @@ class RepoConfig(BaseModel):
     # Unset: the deployment's IQUEST_MODEL_STRUCTURED_OUTPUT (replies as schema-bound JSON).
     structured_output: bool | None = None
     quotas: QuotaConfig = Field(default_factory=QuotaConfig)
+    # Unset: the test environment is derived from the repository's own files.
+    environment: EnvironmentConfig | None = None
+    code_scanning: CodeScanningConfig = Field(default_factory=CodeScanningConfig)  # issue 24
+
+    @field_validator("instructions", mode="before")
+    @classmethod
+    def _instructions_text(cls, value: object) -> object:
+        # `instructions: "be brief"` stays valid: it is the maintainers' text.
+        return {"text": value} if isinstance(value, str) else value
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ class Event(StrEnum):
     PULL_REQUEST_REVIEW = "pull_request_review"
     PULL_REQUEST_REVIEW_COMMENT = "pull_request_review_comment"
     CHECK_RUN = "check_run"
+    CODE_SCANNING_ALERT = "code_scanning_alert"
 
 
 @dataclass(frozen=True)
@@ -242,6 +243,31 @@ def _check_run_button(delivery: Delivery, rules: TriggerRules) -> Decision:
     pressed = CheckButton(identifier)
     # Whoever pressed it is the sender; the worker checks their live permission.
     return _job(delivery, kind, int(number), TriggerSource.CHECK_RUN, pressed=pressed)
+
+
+# Issue 24. `created`: a new alert; `reopened`: a fixed one came back; `reopened_by_user`: a
+# person reopened one they had dismissed; `appeared_in_branch`: an alert of another branch
+# reached this one (a merge). Each is a fix job when it is on the default branch; whether the
+# repository wants it (`code_scanning:` settings) the worker decides, as it reads them.
+ALERT_ACTIONS = ("created", "reopened", "reopened_by_user", "appeared_in_branch")
+
+
+def _alert_opened(delivery: Delivery, rules: TriggerRules) -> Decision:
+    payload = delivery.payload
+    alert = _section(payload, "alert")
+    if alert.get("state") not in (None, "open"):
+        return Ignored(f"code scanning alert is {alert.get('state')}")
+    default = _text(_get(payload, "repository", "default_branch"))
+    ref = _text(payload.get("ref"))
+    # `reopened_by_user` carries an empty ref (GitHub: the sender acted, not an analysis).
+    if ref and default and ref != f"refs/heads/{default}":
+        return Ignored(f"code scanning alert is on '{ref}', not the default branch")
+    return _job(delivery, JobKind.FIX_ALERT, alert.get("number"), TriggerSource.CODE_SCANNING)
+
+
+for _action in ALERT_ACTIONS:
+    # The sender of an analysis's alert is GitHub or the uploading app: a bot is expected.
+    on(Event.CODE_SCANNING_ALERT, _action, bot_senders=True)(_alert_opened)
 
 
 def _refuse_commenter(authored: Mapping[str, Any]) -> Ignored | None:

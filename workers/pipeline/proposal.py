@@ -27,6 +27,8 @@ class FixProposal:
     executable: frozenset[str] = frozenset()
     # None: no verifier was given (tests never considered); else what running them showed.
     verification: Verification | None = None
+    # The repository's guidance files the prompt carried, nearest first (issue 24).
+    guidance_files: tuple[str, ...] = ()
 
     @property
     def changed_lines(self) -> int:

@@ -20,12 +20,14 @@ from workers.pipeline.edits.diffs import render_diff, verify_diff
 from workers.pipeline.edits.parse import parse_response
 from workers.pipeline.edits.types import EditRefused, ParsedResponse
 from workers.pipeline.edits.validate import validate_changes
+from workers.pipeline.instructions import Guidance, GuidanceSettings, read_guidance
 from workers.pipeline.prompts.fix import (
     IssueText,
     render_fix_prompt,
     render_repair_prompt,
     render_verify_repair_prompt,
 )
+from workers.pipeline.prompts.guidance import render_guidance
 from workers.pipeline.proposal import FixOutcome, FixProposal, FixStatus
 from workers.pipeline.timing import Stage, StageTimer, untimed
 from workers.pipeline.verification import Verification
@@ -37,6 +39,7 @@ ALWAYS_PROTECTED = (".github/workflows/",)
 REPLY_TOKENS = 8192
 REPAIR_PROMPT_TOKENS = 1024
 MIN_CODE_TOKENS = 1024
+GUIDANCE_FRAME_TOKENS = 120  # the section's own heading and warning
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,8 @@ class FixLimits:
     instructions: str = ""
     # Answers sampled for the first round; the best (verified) one wins. 1: as before.
     candidates: int = 1
+    # The repository's AGENTS.md and kin (issue 24); None: none are read.
+    guidance: GuidanceSettings | None = None
 
 
 Progress = Callable[[str], None]
@@ -130,7 +135,8 @@ def propose_fix(
     frame = render_prompt(repository, "", issue, limits.instructions)
     # One request for the whole frame; a token per message covers what joining them merged.
     frame_tokens = tokenizer.count_tokens("\n".join(m.content for m in frame)) + len(frame)
-    budget = context_tokens - frame_tokens - 2 * reply_tokens - REPAIR_PROMPT_TOKENS
+    guidance_cap = _guidance_cap(limits.guidance, context_tokens)
+    budget = context_tokens - frame_tokens - 2 * reply_tokens - REPAIR_PROMPT_TOKENS - guidance_cap
     gathered = gather_code(
         root, issue.as_query(), max(budget, 0), tokenizer, ranked_first, timer=timer
     )
@@ -143,7 +149,16 @@ def propose_fix(
         )
     code = gathered.code
     log.info("packed %d files (%d tokens) for %s#%d", len(code.files), code.tokens, repository, issue.number)
-    messages: list[ChatMessage] = render_prompt(repository, code.text, issue, limits.instructions)
+    guidance = Guidance()
+    if limits.guidance is not None and guidance_cap:
+        shown = [*ranked_first, *(f.path for f in code.files)]
+        guidance = read_guidance(
+            root, shown, limits.guidance, tokenizer, guidance_cap - GUIDANCE_FRAME_TOKENS
+        )
+    # After the code, before the issue: stable for the job, so retries reuse the prefix.
+    section = render_guidance([(f.path, f.text) for f in guidance.files])
+    code_text = f"{code.text}\n\n{section}" if section else code.text
+    messages: list[ChatMessage] = render_prompt(repository, code_text, issue, limits.instructions)
     problems = ""
     verified: list[FixOutcome] = []
     for round_number in (1, 2):
@@ -172,7 +187,7 @@ def propose_fix(
                     problems = "your answer was cut off before any edit; answer with the edits first"
                 unusable.append((reply, problems))
                 continue
-            proposal = _proposal(root, parsed, plan)
+            proposal = replace(_proposal(root, parsed, plan), guidance_files=guidance.paths)
             too_big = _check_limits(plan, proposal.changed_lines, limits)
             if too_big:
                 over = over or too_big
@@ -211,6 +226,14 @@ def propose_fix(
         FixStatus.REFUSED,
         reason=f"the model's edits could not be applied exactly, even after one correction: {problems}",
     )
+
+
+def _guidance_cap(settings: GuidanceSettings | None, context_tokens: int) -> int:
+    """Tokens kept for the guidance section: its setting, at most an eighth of the context."""
+    if settings is None or not settings.enabled:
+        return 0
+    cap = min(settings.max_tokens, context_tokens // 8)
+    return cap if cap > GUIDANCE_FRAME_TOKENS + 100 else 0
 
 
 def sample_replies(

@@ -17,6 +17,22 @@ class Counts:
 
 
 @dataclass(frozen=True)
+class EnvironmentReceipt:
+    """The test environment a verification ran in (workers/environments): which, built or reused."""
+
+    key: str
+    reused: bool
+    seconds: float  # build seconds (0 when reused)
+    python: str = ""
+
+    def __str__(self) -> str:
+        how = "reused from the cache" if self.reused else f"built in {self.seconds:.1f} s"
+        runtime = self.python if self.python[:1].isalpha() else f"Python {self.python}"
+        python = f", {runtime}" if self.python else ""
+        return f"`{self.key[:12]}`{python}, {how}"
+
+
+@dataclass(frozen=True)
 class Verification:
     """`ran` False: nothing was run and `reason` says why (the fix is then as unverified as before)."""
 
@@ -31,6 +47,10 @@ class Verification:
     failing_new: tuple[str, ...] = ()  # new tests that fail with the fix
     output: str = field(default="", repr=False)  # the candidate run's output (cut)
     seconds: float = 0.0
+    # Per-directory settings (issue 24): (folder, command) of each package whose tests ran
+    # from its own folder; empty when the repository's root command or detection ran.
+    packages: tuple[tuple[str, str], ...] = ()
+    environment: EnvironmentReceipt | None = None  # None: the worker's own pytest, nothing built
 
     @property
     def unreproduced(self) -> bool:
@@ -78,7 +98,16 @@ class Verification:
         template = Template(resources.files("workers.templates").joinpath("verification.md").read_text())
         if not self.ran:
             return template.substitute(summary=f"Nothing was run: {self.reason}", details="")
-        details = [f"- Command: `{self.command}`", f"- Before the fix: {self.before}", f"- With the fix: {self.after}"]
+        details = [f"- Command: `{self.command}`"]
+        if self.packages:
+            details = [
+                f"- Package `{folder}/`: `{command}`, run in that folder (its `.iquest.yml`)"
+                if folder else f"- Repository root: `{command}`"
+                for folder, command in self.packages
+            ]
+        details += [f"- Before the fix: {self.before}", f"- With the fix: {self.after}"]
+        if self.environment is not None:
+            details.append(f"- Test environment: {self.environment}")
         details.append(
             "- Regressions: " + (", ".join(f"`{t}`" for t in self.regressions) if self.regressions else "none")
         )

@@ -32,7 +32,7 @@ from .state import (
 
 FAULT_KINDS = ("server_error", "secondary_rate_limit", "primary_rate_limit", "validation_failed")
 DEFAULT_EVENTS = ["issues", "issue_comment", "pull_request", "pull_request_review",
-                  "pull_request_review_comment", "check_suite", "check_run"]
+                  "pull_request_review_comment", "check_suite", "check_run", "code_scanning_alert"]
 
 
 class FakeGitHub(Seeding):

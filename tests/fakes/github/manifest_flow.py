@@ -19,13 +19,13 @@ WEB_PATH = re.compile(r"^(?:/organizations/(?P<org>[^/]+))?/settings/apps/new$")
 # Webhook events an App may subscribe to by default (the subset GitHub documents that this
 # app could plausibly ask for; anything else is a typo the real form would reject).
 KNOWN_EVENTS = {
-    "check_run", "check_suite", "commit_comment", "create", "delete", "issue_comment", "issues",
+    "check_run", "check_suite", "code_scanning_alert", "commit_comment", "create", "delete", "issue_comment", "issues",
     "label", "pull_request", "pull_request_review", "pull_request_review_comment",
     "pull_request_review_thread", "push", "repository", "status",
 }
 KNOWN_PERMISSIONS = {
     "actions", "checks", "contents", "deployments", "issues", "metadata", "pull_requests",
-    "statuses", "workflows",
+    "security_events", "statuses", "workflows",
 }
 
 

@@ -11,6 +11,7 @@ from . import actions, auth
 from .state import (
     App,
     CheckRun,
+    CodeScanningAlert,
     Comment,
     HookDelivery,
     Installation,
@@ -108,6 +109,24 @@ class Seeding:
                   description: str | None = None) -> None:
         with self.lock:
             self._repo(full_name).labels[name] = (self.world.next_id("label"), color, description)
+
+    def add_code_scanning_alert(self, full_name: str, *, rule_id: str, path: str,
+                                start_line: int, end_line: int | None = None,
+                                ref: str | None = None, tool: str = "CodeQL",
+                                description: str = "", message: str = "",
+                                severity: str | None = "warning",
+                                security_severity: str | None = None) -> CodeScanningAlert:
+        """An open alert on `ref` (default: the default branch) at its current commit."""
+        with self.lock:
+            repo = self._repo(full_name)
+            ref = ref or f"refs/heads/{repo.default_branch}"
+            sha = repo.resolve(ref) or ""
+            number = max(repo.code_scanning_alerts, default=0) + 1
+            alert = CodeScanningAlert(number, rule_id, description or rule_id, tool, path,
+                                      start_line, end_line or start_line, ref, sha, message,
+                                      severity, security_severity)
+            repo.code_scanning_alerts[number] = alert
+            return alert
 
     def open_issue(self, full_name: str, title: str, body: str | None = "", *,
                    user: str = "octocat", labels: Iterable[str] = ()) -> Issue:

@@ -21,7 +21,7 @@ ID_BASES = {
 # What the app's manifest asks for (DESIGN.md §3): the default grant of a new installation.
 DEFAULT_PERMISSIONS = {
     "contents": "write", "issues": "write", "pull_requests": "write",
-    "checks": "write", "metadata": "read",
+    "checks": "write", "metadata": "read", "security_events": "read",
 }
 LEVELS = {"read": 1, "write": 2, "admin": 3}
 
@@ -187,6 +187,26 @@ class CheckRun:
 
 
 @dataclass
+class CodeScanningAlert:
+    """An alert as a scanner's analysis left it on `ref` (set by tests: the fake runs no tool)."""
+
+    number: int
+    rule_id: str
+    rule_description: str
+    tool: str
+    path: str
+    start_line: int
+    end_line: int
+    ref: str
+    commit_sha: str
+    message: str = ""
+    severity: str | None = "warning"  # none | note | warning | error
+    security_severity: str | None = None  # low | medium | high | critical
+    state: str = "open"
+    created_at: datetime = field(default_factory=now)
+
+
+@dataclass
 class HookDelivery:
     """One attempt to deliver an event to the App's webhook; redeliveries share the guid."""
 
@@ -227,6 +247,7 @@ class Repo:
     reviews: dict[int, Review] = field(default_factory=dict)
     review_comments: dict[int, ReviewComment] = field(default_factory=dict)
     check_runs: dict[int, CheckRun] = field(default_factory=dict)
+    code_scanning_alerts: dict[int, CodeScanningAlert] = field(default_factory=dict)
 
     @property
     def full_name(self) -> str:

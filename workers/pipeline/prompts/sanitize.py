@@ -10,7 +10,7 @@ _HTML_COMMENT = re.compile(r"<!--.*?(-->|\Z)", re.DOTALL)
 # the model still reads it; format characters (Cf) cover them all.
 _KEEP_FORMAT = {"\u200d"}  # ZWJ, used inside emoji sequences
 _MAX_CHARS = 20_000
-_FENCE_TAGS = re.compile(r"</?\s*(issue|comment|request|thread|review|check|annotation)\b[^>]*>", re.IGNORECASE)
+_FENCE_TAGS = re.compile(r"</?\s*(issue|comment|request|thread|review|check|annotation|guidance|alert)\b[^>]*>", re.IGNORECASE)
 
 
 def sanitize_untrusted(text: str | None, max_chars: int = _MAX_CHARS) -> str:

@@ -55,7 +55,15 @@ def _render_pull_body(number: int, proposal: FixProposal) -> str:
         diff=proposal.diff.rstrip("\n").replace("```", "`\u200b``"),
         run_note=run_note(proposal),
         verification=verification_section(proposal),
+        guidance=guidance_line(proposal),
     )
+
+
+def guidance_line(proposal: FixProposal) -> str:
+    """Which of the repository's guidance files the prompt carried (issue 24), or nothing."""
+    if not proposal.guidance_files:
+        return ""
+    return "Repository guidance used: " + ", ".join(f"`{p}`" for p in proposal.guidance_files) + "."
 
 
 def run_note(proposal: FixProposal) -> str:

@@ -7,7 +7,12 @@ from string import Template
 
 from workers.github.port import GitHubPort, PullRequest, Review, ReviewCommentDraft
 from workers.pipeline.proposal import FixProposal
-from workers.pipeline.publish.draft_pr import COMMIT_TRAILER, commit_on_branch, diff_stat
+from workers.pipeline.publish.draft_pr import (
+    COMMIT_TRAILER,
+    commit_on_branch,
+    diff_stat,
+    guidance_line,
+)
 
 _MAX_ROOT_CAUSE = 1500
 
@@ -64,7 +69,13 @@ def post_suggestions(
             else "It has not been run.\n"
         ),
     )
-    return github.create_review(pull.number, pull.head_sha, body, comments)
+    return github.create_review(pull.number, pull.head_sha, _with_guidance(body, proposal), comments)
+
+
+def _with_guidance(body: str, proposal: FixProposal) -> str:
+    """The repository's guidance files the fix was written with, named at the end (issue 24)."""
+    line = guidance_line(proposal)
+    return f"{body.rstrip()}\n\n{line}\n" if line else body
 
 
 def publish_stacked_pr(github: GitHubPort, pull: PullRequest, proposal: FixProposal) -> PullRequest:
@@ -85,6 +96,7 @@ def publish_stacked_pr(github: GitHubPort, pull: PullRequest, proposal: FixPropo
         tests=proposal.tests.strip() or "_The model proposed no test; please add one._",
         diff=_fenced_diff(proposal),
     )
+    body = _with_guidance(body, proposal)
     existing = github.find_open_pull(branch) if existed else None
     if existing is None:
         return github.create_pull(title, body, branch, pull.head_ref, draft=True)

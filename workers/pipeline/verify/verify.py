@@ -11,12 +11,15 @@ import hashlib
 import json
 import logging
 import re
+import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from workers.pipeline.verification import Counts, Verification
-from workers.pipeline.verify.plan import TestPlan, TestSettings, plan_tests
+from workers.environments.mount import BuildFailure, BuiltEnvironment
+from workers.environments.provider import EnvironmentProvider
+from workers.pipeline.verification import Counts, EnvironmentReceipt, Verification
+from workers.pipeline.verify.plan import TestPlan, TestSettings, node_test_plan, plan_tests
 from workers.pipeline.verify.results import read_outcomes
 from workers.sandbox.port import Command, Limits, RunResult, Sandbox, Verdict
 from workers.sandbox.tools import pytest_mounts
@@ -40,31 +43,85 @@ class Verifier:
         limits: Limits,
         settings: TestSettings | None = None,
         cache_dir: Path | None = None,
+        environment: EnvironmentProvider | None = None,
     ):
         self.sandbox = sandbox
         self.limits = limits
         self.settings = settings
         self.cache_dir = cache_dir
+        # The repository's dependencies, built once and mounted read-only (workers/environments).
+        self.environment = environment
 
     def verify(
         self, root: Path, all_paths: Sequence[str], changes: Mapping[str, str | None]
     ) -> Verification:
+        return self.verify_package(root, all_paths, changes)
+
+    def verify_package(
+        self,
+        root: Path,
+        all_paths: Sequence[str],
+        changes: Mapping[str, str | None],
+        folder: str = "",
+        settings: TestSettings | None = None,
+        touched: Mapping[str, str | None] | None = None,
+    ) -> Verification:
+        """Run one package's tests: its command from `folder` (the root's: ""), with the whole
+        fix laid over the tree; `touched` (default: all of `changes`) picks the tests to run."""
         if not self.sandbox.available:
             return Verification(False, reason=f"{self.sandbox.reason}.")
-        plan = plan_tests(all_paths, changes, self.settings, int(self.limits.wall_seconds))
+        settings = settings if folder else self.settings
+        plan = plan_tests(
+            all_paths, changes if touched is None else touched, settings, int(self.limits.wall_seconds)
+        )
+        if isinstance(plan, str) and self.environment is not None:
+            plan = node_test_plan(root / folder if folder else root, int(self.limits.wall_seconds)) or plan
         if isinstance(plan, str):
             return Verification(False, reason=f"{plan}.")
-        commands = self._commands(plan)
+        # A package builds its environment from its own folder (its own dependency files).
+        built = self.environment(root / folder if folder else root) if self.environment is not None else None
+        if isinstance(built, BuildFailure):
+            return Verification(False, reason=f"{built.reason()}")
+        commands = self._commands(plan, built, folder)
         limits = replace(self.limits, wall_seconds=plan.timeout_seconds)
-        new_tests = {p: (changes[p] or "").encode() for p in plan.new_test_files}
-        before = self._baseline(root, plan, commands, limits, new_tests)
-        overlay = {p: None if text is None else text.encode() for p, text in changes.items()}
-        after = _read(self.sandbox.run(root, commands, limits, overlay), plan.command)
-        return _compare(root, plan, before, after)
+        # Files the environment's build wrote into the tree go under the fix's own files.
+        generated: dict[str, bytes | None] = (
+            {(f"{folder}/{p}" if folder else p): data for p, data in built.overlay().items()}
+            if built else {}
+        )
+        new_tests = {**generated, **{p: (changes[p] or "").encode() for p in plan.new_test_files}}
+        before = self._baseline(root, plan, commands, limits, new_tests, built, folder)
+        older = getattr(self.environment, "older", None)
+        while built is not None and older is not None and _could_not_import(before):
+            # The tests cannot even be imported on this interpreter: an older declared one.
+            fallback = older(root / folder if folder else root, built)
+            if fallback is None:
+                break
+            built = fallback
+            commands = self._commands(plan, built, folder)
+            generated = {(f"{folder}/{p}" if folder else p): data for p, data in built.overlay().items()}
+            new_tests = {**generated, **{p: (changes[p] or "").encode() for p in plan.new_test_files}}
+            before = self._baseline(root, plan, commands, limits, new_tests, built, folder)
+        overlay = {**generated, **{p: None if text is None else text.encode() for p, text in changes.items()}}
+        after = _read(self.sandbox.run(root, commands, limits, overlay), plan.command, folder)
+        verification = _compare(root, plan, before, after)
+        if folder:
+            verification = replace(verification, packages=((folder, plan.command),))
+        if built is None:
+            return verification
+        runtime = built.python if built.ecosystem == "python" else f"{built.ecosystem} {built.python}"
+        receipt = EnvironmentReceipt(built.key, built.reused, built.seconds, runtime)
+        return replace(verification, environment=receipt)
 
-    def _commands(self, plan: TestPlan) -> list[Command]:
+    def _commands(
+        self, plan: TestPlan, built: BuiltEnvironment | None, folder: str = ""
+    ) -> list[Command]:
+        # A package's commands run from its folder (the sandbox starts at the tree's root).
+        enter = f"cd {shlex.quote(folder)} && " if folder else ""
+        if built is not None:
+            return [built.command(enter + script) for script in (*plan.setup, plan.command)]
         mounts, env = pytest_mounts() if plan.uses_shipped_pytest else ((), {})
-        return [Command(script, env, mounts) for script in (*plan.setup, plan.command)]
+        return [Command(enter + script, env, mounts) for script in (*plan.setup, plan.command)]
 
     def _baseline(
         self,
@@ -72,18 +129,21 @@ class Verifier:
         plan: TestPlan,
         commands: list[Command],
         limits: Limits,
-        new_tests: dict[str, bytes],
+        new_tests: dict[str, bytes | None],
+        built: BuiltEnvironment | None = None,
+        folder: str = "",
     ) -> _Run:
-        digest = hashlib.sha256(str(root.resolve()).encode())
+        digest = hashlib.sha256(str(root.resolve()).encode() + b"\0" + folder.encode())
+        digest.update(b"\0env:" + (built.key.encode() if built else b"none"))
         for script in (*plan.setup, plan.command):
             digest.update(b"\0" + script.encode())
         for path, data in sorted(new_tests.items()):
-            digest.update(b"\0" + path.encode() + b"\0" + hashlib.sha256(data).digest())
+            digest.update(b"\0" + path.encode() + b"\0" + hashlib.sha256(data or b"").digest())
         cached = self._cache_file(digest.hexdigest())
         if cached is not None and cached.exists():
             data = json.loads(cached.read_text())
             return _Run(data["outcomes"], data["output"], 0.0)
-        run = _read(self.sandbox.run(root, commands, limits, new_tests), plan.command)
+        run = _read(self.sandbox.run(root, commands, limits, new_tests), plan.command, folder)
         if cached is not None:
             cached.parent.mkdir(parents=True, exist_ok=True)
             cached.write_text(json.dumps({"outcomes": run.outcomes, "output": run.output[-20000:]}))
@@ -93,11 +153,16 @@ class Verifier:
         return None if self.cache_dir is None else self.cache_dir / f"{key}.json"
 
 
-def _read(results: list[RunResult], command: str) -> _Run:
-    """Per-test outcomes of the test command; a run that never got through counts as one failure."""
+def _read(results: list[RunResult], command: str, folder: str = "") -> _Run:
+    """Per-test outcomes of the test command; a run that never got through counts as one failure.
+
+    A package's test ids are relative to its folder; they are made the repository's.
+    """
     last = results[-1] if results else RunResult(Verdict.NOT_RUN)
     seconds = sum(r.seconds for r in results)
-    outcomes = read_outcomes(last.output)
+    outcomes = {
+        _in_repository(folder, test): ok for test, ok in read_outcomes(last.output).items()
+    }
     if last.verdict is not Verdict.EXITED:
         # Timed out, printed too much, or could not start: whatever finished still counts.
         outcomes[f"{command} ({last.verdict.value})"] = False
@@ -105,6 +170,21 @@ def _read(results: list[RunResult], command: str) -> _Run:
         outcomes[command] = last.passed
     output = "\n".join(r.output for r in results)
     return _Run(outcomes, output, seconds)
+
+
+def _in_repository(folder: str, test: str) -> str:
+    # pytest names tests from its rootdir, which a root config file can put above the folder.
+    if not folder or test.startswith(f"{folder}/"):
+        return test
+    return f"{folder}/{test}"
+
+
+COLLECTION_ERRORS = ("ImportError while importing test module", "ERROR collecting", "SyntaxError")
+
+
+def _could_not_import(run: _Run) -> bool:
+    """No test passed and collection failed: the environment, not the code, is wrong."""
+    return not any(run.outcomes.values()) and any(text in run.output for text in COLLECTION_ERRORS)
 
 
 def _defines(root: Path, path: str, name: str) -> bool:
