@@ -121,6 +121,10 @@ class Settings(BaseSettings):
     jobs_per_day_per_user: int = Field(default=50, ge=0)
     job_token_budget: int = Field(default=400_000, ge=1)
 
+    # The outcome ledger (workers/ledger, docs/ledger.md): unset, SQLite at
+    # <data_dir>/ledger.sqlite3; production points it at PostgreSQL.
+    database_url: str | None = None
+
     @field_validator("github_api_url", "model_base_url")
     @classmethod
     def _strip_trailing_slash(cls, value: str) -> str:

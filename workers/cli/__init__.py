@@ -21,6 +21,8 @@ SUBCOMMANDS: dict[str, str] = {
     "replay": "replay",
     "beat": "beat",
     "redeliver": "redeliver",
+    "db": "db",
+    "report": "report",
 }
 
 

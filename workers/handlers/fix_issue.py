@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from workers.github.port import Comment, GitCommit, GitHubPort, Issue, Permission, Repository
 from workers.handlers.check_report import report_pushed
 from workers.handlers.context import JobContext, VerifyServices, limits_for, verifier_for
 from workers.handlers.intake import accept_fix_trigger, upsert_status
+from workers.handlers.ledger import FixRecorder
 from workers.intake.messages import StatusState
+from workers.intake.outcomes import FixKind
 from workers.intake.repo_config import RepoConfig
+from workers.ledger.store import FixRecord
 from workers.model.port import ChatModel, Tokenizer
 from workers.pipeline.context.snapshot import SnapshotCache
 from workers.pipeline.prompts.fix import IssueText
@@ -36,6 +39,8 @@ class FixServices:
     # nothing and the pull request says why.
     verification: VerifyServices | None = None
     candidates: int = 1  # the deployment's default (IQUEST_CANDIDATES)
+    # The outcome ledger's "a fix was published"; records nothing unless given a ledger.
+    record_fix: FixRecorder = field(default_factory=lambda: FixRecorder(None))
 
 
 def trusted_comments(comments: list[Comment], required: Permission, sender: str = "") -> list[str]:
@@ -145,6 +150,13 @@ def fix_issue(ctx: JobContext, services: FixServices) -> None:
         return
     report_pushed(github, job, pull.head_sha, outcome.proposal,
                   f"Draft pull request #{pull.number}: {pull.html_url}")
+    verification = outcome.proposal.verification
+    services.record_fix(FixRecord(
+        kind=FixKind.DRAFT_PR, repository=github.full_name, number=pull.number,
+        verified=verification is not None and verification.clean,
+        branch=pull.head_ref, issue_number=computed.issue.number, head_sha=pull.head_sha,
+        job_id=job.job_id,
+    ))
     files = len(outcome.proposal.changes)
     upsert_status(
         github,

@@ -103,7 +103,7 @@ _ENVELOPE = (
 
 
 # Kinds with a status comment, which learns its place in the line while the job waits.
-_ANNOUNCED = frozenset(JobKind) - GITHUBLESS_KINDS - {JobKind.HELP, JobKind.CANCEL}
+_ANNOUNCED = frozenset(JobKind) - GITHUBLESS_KINDS - {JobKind.HELP, JobKind.CANCEL, JobKind.LEDGER}
 
 
 class RedisEnqueuer:
