@@ -19,6 +19,7 @@ from workers.pipeline.context.snapshot import SnapshotCache
 from workers.pipeline.prompts.fix import IssueText
 from workers.pipeline.proposal import FixOutcome, FixStatus
 from workers.pipeline.publish.draft_pr import PublishRefused, publish_draft_pr
+from workers.pipeline.publish.receipt import status_note
 from workers.pipeline.run import Progress, propose_fix
 from workers.pipeline.timing import Stage, StageTimer, untimed
 
@@ -163,7 +164,8 @@ def fix_issue(ctx: JobContext, services: FixServices) -> None:
         job,
         StatusState.DONE,
         f"Opened draft pull request #{pull.number} ({files} file{'s' if files != 1 else ''} "
-        f"changed): {pull.html_url}\n\nIt has not been run; please review it like any other "
-        "contribution.",
+        f"changed): {pull.html_url}\n\n" + status_note(
+            outcome.proposal.receipt,
+            "It has not been run; please review it like any other contribution."),
     )
     log.info("job=%s published %s", job.job_id, pull.html_url)

@@ -29,6 +29,7 @@ from workers.pipeline.publish.pull import (
     publish_stacked_pr,
     render_patch_comment,
 )
+from workers.pipeline.publish.receipt import status_note
 from workers.pipeline.publish.suggestions import plan_suggestions
 from workers.pipeline.run import propose_fix
 from workers.pipeline.timing import Stage
@@ -166,7 +167,8 @@ def fix_pull(ctx: JobContext, services: FixServices) -> None:
     upsert_status(github, job, StatusState.DONE, f"{why}, so I opened draft pull request "
                   f"#{stacked.number} into `{pull.head_ref}` "
                   f"({_plural(len(proposal.changes), 'file')} changed): {stacked.html_url}\n\n"
-                  "It has not been run; please review it like any other contribution.")
+                  + status_note(proposal.receipt, "It has not been run; please review it like "
+                                "any other contribution."))
     log.info("job=%s published %s", job.job_id, stacked.html_url)
 
 
@@ -201,5 +203,6 @@ def _post_suggestions(
                     (OPEN_DRAFT_PR,))
     upsert_status(github, job, StatusState.DONE, f"Posted a review with "
                   f"{_plural(len(comments), 'suggestion')}: {review.html_url}\n\n"
-                  "They have not been run; please review them before committing.")
+                  + status_note(proposal.receipt, "They have not been run; please review them "
+                                "before committing."))
     log.info("job=%s posted review %s", job.job_id, review.id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from workers.pipeline.receipt import Receipt
 from workers.pipeline.verification import Verification
 
 
@@ -27,6 +28,8 @@ class FixProposal:
     executable: frozenset[str] = frozenset()
     # None: no verifier was given (tests never considered); else what running them showed.
     verification: Verification | None = None
+    # What was run and shown to get this fix (run.propose_fix fills it in).
+    receipt: Receipt | None = None
 
     @property
     def changed_lines(self) -> int:

@@ -31,6 +31,11 @@ class Verification:
     failing_new: tuple[str, ...] = ()  # new tests that fail with the fix
     output: str = field(default="", repr=False)  # the candidate run's output (cut)
     seconds: float = 0.0
+    setup: tuple[str, ...] = ()  # commands run before `command` (the repository's `test:`)
+    # Tests that failed before the fix, run once more on the unmodified tree: passing the
+    # second time means flaky, failing again means broken before the fix.
+    flaky: tuple[str, ...] = ()
+    broken: tuple[str, ...] = ()
 
     @property
     def unreproduced(self) -> bool:

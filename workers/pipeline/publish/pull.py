@@ -8,6 +8,7 @@ from string import Template
 from workers.github.port import GitHubPort, PullRequest, Review, ReviewCommentDraft
 from workers.pipeline.proposal import FixProposal
 from workers.pipeline.publish.draft_pr import COMMIT_TRAILER, commit_on_branch, diff_stat
+from workers.pipeline.publish.receipt import render_compact
 
 _MAX_ROOT_CAUSE = 1500
 
@@ -59,7 +60,9 @@ def post_suggestions(
         plural="" if len(comments) == 1 else "s",
         root_cause=_root_cause(proposal),
         verification=(
-            f"\n**Verification:** {proposal.verification.summary()}\n"
+            f"\n{render_compact(proposal.receipt)}\n"
+            if proposal.receipt is not None
+            else f"\n**Verification:** {proposal.verification.summary()}\n"
             if proposal.verification
             else "It has not been run.\n"
         ),
