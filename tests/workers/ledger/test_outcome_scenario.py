@@ -18,8 +18,13 @@ from tests.fakes.model_server import ChatReply
 from tests.support.outcome_payloads import pull_closed, push
 from tests.support.webhooks import post_webhook
 from tests.support.worker import wait_until
-from tests.workers.handlers.conftest import showcase  # noqa: F401  (the fixture)
-from tests.workers.handlers.showcase_repo import INSTALLATION_ID, REPO, SHOWCASE, labeled, status_comment
+from tests.workers.handlers.showcase_repo import (
+    INSTALLATION_ID,
+    REPO,
+    SHOWCASE,
+    labeled,
+    status_comment,
+)
 from workers.intake.outcomes import FixKind
 from workers.ledger.database import make_engine, upgrade
 from workers.ledger.store import FixRecord, Ledger
