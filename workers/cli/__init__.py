@@ -23,6 +23,7 @@ SUBCOMMANDS: dict[str, str] = {
     "redeliver": "redeliver",
     "db": "db",
     "report": "report",
+    "env": "env",
 }
 
 

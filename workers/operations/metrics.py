@@ -97,6 +97,22 @@ class WorkerMetrics:
             "iquest_ledger_write_errors", "Ledger writes that failed (database down, not migrated)",
             registry=registry,
         )
+        # Test environments (workers/environments).
+        self._env_builds = Counter(
+            "iquest_environment_builds", "Test environment builds, by outcome (built, failed)",
+            ["outcome"], registry=registry,
+        )
+        self._env_build_seconds = Histogram(
+            "iquest_environment_build_seconds", "Wall time of one test environment build",
+            buckets=_STAGE_BUCKETS, registry=registry,
+        )
+        self._env_hits = Counter(
+            "iquest_environment_cache_hits", "Test environments reused from the cache", registry=registry,
+        )
+        self._env_bytes = Gauge(
+            "iquest_environment_cache_bytes", "Bytes of built test environments on this worker's cache",
+            multiprocess_mode="mostrecent", registry=registry,
+        )
 
     @contextlib.contextmanager
     def track_job(self, kind: str) -> Iterator[JobTracking]:
@@ -152,6 +168,16 @@ class WorkerMetrics:
 
     def count_ledger_error(self) -> None:
         self._ledger_errors.inc()
+
+    def environment_built(self, outcome: str, seconds: float) -> None:
+        self._env_builds.labels(outcome).inc()
+        self._env_build_seconds.observe(seconds)
+
+    def environment_reused(self) -> None:
+        self._env_hits.inc()
+
+    def environment_cache_bytes(self, size: int) -> None:
+        self._env_bytes.set(size)
 
 
 class ObservedModel:

@@ -9,16 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from workers.pipeline.verification import Verification
-
-
-@dataclass(frozen=True)
-class EnvironmentUse:
-    """The test environment the tests ran in (workers/environments), when one was used."""
-
-    key: str
-    built: bool  # False: reused from the cache
-    seconds: float  # building or finding it
+from workers.pipeline.verification import EnvironmentReceipt, Verification
 
 
 @dataclass(frozen=True)
@@ -46,7 +37,11 @@ class Receipt:
     why_winner: str = ""
     model: ModelUse = ModelUse()
     files_shown: tuple[str, ...] = ()
-    environment: EnvironmentUse | None = None
+
+    @property
+    def environment(self) -> EnvironmentReceipt | None:
+        """The cached test environment the tests ran in (key, built or reused, seconds)."""
+        return self.verification.environment if self.verification is not None else None
 
     @property
     def verified(self) -> bool:

@@ -32,9 +32,13 @@ def verdict(receipt: Receipt) -> str:
 def _environment(receipt: Receipt) -> str:
     env = receipt.environment
     if env is None:
-        return "the repository as checked out (no cached environment)"
-    how = "built" if env.built else "reused from the cache"
-    return f"`{env.key[:16]}` ({how}, {env.seconds:.1f} s)"
+        v = receipt.verification
+        if v is None or not v.ran:
+            return "none (nothing was run)"
+        return "the worker's own pytest over the checkout (no environment was built)"
+    how = "reused from the cache" if env.reused else f"built in {env.seconds:.1f} s"
+    python = f", Python {env.python}" if env.python else ""
+    return f"`{env.key[:16]}`{python}, {how}"
 
 
 def _model(receipt: Receipt) -> str:
