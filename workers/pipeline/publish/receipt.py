@@ -26,7 +26,8 @@ def verdict(receipt: Receipt) -> str:
         v = receipt.verification
         repro = " and a new test reproduces the bug" if v is not None and v.reproducing else ""
         return VERIFIED.format(repro=repro)
-    return f"Not verified ({receipt.unverified_reason()}). Review it as untested."
+    # No form of the word "verified" here: that word is kept for a receipt that holds.
+    return f"Not proven ({receipt.unverified_reason()}). Review it as untested."
 
 
 def _environment(receipt: Receipt) -> str:
@@ -102,7 +103,7 @@ def check_title(receipt: Receipt, files: int) -> str:
     changed = f"{files} file{'s' if files != 1 else ''} changed"
     if receipt.verified:
         return f"Verified fix: {changed}"
-    return f"Unverified fix ({receipt.unverified_reason()}): {changed}"[:255]
+    return f"Fix not proven ({receipt.unverified_reason()}): {changed}"[:255]
 
 
 def status_note(receipt: Receipt | None, ran_nothing: str) -> str:
