@@ -6,10 +6,11 @@ import logging
 from dataclasses import dataclass, field
 
 from workers.github.port import Comment, GitCommit, GitHubPort, Issue, Permission, Repository
-from workers.handlers.check_report import report_pushed
+from workers.handlers.check_report import CheckReport, report_pushed
 from workers.handlers.context import JobContext, VerifyServices, limits_for, verifier_for
 from workers.handlers.intake import accept_fix_trigger, upsert_status
 from workers.handlers.ledger import FixRecorder
+from workers.intake.jobs import CheckButton
 from workers.intake.messages import StatusState
 from workers.intake.outcomes import FixKind
 from workers.intake.repo_config import RepoConfig
@@ -18,8 +19,9 @@ from workers.model.port import ChatModel, Tokenizer
 from workers.pipeline.context.snapshot import SnapshotCache
 from workers.pipeline.prompts.fix import IssueText
 from workers.pipeline.proposal import FixOutcome, FixStatus
+from workers.pipeline.publish.check_run import OPEN_UNPROVEN, render_fix_output
 from workers.pipeline.publish.draft_pr import PublishRefused, publish_draft_pr
-from workers.pipeline.publish.receipt import status_note
+from workers.pipeline.publish.receipt import render_held, status_note
 from workers.pipeline.run import Progress, propose_fix
 from workers.pipeline.timing import Stage, StageTimer, untimed
 
@@ -140,6 +142,11 @@ def fix_issue(ctx: JobContext, services: FixServices) -> None:
         state = StatusState.FAILED if outcome.status is FixStatus.FAILED else StatusState.REFUSED
         upsert_status(github, job, state, f"No pull request this time: {outcome.reason}")
         return
+    receipt = outcome.proposal.receipt
+    if (ctx.config.config.require_verified and not (receipt is not None and receipt.verified)
+            and job.pressed is not CheckButton.DRAFT_PR):
+        hold_unproven(ctx, computed)
+        return
     try:
         with services.timer(Stage.PUBLISH):
             pull = publish_draft_pr(
@@ -169,3 +176,18 @@ def fix_issue(ctx: JobContext, services: FixServices) -> None:
             "It has not been run; please review it like any other contribution."),
     )
     log.info("job=%s published %s", job.job_id, pull.html_url)
+
+
+def hold_unproven(ctx: JobContext, computed: ComputedFix) -> None:
+    """`require_verified` and a fix that is not: no pull request. The status shows the fix and
+    its diff; the check run on the base commit offers "Open as draft PR" (a FIX_ISSUE job
+    pressed DRAFT_PR, which publishes whatever its receipt says)."""
+    job, github, proposal = ctx.job, ctx.github, computed.outcome.proposal
+    assert proposal is not None and computed.base is not None
+    report = CheckReport(github, job)
+    report.start(computed.base.sha)
+    output = render_fix_output(proposal, "Nowhere yet: this repository requires verified "
+                               "fixes (`require_verified`); the button below opens it anyway.")
+    report.complete(output, (OPEN_UNPROVEN,))
+    upsert_status(github, job, StatusState.HELD, render_held(proposal, computed.base_branch))
+    log.info("job=%s held back an unproven fix (require_verified)", job.job_id)

@@ -72,6 +72,10 @@ class RepoConfig(BaseModel):
     quotas: QuotaConfig = Field(default_factory=QuotaConfig)
     # Unset: the test environment is derived from the repository's own files.
     environment: EnvironmentConfig | None = None
+    # The outcome ledger's companion (docs/ledger.md): true keeps a fix whose receipt does not
+    # hold (tests not run, a regression, no reproducing test) out of a pull request; the status
+    # comment shows it and the check run's "Open as draft PR" opens it anyway.
+    require_verified: bool = False
 
 
 @dataclass(frozen=True)

@@ -229,7 +229,9 @@ def _check_run_completed(delivery: Delivery, rules: TriggerRules) -> Decision:
 # The app's own check run, and the job kinds its buttons can run again (see
 # workers/handlers/check_report.py: external_id is "<kind>:<number>").
 CHECK_RUN_NAME = "iquest"
-_BUTTON_KINDS = {JobKind.FIX_PULL.value: JobKind.FIX_PULL}
+_BUTTON_KINDS = {JobKind.FIX_PULL.value: JobKind.FIX_PULL,
+                 # "Open as draft PR" on an unverified issue fix held back by require_verified.
+                 JobKind.FIX_ISSUE.value: JobKind.FIX_ISSUE}
 
 
 @on(Event.CHECK_RUN, "requested_action")

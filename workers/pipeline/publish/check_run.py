@@ -14,6 +14,8 @@ CHECK_NAME = "iquest"
 
 RETRY = CheckAction("Retry", "Run this fix again", "retry")
 OPEN_DRAFT_PR = CheckAction("Open as draft PR", "Push the fix as a stacked draft PR", "draft_pr")
+# On an issue's fix held back by `require_verified` (identifier shared with OPEN_DRAFT_PR).
+OPEN_UNPROVEN = CheckAction("Open as draft PR", "Open this unproven fix as a draft PR", "draft_pr")
 POST_SUGGESTIONS = CheckAction("Post as suggestions", "Post the fix as review suggestions", "suggestions")
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from importlib import resources
 from string import Template
 
+from workers.pipeline.proposal import FixProposal
 from workers.pipeline.receipt import Receipt
 
 VERIFIED = "Verified: the tests ran in a sandbox, nothing regressed{repro}."
@@ -111,3 +112,17 @@ def status_note(receipt: Receipt | None, ran_nothing: str) -> str:
     if receipt is None or receipt.verification is None or not receipt.verification.ran:
         return ran_nothing
     return verdict(receipt) + " The receipt is in the pull request and the `iquest` check run."
+
+
+def render_held(proposal: FixProposal, base_ref: str) -> str:
+    """The status comment of a fix `require_verified` kept out of a pull request."""
+    receipt = proposal.receipt
+    files = len(proposal.changes)
+    return _template("held_unverified.md").substitute(
+        base_ref=base_ref,
+        root_cause=proposal.root_cause.strip() or "_The model did not state one._",
+        explanation=proposal.explanation.strip() or "_See the diff._",
+        receipt=render_compact(receipt) if receipt is not None else "Nothing was run.",
+        files=f"{files} file{'s' if files != 1 else ''}",
+        diff=proposal.diff.rstrip("\n").replace("```", "`\u200b``"),
+    )
