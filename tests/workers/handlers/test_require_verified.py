@@ -14,7 +14,14 @@ import pytest
 from tests.fakes.model_server import ChatReply
 from tests.support.webhooks import post_webhook, repo_variant
 from tests.support.worker import wait_until
-from tests.workers.handlers.showcase_repo import INSTALLATION_ID, REPO, SHOWCASE, labeled, repo_files, status_comment
+from tests.workers.handlers.showcase_repo import (
+    INSTALLATION_ID,
+    REPO,
+    SHOWCASE,
+    labeled,
+    repo_files,
+    status_comment,
+)
 
 GOOD = (SHOWCASE / "model_response.md").read_text()
 
