@@ -75,7 +75,8 @@ def run(args: argparse.Namespace) -> int:
     sandbox, cache = _cache(settings)
     if cache is None:
         return _fail(EXIT_NO_SANDBOX, f"no test environments here: {sandbox.reason or 'uv is missing'}")
-    built = cache.ensure(plan, root)
+    # Asked by a person: a build that failed a moment ago is tried again.
+    built = cache.ensure(plan, root, retry_failed=True)
     from workers.environments.mount import BuildFailure
 
     if isinstance(built, BuildFailure):

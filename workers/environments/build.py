@@ -25,6 +25,7 @@ from workers.sandbox.tools import TOOLS_DIR
 
 UV = "/opt/iquest/bin/uv"
 UV_CACHE = "/opt/iquest/uv-cache"
+NPM_CACHE = "/opt/iquest/npm-cache"
 CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy")
 TAIL_LINES = 15
@@ -61,13 +62,20 @@ def proxies_from_environment() -> dict[str, str]:
 def run_build(
     plan: EnvironmentPlan, tree: Path, sandbox: Sandbox, out: Path, tools: BuildTools
 ) -> BuildFailure | None:
-    """Build plan's environment into out (venv/, overlay/, build.log); None when it worked."""
-    started = time.monotonic()
+    """Build plan's environment into out (venv/ or node_modules/, overlay/, build.log); None
+    when it worked."""
     if plan.interpreter is None:
-        return BuildFailure(plan.key, "choose a Python", plan.interpreter_reason, 0.0)
-    for folder in (out, tools.uv_cache):
+        what = "node" if plan.ecosystem == "node" else "a Python"
+        return BuildFailure(plan.key, f"choose {what}", plan.interpreter_reason, 0.0)
+    npm_cache = tools.uv_cache.with_name("npm-cache")
+    for folder in (out, tools.uv_cache, npm_cache):
         folder.mkdir(parents=True, exist_ok=True)
         os.chmod(folder, 0o777)  # a root worker's sandbox runs as a throwaway uid
+    if os.geteuid() == 0:
+        for cache in (tools.uv_cache, npm_cache):
+            _share(cache)
+    if plan.ecosystem == "node":
+        return _run(plan, tree, sandbox, out, tools, *_node_scripts(plan, out, npm_cache, tools))
     mounts = [
         Mount(tools.uv, UV),
         Mount(out, ENV_DIR, writable=True),
@@ -83,28 +91,78 @@ def run_build(
         "UV_NO_CONFIG": "1",
         "UV_LINK_MODE": "copy",
         "UV_NO_PROGRESS": "1",
+        # Bytecode now: the environment is read-only in every run, which could not cache it.
+        "UV_COMPILE_BYTECODE": "1",
         **({"SSL_CERT_FILE": str(CA_BUNDLE)} if CA_BUNDLE.exists() else {}),
         **tools.proxies,
+        **({"SETUPTOOLS_SCM_PRETEND_VERSION": plan.scm_version} if plan.scm_version else {}),
     }
     network = not plan.index.no_index
-    install = f"{UV} pip install --python {VENV}/bin/python " + shlex.join(plan.install_args())
+    if plan.index.index_url and not plan.index.no_index:
+        env["UV_DEFAULT_INDEX"] = plan.index.index_url
+    install = f"{UV} pip install --python {VENV}/bin/python " + shlex.join(plan.install_args(index_url=False))
     scripts = [
         (f"{UV} venv --quiet --python {shlex.quote(str(plan.interpreter.executable))} {VENV}", False,
          f"uv venv --python {plan.interpreter.minor}"),
         (install, network, plan.install_command()),
         *((step.args[0], network, step.args[0]) for step in plan.commands),
     ]
-    commands = [Command(script, env, tuple(mounts), network=net) for script, net, _ in scripts]
+    return _run(plan, tree, sandbox, out, tools, scripts, env, mounts)
+
+
+def _node_scripts(plan: EnvironmentPlan, out: Path, npm_cache: Path, tools: BuildTools):
+    into = f"cd {shlex.quote(plan.package)} && " if plan.package else ""
+    env = {
+        "PATH": f"{ENV_DIR}/node_modules/.bin:{SYSTEM_PATH}",
+        "npm_config_cache": NPM_CACHE,
+        "npm_config_update_notifier": "false",
+        **({"NODE_EXTRA_CA_CERTS": str(CA_BUNDLE)} if CA_BUNDLE.exists() else {}),
+        **tools.proxies,
+    }
+    mounts = [Mount(out, ENV_DIR, writable=True), Mount(npm_cache, NPM_CACHE, writable=True)]
+    scripts = [
+        (into + shlex.join(plan.steps[0].args), True, "npm ci"),
+        # node_modules leaves the tree for the environment; tests see it mounted back read-only.
+        (f"{into}cp -a node_modules {ENV_DIR}/node_modules", False, "keep node_modules"),
+        *((step.args[0], True, step.args[0]) for step in plan.commands),
+    ]
+    return scripts, env, mounts
+
+
+def _run(plan, tree, sandbox, out, tools, scripts, env, mounts) -> BuildFailure | None:
+    started = time.monotonic()
+    # umask 0: a root worker's sandbox uid differs per worker process, and the next build's uid
+    # must be able to write the shared caches.
+    commands = [Command(f"umask 0000 && {script}", env, tuple(mounts), network=net) for script, net, _ in scripts]
     results = sandbox.run(tree, commands, tools.limits, collect=lambda repo: _keep_written(tree, repo, out / "overlay"))
     log = "\n".join(f"$ {shown}\n{r.output}{r.reason}" for (_, _, shown), r in zip(scripts, results, strict=False))
     (out / "build.log").write_text(log)
     failed = next((i for i, r in enumerate(results) if not r.passed), None)
     if failed is None and len(results) == len(commands):
-        _add_fallback_runner(out / "venv")
+        if plan.ecosystem == "python":
+            _add_fallback_runner(out / "venv")
         return None
     index = failed if failed is not None else len(results)
     last = results[index] if index < len(results) else RunResult(verdict=results[-1].verdict)
     return BuildFailure(plan.key, scripts[index][2], _tail(last), time.monotonic() - started)
+
+
+def _share(cache: Path) -> None:
+    """Let the next build's uid use what an earlier one cached: a root worker's sandbox runs
+    each worker process as another throwaway uid, and uv writes some entries 0600."""
+    for directory, names, files in os.walk(cache):
+        for name in names:
+            _chmod(Path(directory) / name, 0o777)
+        for name in files:
+            _chmod(Path(directory) / name, 0o666)
+
+
+def _chmod(path: Path, mode: int) -> None:
+    try:
+        if not path.is_symlink() and (path.stat().st_mode & mode) != mode:
+            os.chmod(path, path.stat().st_mode | mode)
+    except OSError:
+        pass
 
 
 def _add_fallback_runner(venv: Path) -> None:
@@ -126,7 +184,7 @@ def _tail(result: RunResult) -> str:
 def _keep_written(original: Path, scratch: Path, overlay: Path) -> None:
     """Copy what the build added or changed in the tree (not bytecode) to overlay."""
     for directory, names, files in os.walk(scratch):
-        names[:] = [n for n in names if n not in ("__pycache__", ".git")]
+        names[:] = [n for n in names if n not in ("__pycache__", ".git", "node_modules")]
         for name in files:
             path = Path(directory) / name
             if path.is_symlink() or name.endswith((".pyc", ".pyo")):

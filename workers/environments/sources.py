@@ -14,12 +14,14 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from workers.environments.versioning import scm_version
+
 TEST_WORDS = ("test", "tests", "testing", "dev", "develop")
-REQUIREMENT_NAME = re.compile(r"(^|[-_./])(test|tests|testing|dev|develop)([-_.]|$)")
 VERSION = re.compile(r"(?<![\d.])3\.(\d{1,2})(?![\d])")
 TOX_ENV = re.compile(r"\bpy3\.?(\d{1,2})\b")
 CLASSIFIER = re.compile(r"Programming Language :: Python :: 3\.(\d{1,2})\b")
 PYTHON_REQUIRES = re.compile(r"python_requires\s*=\s*['\"]([^'\"]+)['\"]")
+FACTOR = re.compile(r"^[\w.,!-]+:\s")
 PIP_INSTALL = re.compile(r"pip3? install\s+(.+)$")
 # Tools a CI line installs for itself, not for the tests.
 TOOLING = {"pip", "setuptools", "wheel", "tox", "nox", "uv", "build", "twine", "coverage[toml]"}
@@ -33,6 +35,10 @@ class Declared:
     requires_from: str = ""
     versions: dict[str, str] = field(default_factory=dict)  # "3.10" → where it is named
     names: set[str] = field(default_factory=set)  # distributions the declarations name (lowercase)
+    has_test_files: bool = False  # requirements files for the tests were found
+    # The project's version for setuptools-scm / hatch-vcs, which cannot read it without .git.
+    scm_version: str = ""
+    scm_version_from: str = ""
 
     def name(self, requirement: str) -> None:
         head = re.split(r"[\[=<>~!;@ ]", requirement.strip(), maxsplit=1)[0].lower()
@@ -51,6 +57,10 @@ def read_declared(root: Path) -> Declared:
     _requirements(root, found)
     _tox(found, tox)
     _workflows(root, found)
+    if pyproject is not None or setup_py is not None or setup_cfg is not None:
+        found.scm_version, found.scm_version_from = scm_version(root)
+        if found.scm_version_from.startswith("the newest release in "):
+            _remember(root, found.scm_version_from.removeprefix("the newest release in "), found)
     return found
 
 
@@ -77,6 +87,13 @@ def _project(found: Declared, pyproject: dict | None, setup_py: str | None, setu
                 found.name(requirement)
     if setup_py and extras and "pytest" in setup_py.split("extras_require", 1)[-1][:2000]:
         found.name("pytest")
+    # The project's own name counts as named (pytest's repository needs no other pytest).
+    if project.get("name"):
+        found.name(project["name"])
+    elif setup_cfg is not None and setup_cfg.has_option("metadata", "name"):
+        found.name(setup_cfg.get("metadata", "name"))
+    elif setup_py and (match := re.search(r"\bname\s*=\s*['\"]([\w.-]+)['\"]", setup_py)):
+        found.name(match.group(1))
     source = "pyproject.toml" if build else ("setup.py" if setup_py is not None else "setup.cfg")
     target = f".[{','.join(extras)}]" if extras else "."
     reason = f"the project itself, from {source}"
@@ -124,17 +141,31 @@ def _expand_group(groups: dict, name: str, seen: set[str]) -> list[str]:
 
 
 def _requirements(root: Path, found: Declared) -> None:
+    """Runtime requirements when there is no project to install; then the test files whose
+    name is only a test word (requirements/test.txt), else any naming one, else dev ones."""
     candidates = sorted(root.glob("*requirements*.txt")) + sorted(root.glob("requirements/*.txt"))
     has_project = any(args[0] == "-e" for args, _ in found.steps)
+    ranked: dict[int, list[str]] = {}
     for path in candidates:
         relative = path.relative_to(root).as_posix()
         stem = relative.removesuffix(".txt")
-        runtime = stem in ("requirements", "requirements/base", "requirements/main", "requirements/requirements")
-        if REQUIREMENT_NAME.search(stem.replace("requirements", "")) or (runtime and not has_project):
-            _remember(root, relative, found)
-            _name_file(path, found)
-            kind = "runtime requirements" if runtime else "its name says test or dev"
-            found.steps.append((("-r", relative), f"from {relative} ({kind})"))
+        words = [w for w in re.split(r"[-_./]", stem) if w and w != "requirements"]
+        if not words and not has_project or stem in ("requirements/base", "requirements/main"):
+            if not has_project:
+                ranked.setdefault(0, []).append(relative)
+            continue
+        tests = [w for w in words if w in ("test", "tests", "testing")]
+        if tests:
+            ranked.setdefault(1 if len(words) == 1 else 2, []).append(relative)
+        elif any(w in ("dev", "develop") for w in words):
+            ranked.setdefault(3, []).append(relative)
+    chosen = ranked.get(0, []) + next((ranked[r] for r in (1, 2, 3) if ranked.get(r)), [])
+    for relative in chosen:
+        _remember(root, relative, found)
+        _name_file(root / relative, found)
+        kind = "runtime requirements" if relative in ranked.get(0, []) else "its name says test or dev"
+        found.steps.append((("-r", relative), f"from {relative} ({kind})"))
+    found.has_test_files = any(ranked.get(r) for r in (1, 2, 3))
 
 
 def _tox(found: Declared, tox) -> None:
@@ -143,13 +174,14 @@ def _tox(found: Declared, tox) -> None:
     for section in tox.sections():
         if not section.startswith("testenv") or ":" in section:
             continue
-        if tox.has_option(section, "deps"):
+        if tox.has_option(section, "deps") and not found.has_test_files:
             deps = []
             for line in tox.get(section, "deps").splitlines():
                 line = line.split("#", 1)[0].strip().replace("{toxinidir}/", "").replace("{toxinidir}", ".")
                 if line.startswith("-r") and len(line) > 2 and line[2] != " ":
                     line = f"-r {line[2:]}"
-                if line and "{" not in line:
+                # Factor-conditional lines ("py38: mock") and archives by URL are left out.
+                if line and "{" not in line and not FACTOR.match(line) and "://" not in line:
                     deps += line.split() if line.startswith("-r") else [line]
                     found.name(line)
             if deps:
