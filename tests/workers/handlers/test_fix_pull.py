@@ -108,6 +108,7 @@ def test_fix_outside_the_diff_becomes_a_stacked_draft_pr(
     assert f"#{stacked.number}" in status and "outside the pull request's diff" in status
     description = fake_github.issue(REPO, stacked.number).body
     assert f"#{pull.number}" in description and "Fixes #" not in description
+    assert "## Receipt" in description and "it has not been run." in description
 
 
 def test_fork_pull_gets_the_patch_in_a_comment(

@@ -7,7 +7,13 @@ from string import Template
 
 from workers.github.port import GitHubPort, PullRequest, Review, ReviewCommentDraft
 from workers.pipeline.proposal import FixProposal
-from workers.pipeline.publish.draft_pr import COMMIT_TRAILER, commit_on_branch, diff_stat
+from workers.pipeline.publish.draft_pr import (
+    COMMIT_TRAILER,
+    commit_on_branch,
+    diff_stat,
+    run_note,
+    verification_section,
+)
 from workers.pipeline.publish.receipt import render_compact
 
 _MAX_ROOT_CAUSE = 1500
@@ -87,6 +93,8 @@ def publish_stacked_pr(github: GitHubPort, pull: PullRequest, proposal: FixPropo
         stat=diff_stat(proposal),
         tests=proposal.tests.strip() or "_The model proposed no test; please add one._",
         diff=_fenced_diff(proposal),
+        run_note=run_note(proposal),
+        verification=verification_section(proposal),
     )
     existing = github.find_open_pull(branch) if existed else None
     if existing is None:
