@@ -99,7 +99,7 @@ def _row(name: str, t: dict[str, Any]) -> str:
         f"| {name} | {t['fixes']} | {_percent(t['verified'], t['fixes'])} | "
         f"{_percent(t['merged'], decided)} | {_percent(t['edited_before_merge'], t['merged'])} | "
         f"{_percent(t['reverted'], t['merged'])} | "
-        f"{_percent(t['suggestions_committed'], t['fixes'])} | "
+        f"{t['suggestions_committed']} | "
         f"{'–' if median is None else f'{median:.1f} h'} |"
     )
 

@@ -111,3 +111,18 @@ def test_the_default_database_is_sqlite_in_the_data_folder(tmp_path) -> None:
         ledger_url("::nonsense::", tmp_path)
     with pytest.raises(ValueError, match="30d"):
         parse_since("a month")
+
+
+def test_the_table_reads_percentages_of_the_right_whole(ledger: Ledger) -> None:
+    from workers.ledger.report import render_report
+
+    ledger.record_fix(FixRecord(FixKind.DRAFT_PR, REPO, 1, True, "iquest/issue-1", created_at=T0))
+    ledger.record_fix(FixRecord(FixKind.DRAFT_PR, REPO, 2, False, "iquest/issue-2", created_at=T0))
+    ledger.record_fix(FixRecord(FixKind.DRAFT_PR, REPO, 3, False, "iquest/issue-3", created_at=T0))
+    ledger.apply(REPO, _event(OutcomeKind.MERGED, 3, number=1, merge_sha="c" * 40))
+    ledger.apply(REPO, _event(OutcomeKind.CLOSED, 4, number=2))
+    text = render_report(build_report(select_fixes(ledger.engine, None, None)), "30 days")
+    assert "Fixes published in the last 30 days (1 still open)." in text
+    # 3 fixes, 1 verified (33%), merged 1 of the 2 decided (50%), none edited or reverted.
+    assert "| all | 3 | 33% | 50% | 0% | 0% | 0 | 3.0 h |" in text
+    assert "| kind: draft_pr | 3 |" in text and "| acme/shop | 3 |" in text
