@@ -6,4 +6,5 @@ pytest_plugins = [
     "tests.support.receiver",
     "tests.support.worker",
     "tests.support.model",
+    "tests.support.postgres",
 ]

@@ -8,6 +8,7 @@ environment's site-packages (a plain path: the checkout's own editable install s
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -131,3 +132,26 @@ def test_a_missing_manifest_stops_serve_at_start_up(installed: Path, tmp_path: P
         hidden.rename(manifest)
     assert result.returncode == 2
     assert "manifest service/app.yml is missing from this installation" in result.stderr
+
+
+def test_the_installed_wheel_migrates_the_ledger_and_reports(installed: Path, tmp_path: Path) -> None:
+    """The Alembic migrations ship as package data: `iquest db upgrade` works from anywhere."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IQUEST_")}
+    env.update(IQUEST_DATA_DIR=str(tmp_path / "data"))
+    before = subprocess.run([str(installed / "iquest"), "report"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True)
+    assert before.returncode == 1 and "run `iquest db upgrade`" in before.stderr
+    upgraded = subprocess.run([str(installed / "iquest"), "db", "upgrade"], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, check=True)
+    assert "ledger at revision 0001" in upgraded.stdout
+    assert (tmp_path / "data" / "ledger.sqlite3").is_file()
+    report = subprocess.run([str(installed / "iquest"), "report", "--json", "--since", "7d"],
+                            cwd=tmp_path, env=env, capture_output=True, text=True, check=True)
+    assert json.loads(report.stdout)["totals"]["fixes"] == 0
+    text = subprocess.run([str(installed / "iquest"), "report", "--repo", "acme/shop"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, check=True)
+    assert "Fixes published in the last 30 days (0 still open)." in text.stdout
+    assert "| all | 0 |" in text.stdout
+    bad = subprocess.run([str(installed / "iquest"), "report", "--since", "a month"], cwd=tmp_path,
+                         env=env, capture_output=True, text=True)
+    assert bad.returncode == 2 and "--since takes a number and h, d or w" in bad.stderr

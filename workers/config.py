@@ -155,6 +155,9 @@ class Settings(BaseSettings):
     # format). Off by default; a repository's `structured_output:` overrides it.
     model_structured_output: bool = False
 
+    # The outcome ledger (workers/ledger, docs/ledger.md): unset, SQLite at
+    # <data_dir>/ledger.sqlite3; production points it at PostgreSQL.
+    database_url: str | None = None
     # Test environments (workers/environments, docs/environments.md): a repository's
     # dependencies built once with uv in the sandbox (network for builds only), cached by content.
     environments: bool = True

@@ -18,6 +18,7 @@ from workers.handlers.fix_pull import fix_pull
 from workers.handlers.fix_thread import fix_thread
 from workers.handlers.help import answer_help
 from workers.handlers.intake import upsert_status
+from workers.handlers.ledger import LedgerUnavailable, record_outcome
 from workers.handlers.repair import repair
 from workers.handlers.review_followup import review_followup
 from workers.intake.jobs import Job, JobKind
@@ -124,9 +125,29 @@ def run_repair_job(job: Job, runtime: Runtime) -> JobOutcome:
     return JobOutcome.DONE
 
 
+def run_ledger_outcome(job: Job, runtime: Runtime) -> JobOutcome:
+    """A webhook's fact about a fix, written to the ledger: no GitHub, no model, no lock."""
+    if job.outcome is None:
+        return JobOutcome.DONE
+    try:
+        record_outcome(job, job.outcome, runtime.ledger, runtime.metrics)
+    except LedgerUnavailable as error:
+        raise TransientJobError(str(error)) from error
+    return JobOutcome.DONE
+
+
 def run_job(job: Job, runtime: Runtime) -> JobOutcome:
     if job.kind is JobKind.REPAIR:
         return run_repair_job(job, runtime)
+    if job.kind is JobKind.LEDGER:
+        return run_ledger_outcome(job, runtime)
+    if job.outcome is not None:
+        # A review that requested changes: counted, then followed up like any review. A
+        # redelivery counts again only if the job runs again, which dedupe prevents.
+        try:
+            run_ledger_outcome(job, runtime)
+        except TransientJobError as error:
+            log.error("ledger outcome not recorded job=%s: %s", job.job_id, error)
     if job.kind is JobKind.CANCEL:
         # No target lock: the job it stops holds it.
         try:
@@ -183,7 +204,7 @@ def _run_github_job(job: Job, runtime: Runtime) -> JobOutcome:
 
 def report_failure(job: Job, runtime: Runtime, reason: str) -> None:
     """Make a failure visible on the target; best effort, the job is over either way."""
-    if job.kind is JobKind.HELP:
+    if job.kind in (JobKind.HELP, JobKind.LEDGER):
         return
     try:
         if job.kind is JobKind.REPAIR:

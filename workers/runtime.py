@@ -22,10 +22,13 @@ from workers.github.retry import CappedRetry
 from workers.github.tokens import InstallationTokens
 from workers.handlers.context import VerifyServices
 from workers.handlers.fix_issue import FixServices
+from workers.handlers.ledger import FixRecorder
 from workers.handlers.repair import RepairServices
 from workers.intake.jobs import Job, JobKind
 from workers.intake.repair_store import RepairStore
 from workers.intake.triggers import TriggerRules
+from workers.ledger.database import ledger_url, make_engine
+from workers.ledger.store import Ledger
 from workers.model.capabilities import ServerCapabilities
 from workers.model.from_settings import (
     capabilities_from_settings,
@@ -127,6 +130,11 @@ class Runtime:
         return model_from_settings(self.settings, self.model_capabilities)
 
     @cached_property
+    def ledger(self) -> Ledger:
+        """The outcome ledger; the engine connects on first use, not here."""
+        return Ledger(make_engine(ledger_url(self.settings.database_url, self.settings.data_dir)))
+
+    @cached_property
     def model(self) -> ChatModel:
         return ObservedModel(self.chat_adapter, self.metrics)
 
@@ -211,6 +219,7 @@ class Runtime:
             timer=self.metrics.time_stage,
             verification=self.verification,
             candidates=self.settings.candidates,
+            record_fix=FixRecorder(self.ledger, self.metrics),
         )
 
     @cached_property

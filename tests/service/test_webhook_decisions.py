@@ -33,7 +33,7 @@ EXPECTED_IGNORED = {
     "issues/unlabeled.json": "label 'bug' is not 'autofix'",
     "ping/ping.json": "pong",
     "ping/ping.with-app_id.json": "pong",
-    "pull_request/closed.json": "not one the app acts on",
+    "pull_request/closed.json": "is not one of the app's",
     "pull_request/opened.json": "not one the app acts on",
     "pull_request/opened.with-null-body.json": "not one the app acts on",
     "pull_request/synchronize.json": "not one the app acts on",

@@ -22,6 +22,8 @@ SUBCOMMANDS: dict[str, str] = {
     "beat": "beat",
     "redeliver": "redeliver",
     "doctor": "doctor",
+    "db": "db",
+    "report": "report",
     "env": "env",
 }
 

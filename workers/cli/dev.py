@@ -116,6 +116,16 @@ def run(args: argparse.Namespace) -> int:
     ensure_webhook_secret()
     ensure_repair_token()
     settings = Settings()
+    # The outcome ledger's schema first, as compose and Kubernetes do before the receiver.
+    from workers.ledger.database import LedgerError, ledger_url, upgrade
+
+    try:
+        revision = upgrade(ledger_url(settings.database_url, settings.data_dir))
+        print(f"iquest dev: ledger database at revision {revision}", flush=True)
+    except Exception as error:  # the app runs without the ledger; say why it is not recording
+        if not isinstance(error, LedgerError):
+            error = LedgerError(f"{type(error).__name__}: {error}")
+        print(f"iquest dev: the outcome ledger is not migrated: {error}", flush=True)
     endpoint = resolve_redis(settings.redis_url, settings.data_dir)
     env = {**os.environ, "IQUEST_REDIS_URL": endpoint.url}
     base = settings.public_url or listening_url(args.host, args.port)

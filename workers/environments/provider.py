@@ -30,10 +30,14 @@ class EnvironmentSource:
         self.index = index
 
     def __call__(self, root: Path) -> BuiltEnvironment | BuildFailure | None:
-        plan = derive_plan(root, self.settings, commit_date=tree_date(root), index=self.index)
-        if not plan.declared and self.settings is None:
-            return None
-        return self.cache.ensure(plan, root)
+        try:
+            plan = derive_plan(root, self.settings, commit_date=tree_date(root), index=self.index)
+            if not plan.declared and self.settings is None:
+                return None
+            return self.cache.ensure(plan, root)
+        except (OSError, ValueError) as error:
+            # A full disk or an unreadable file: the fix goes out unverified, saying why.
+            return BuildFailure("", "prepare the environment", f"{type(error).__name__}: {error}", 0.0)
 
     def older(self, root: Path, than: BuiltEnvironment) -> BuiltEnvironment | None:
         """The environment on the newest older interpreter that fits, or None (none left, the

@@ -67,7 +67,7 @@ class ChecksMixin:
         body: dict[str, Any] = {"name": name, "head_sha": head_sha, "external_id": external_id,
                                 "status": "queued"}
         if completed is not None:
-            body.update(status="completed", conclusion="neutral", output=_output(completed))
+            body.update(status="completed", conclusion=completed.conclusion, output=_output(completed))
         return self._call(self._rest.checks.create, self.owner, self.repo, data=body).id
 
     def update_check_run(
@@ -91,8 +91,14 @@ class ChecksMixin:
         self._call(self._rest.checks.update, self.owner, self.repo, check_run_id, data=body)
 
 
+# GitHub's limit on a check run's `output.text` (and summary): 65535 characters.
+MAX_TEXT_CHARS = 65535
+
+
 def _output(output: CheckOutput) -> dict[str, Any]:
+    extra = {"text": output.text[:MAX_TEXT_CHARS]} if output.text else {}
     return {
+        **extra,
         "title": output.title,
         "summary": output.summary,
         "annotations": [

@@ -181,6 +181,10 @@ class CheckOutput:
     title: str
     summary: str
     annotations: tuple[CheckAnnotation, ...] = ()
+    # The details below the summary (GitHub's `output.text`), e.g. a fix's whole receipt.
+    text: str = ""
+    # How the run concludes when this output completes it: `success` only for a verified fix.
+    conclusion: str = "neutral"
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ class CheckReport:
 
     def complete(self, output: CheckOutput, actions: tuple[CheckAction, ...] = ()) -> None:
         if self._run_id is not None:
-            self._github.update_check_run(self._run_id, "completed", "neutral", output, actions)
+            self._github.update_check_run(self._run_id, "completed", output.conclusion, output, actions)
             self._run_id = None
 
     def fail(self, reason: str, conclusion: str = "failure") -> None:

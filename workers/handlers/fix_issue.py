@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from workers.github.port import Comment, GitCommit, GitHubPort, Issue, Permission, Repository
-from workers.handlers.check_report import report_pushed
+from workers.handlers.check_report import CheckReport, report_pushed
 from workers.handlers.context import JobContext, VerifyServices, limits_for, verifier_for
 from workers.handlers.intake import accept_fix_trigger, upsert_status
+from workers.handlers.ledger import FixRecorder
+from workers.intake.jobs import CheckButton
 from workers.intake.messages import StatusState
+from workers.intake.outcomes import FixKind
 from workers.intake.repo_config import RepoConfig
+from workers.ledger.store import FixRecord
 from workers.model.port import ChatModel, Tokenizer
 from workers.pipeline.context.snapshot import SnapshotCache
 from workers.pipeline.prompts.fix import IssueText
 from workers.pipeline.proposal import FixOutcome, FixStatus
+from workers.pipeline.publish.check_run import OPEN_UNPROVEN, render_fix_output
 from workers.pipeline.publish.draft_pr import PublishRefused, guidance_line, publish_draft_pr
+from workers.pipeline.publish.receipt import render_held, status_note
 from workers.pipeline.run import Progress, propose_fix
 from workers.pipeline.timing import Stage, StageTimer, untimed
 
@@ -36,6 +42,8 @@ class FixServices:
     # nothing and the pull request says why.
     verification: VerifyServices | None = None
     candidates: int = 1  # the deployment's default (IQUEST_CANDIDATES)
+    # The outcome ledger's "a fix was published"; records nothing unless given a ledger.
+    record_fix: FixRecorder = field(default_factory=lambda: FixRecorder(None))
 
 
 def trusted_comments(comments: list[Comment], required: Permission, sender: str = "") -> list[str]:
@@ -134,6 +142,11 @@ def fix_issue(ctx: JobContext, services: FixServices) -> None:
         state = StatusState.FAILED if outcome.status is FixStatus.FAILED else StatusState.REFUSED
         upsert_status(github, job, state, f"No pull request this time: {outcome.reason}")
         return
+    receipt = outcome.proposal.receipt
+    if (ctx.config.config.require_verified and not (receipt is not None and receipt.verified)
+            and job.pressed is not CheckButton.DRAFT_PR):
+        hold_unproven(ctx, computed)
+        return
     try:
         with services.timer(Stage.PUBLISH):
             pull = publish_draft_pr(
@@ -145,13 +158,37 @@ def fix_issue(ctx: JobContext, services: FixServices) -> None:
         return
     report_pushed(github, job, pull.head_sha, outcome.proposal,
                   f"Draft pull request #{pull.number}: {pull.html_url}")
+    verification = outcome.proposal.verification
+    services.record_fix(FixRecord(
+        kind=FixKind.DRAFT_PR, repository=github.full_name, number=pull.number,
+        verified=verification is not None and verification.clean,
+        branch=pull.head_ref, issue_number=computed.issue.number, head_sha=pull.head_sha,
+        job_id=job.job_id,
+    ))
     files = len(outcome.proposal.changes)
     upsert_status(
         github,
         job,
         StatusState.DONE,
         f"Opened draft pull request #{pull.number} ({files} file{'s' if files != 1 else ''} "
-        f"changed): {pull.html_url}\n\nIt has not been run; please review it like any other "
-        "contribution." + (f"\n\n{line}" if (line := guidance_line(outcome.proposal)) else ""),
+        f"changed): {pull.html_url}\n\n" + status_note(
+            outcome.proposal.receipt,
+            "It has not been run; please review it like any other contribution.")
+        + (f"\n\n{line}" if (line := guidance_line(outcome.proposal)) else ""),
     )
     log.info("job=%s published %s", job.job_id, pull.html_url)
+
+
+def hold_unproven(ctx: JobContext, computed: ComputedFix) -> None:
+    """`require_verified` and a fix that is not: no pull request. The status shows the fix and
+    its diff; the check run on the base commit offers "Open as draft PR" (a FIX_ISSUE job
+    pressed DRAFT_PR, which publishes whatever its receipt says)."""
+    job, github, proposal = ctx.job, ctx.github, computed.outcome.proposal
+    assert proposal is not None and computed.base is not None
+    report = CheckReport(github, job)
+    report.start(computed.base.sha)
+    output = render_fix_output(proposal, "Nowhere yet: this repository requires verified "
+                               "fixes (`require_verified`); the button below opens it anyway.")
+    report.complete(output, (OPEN_UNPROVEN,))
+    upsert_status(github, job, StatusState.HELD, render_held(proposal, computed.base_branch))
+    log.info("job=%s held back an unproven fix (require_verified)", job.job_id)

@@ -20,10 +20,13 @@ from workers.handlers.context import JobContext, limits_for, verifier_for
 from workers.handlers.fix_alert import GRANT, wanted
 from workers.handlers.fix_issue import FixServices
 from workers.handlers.intake import accept_fix_trigger, upsert_status
+from workers.handlers.ledger import is_verified
 from workers.intake.commands import parse_command
 from workers.intake.jobs import CheckButton, Job
 from workers.intake.messages import StatusState
+from workers.intake.outcomes import FixKind
 from workers.intake.repo_config import RepoConfig
+from workers.ledger.store import FixRecord
 from workers.pipeline.prompts.fix import IssueText, render_pull_prompt
 from workers.pipeline.proposal import FixOutcome, FixProposal, FixStatus
 from workers.pipeline.publish.check_run import OPEN_DRAFT_PR, POST_SUGGESTIONS, render_fix_output
@@ -34,6 +37,7 @@ from workers.pipeline.publish.pull import (
     publish_stacked_pr,
     render_patch_comment,
 )
+from workers.pipeline.publish.receipt import status_note
 from workers.pipeline.publish.suggestions import plan_suggestions
 from workers.pipeline.run import propose_fix
 from workers.pipeline.timing import Stage
@@ -203,6 +207,11 @@ def fix_pull(ctx: JobContext, services: FixServices) -> None:
         report.fail(str(error), "neutral")
         upsert_status(github, job, StatusState.REFUSED, str(error))
         return
+    services.record_fix(FixRecord(
+        kind=FixKind.STACKED_PR, repository=github.full_name, number=stacked.number,
+        verified=is_verified(proposal), branch=stacked.head_ref, head_sha=stacked.head_sha,
+        job_id=job.job_id,
+    ))
     where = f"Stacked draft pull request #{stacked.number}: {stacked.html_url}"
     report_pushed(github, job, stacked.head_sha, proposal, where)
     report.complete(render_fix_output(proposal, where),
@@ -210,7 +219,8 @@ def fix_pull(ctx: JobContext, services: FixServices) -> None:
     upsert_status(github, job, StatusState.DONE, f"{why}, so I opened draft pull request "
                   f"#{stacked.number} into `{pull.head_ref}` "
                   f"({_plural(len(proposal.changes), 'file')} changed): {stacked.html_url}\n\n"
-                  "It has not been run; please review it like any other contribution.")
+                  + status_note(proposal.receipt, "It has not been run; please review it like "
+                                "any other contribution."))
     log.info("job=%s published %s", job.job_id, stacked.html_url)
 
 
@@ -231,6 +241,12 @@ def _post_suggestions(
         upsert_status(github, job, StatusState.FAILED, "The pull request changed while I "
                       "worked, so my suggestions no longer fit. Ask again.")
         return
+    # Suggestions committed land on the pull request's own branch, which is how they are found.
+    services.record_fix(FixRecord(
+        kind=FixKind.SUGGESTIONS, repository=github.full_name, number=pull.number,
+        verified=is_verified(proposal), branch=pull.head_ref, review_id=review.id,
+        head_sha=pull.head_sha, job_id=job.job_id,
+    ))
     where = f"A review with {_plural(len(comments), 'suggestion')}: {review.html_url}"
     output = render_fix_output(proposal, where)
     # On the PR head the edited lines are the ones each suggestion replaces.
@@ -239,5 +255,6 @@ def _post_suggestions(
                     (OPEN_DRAFT_PR,))
     upsert_status(github, job, StatusState.DONE, f"Posted a review with "
                   f"{_plural(len(comments), 'suggestion')}: {review.html_url}\n\n"
-                  "They have not been run; please review them before committing.")
+                  + status_note(proposal.receipt, "They have not been run; please review them "
+                                "before committing."))
     log.info("job=%s posted review %s", job.job_id, review.id)

@@ -20,6 +20,7 @@ from workers.intake.repo_config import RepoConfig
 from workers.model.port import ChatModel, Tokenizer
 from workers.pipeline.prompts.fix import IssueText
 from workers.pipeline.proposal import FixOutcome, FixStatus
+from workers.pipeline.publish.receipt import render_compact
 from workers.pipeline.run import FixLimits, propose_fix
 from workers.pipeline.timing import StageTimer, untimed
 
@@ -65,6 +66,8 @@ def result_for(outcome: FixOutcome) -> RepairResult:
             diff=proposal.diff,
             verification=proposal.verification.render_markdown() if proposal.verification else "",
             tests=proposal.tests,
+            receipt=render_compact(proposal.receipt) if proposal.receipt is not None else "",
+            verified=proposal.receipt is not None and proposal.receipt.verified,
         )
     status = RepairStatus.FAILED if outcome.status is FixStatus.FAILED else RepairStatus.REFUSED
     return RepairResult(status=status, reason=outcome.reason or "the model proposed no change.")

@@ -10,9 +10,12 @@ from workers.handlers.check_report import report_pushed
 from workers.handlers.context import JobContext, limits_for
 from workers.handlers.fix_issue import FixServices
 from workers.handlers.intake import accept_fix_trigger, upsert_status
+from workers.handlers.ledger import is_verified
 from workers.handlers.own_pull import commit_link, why_not_ours
 from workers.intake.commands import parse_command
 from workers.intake.messages import StatusState
+from workers.intake.outcomes import FixKind
+from workers.ledger.store import FixRecord
 from workers.pipeline.prompts.fix import IssueText
 from workers.pipeline.prompts.review import ThreadNote, render_followup_prompt
 from workers.pipeline.proposal import FixOutcome, FixStatus
@@ -28,6 +31,8 @@ from workers.pipeline.publish.followup import (
     review_threads,
     root_cause_in,
 )
+from workers.pipeline.publish.receipt import status_note
+from workers.pipeline.receipt import Receipt
 from workers.pipeline.run import propose_fix
 from workers.pipeline.timing import Stage
 
@@ -111,7 +116,11 @@ def _push_new_commit(
         upsert_status(github, job, StatusState.REFUSED, str(error))
         return None
     report_pushed(github, job, sha, proposal, f"Follow-up commit on `{pull.head_ref}` for the review.")
-    return sha, proposal.root_cause
+    services.record_fix(FixRecord(
+        kind=FixKind.FOLLOWUP, repository=github.full_name, number=pull.number,
+        verified=is_verified(proposal), branch=pull.head_ref, head_sha=sha, job_id=job.job_id,
+    ))
+    return sha, proposal.root_cause, proposal.receipt
 
 
 def review_followup(ctx: JobContext, services: FixServices) -> None:
@@ -130,17 +139,20 @@ def review_followup(ctx: JobContext, services: FixServices) -> None:
     # Idempotent: a retried job finds the commit it already pushed and only answers threads.
     existing = commit_for_review(commits, review_id)
     if existing is not None:
-        pushed: tuple[str, str] | None = (existing.sha, root_cause_in(existing))
+        # A retry: the commit is out, its receipt was in the first run's check run.
+        pushed: tuple[str, str, Receipt | None] | None = (existing.sha, root_cause_in(existing), None)
     else:
         with services.timer(Stage.PUBLISH):
             pushed = _push_new_commit(ctx, services, pull, commits, comments, threads)
     if pushed is None:
         return
-    sha, root_cause = pushed
+    sha, root_cause, receipt = pushed
     link = commit_link(pull, sha)
     answered = answer_threads(github, job.number, review_id, threads,
-                              lambda thread: render_pushed_reply(review_id, thread, link, root_cause))
+                              lambda thread: render_pushed_reply(review_id, thread, link, root_cause,
+                                                                 receipt))
     upsert_status(github, job, StatusState.DONE, f"Pushed follow-up commit {link} to "
                   f"`{pull.head_ref}` for the review ({_plural(answered, 'thread')} answered)."
-                  "\n\nIt has not been run; please review it like any other contribution.")
+                  "\n\n" + status_note(receipt, "It has not been run; please review it like any "
+                                       "other contribution."))
     log.info("job=%s pushed follow-up %s", job.job_id, sha)

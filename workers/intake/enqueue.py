@@ -104,7 +104,8 @@ _ENVELOPE = (
 
 # Kinds with a status comment, which learns its place in the line while the job waits.
 # An alert job has no thread to announce on (its number is the alert's, not an issue's).
-_ANNOUNCED = frozenset(JobKind) - GITHUBLESS_KINDS - {JobKind.HELP, JobKind.CANCEL, JobKind.FIX_ALERT}
+_ANNOUNCED = frozenset(JobKind) - GITHUBLESS_KINDS - {
+    JobKind.HELP, JobKind.CANCEL, JobKind.FIX_ALERT, JobKind.LEDGER}
 
 
 class RedisEnqueuer:

@@ -7,6 +7,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from workers.intake.outcomes import OutcomeEvent
+
 # Job ids derive from the delivery id, so a redelivery maps to the job it already queued.
 _JOB_ID_NAMESPACE = uuid.UUID("5b0c6a0e-8f5e-4e5e-9a57-1f0a2c7d9e11")
 
@@ -21,6 +23,7 @@ class JobKind(StrEnum):
     CANCEL = "cancel"  # `/iquest cancel`, or the issue closed / label removed before a fix ran
     REPAIR = "repair"  # POST /repair: files and an issue from the caller, no GitHub
     FIX_ALERT = "fix_alert"  # a code-scanning alert on the default branch; `number` is the alert's
+    LEDGER = "ledger"  # what became of a fix (merged, closed, edited, reverted…): a ledger write
 
 
 class TriggerSource(StrEnum):
@@ -60,6 +63,7 @@ TASK_NAMES: dict[JobKind, str] = {
     JobKind.CANCEL: "iquest.cancel",
     JobKind.REPAIR: "iquest.repair",
     JobKind.FIX_ALERT: "iquest.fix_alert",
+    JobKind.LEDGER: "iquest.ledger",
 }
 
 # Jobs that never touch GitHub, so they carry no installation, repository or sender.
@@ -87,11 +91,16 @@ class Job(BaseModel):
     check_run_id: int | None = None
     cancel_reason: CancelReason | None = None
     pressed: CheckButton | None = None  # the check run button that asked for this job
+    # A fact for the outcome ledger (a LEDGER job's whole content; a review follow-up's
+    # "changes requested" rides along). Facts, not ids: the ledger job makes no GitHub call.
+    outcome: OutcomeEvent | None = None
 
     @model_validator(mode="after")
     def _github_ids_present(self) -> Job:
         if self.kind not in GITHUBLESS_KINDS:
-            missing = [name for name in _GITHUB_FIELDS if getattr(self, name) is None]
+            missing = [name for name in _GITHUB_FIELDS if getattr(self, name) is None
+                       # a push names a branch, not an issue or pull request
+                       and not (name == "number" and self.kind is JobKind.LEDGER)]
             if missing:
                 raise ValueError(f"a {self.kind} job needs {', '.join(missing)}")
         return self

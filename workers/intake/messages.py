@@ -17,6 +17,7 @@ class StatusState(StrEnum):
     FAILED = "failed"
     REFUSED = "refused"
     CANCELLED = "cancelled"
+    HELD = "held"  # a fix exists but `require_verified` keeps it out of a pull request
 
 
 _HEADLINES = {
@@ -26,6 +27,7 @@ _HEADLINES = {
     StatusState.FAILED: "❌ I could not finish this.",
     StatusState.REFUSED: "🚫 I will not act on this.",
     StatusState.CANCELLED: "⏹️ Cancelled.",
+    StatusState.HELD: "✋ A fix is ready, held back: it is not proven.",
 }
 
 

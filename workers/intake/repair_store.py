@@ -45,6 +45,9 @@ class RepairResult(BaseModel):
     reason: str = ""
     # The "Verification" section (Markdown): what was run and what it showed, or why nothing ran.
     verification: str = ""
+    # The receipt (Markdown, compact: a table and the whole of it collapsed); "" without a fix.
+    receipt: str = ""
+    verified: bool = False  # the receipt holds: tests ran, nothing regressed, reproduced if new
 
 
 def request_key(job_id: str) -> str:

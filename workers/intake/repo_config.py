@@ -117,6 +117,11 @@ class RepoConfig(BaseModel):
     # Unset: the test environment is derived from the repository's own files.
     environment: EnvironmentConfig | None = None
     code_scanning: CodeScanningConfig = Field(default_factory=CodeScanningConfig)  # issue 24
+    # The outcome ledger's companion (docs/ledger.md): true keeps a fix whose receipt does not
+    # hold (tests not run, a regression, no reproducing test) out of a pull request; the status
+    # comment shows it and the check run's "Open as draft PR" opens it anyway.
+    require_verified: bool = False
+
 
     @field_validator("instructions", mode="before")
     @classmethod

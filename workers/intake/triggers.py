@@ -20,6 +20,7 @@ from workers.intake.jobs import (
     TriggerSource,
     job_id_for_delivery,
 )
+from workers.intake.outcomes import OutcomeEvent, OutcomeKind, github_time
 
 BOT_BRANCH_PREFIX = "iquest/"
 # Who may trigger from a comment, before the worker re-checks live permission.
@@ -35,6 +36,8 @@ class Event(StrEnum):
     PULL_REQUEST_REVIEW_COMMENT = "pull_request_review_comment"
     CHECK_RUN = "check_run"
     CODE_SCANNING_ALERT = "code_scanning_alert"
+    PULL_REQUEST = "pull_request"  # outcomes of the app's pull requests (outcome_triggers)
+    PUSH = "push"  # edits on its branches, reverts on the default branch, committed suggestions
 
 
 @dataclass(frozen=True)
@@ -193,9 +196,15 @@ def _review_submitted(delivery: Delivery, rules: TriggerRules) -> Decision:
     if state not in ("changes_requested", "commented"):
         return Ignored(f"review state '{state}' asks for no follow-up")
     number = _get(payload, "pull_request", "number")
-    return _job(
+    job = _job(
         delivery, JobKind.REVIEW_FOLLOWUP, number, TriggerSource.REVIEW, review_id=review.get("id")
     )
+    if state == "changes_requested" and isinstance(job, Job):
+        # The outcome ledger counts it; the worker records it before the follow-up runs.
+        job = job.model_copy(update={"outcome": OutcomeEvent(
+            kind=OutcomeKind.CHANGES_REQUESTED, at=github_time(review.get("submitted_at")),
+            number=number)})
+    return job
 
 
 @on(Event.CHECK_RUN, "completed", bot_senders=True)
@@ -224,7 +233,9 @@ def _check_run_completed(delivery: Delivery, rules: TriggerRules) -> Decision:
 # The app's own check run, and the job kinds its buttons can run again (see
 # workers/handlers/check_report.py: external_id is "<kind>:<number>").
 CHECK_RUN_NAME = "iquest"
-_BUTTON_KINDS = {JobKind.FIX_PULL.value: JobKind.FIX_PULL}
+_BUTTON_KINDS = {JobKind.FIX_PULL.value: JobKind.FIX_PULL,
+                 # "Open as draft PR" on an unverified issue fix held back by require_verified.
+                 JobKind.FIX_ISSUE.value: JobKind.FIX_ISSUE}
 
 
 @on(Event.CHECK_RUN, "requested_action")
@@ -289,6 +300,7 @@ def _job(
     check_run_id: Any = None,
     cancel_reason: CancelReason | None = None,
     pressed: CheckButton | None = None,
+    outcome: OutcomeEvent | None = None,
 ) -> Decision:
     payload = delivery.payload
     installation_id = _get(payload, "installation", "id")
@@ -298,7 +310,7 @@ def _job(
         return Ignored("delivery has no installation (not sent to a GitHub App)")
     if not isinstance(repo_full_name, str) or "/" not in repo_full_name:
         return Ignored("delivery names no repository")
-    if _positive_int(number) is None:
+    if _positive_int(number) is None and not (kind is JobKind.LEDGER and number is None):
         return Ignored("delivery names no issue or pull request number")
     return Job(
         kind=kind,
@@ -314,6 +326,7 @@ def _job(
         check_run_id=_positive_int(check_run_id),
         cancel_reason=cancel_reason,
         pressed=pressed,
+        outcome=outcome,
     )
 
 
@@ -346,3 +359,7 @@ def _get(data: Any, *keys: str) -> Any:
             return None
         data = data.get(key)
     return data
+
+
+# The outcome rules register themselves on import; they use `on` and `_job` from above.
+from workers.intake import outcome_triggers as _outcome_triggers  # noqa: E402,F401

@@ -82,6 +82,21 @@ class WorkerMetrics:
             "iquest_deliveries_redelivery_failed",
             "Redelivery requests GitHub refused or that failed", registry=registry,
         )
+        # The outcome ledger (workers/ledger): fixes published and what became of them.
+        self._fixes_published = Counter(
+            "iquest_fixes_published", "Fixes published, by fix kind and whether they were verified",
+            ["kind", "verified"], registry=registry,
+        )
+        self._fix_outcomes = Counter(
+            "iquest_fix_outcomes",
+            "Outcomes recorded in the ledger, by fix kind and outcome (merged, closed, edited, "
+            "reverted, suggestion_committed, changes_requested, ...)",
+            ["kind", "outcome"], registry=registry,
+        )
+        self._ledger_errors = Counter(
+            "iquest_ledger_write_errors", "Ledger writes that failed (database down, not migrated)",
+            registry=registry,
+        )
         # Test environments (workers/environments).
         self._env_builds = Counter(
             "iquest_environment_builds", "Test environment builds, by outcome (built, failed)",
@@ -144,6 +159,15 @@ class WorkerMetrics:
 
     def count_redelivery_failed(self, count: int = 1) -> None:
         self._redelivery_failed.inc(count)
+
+    def count_fix_published(self, kind: str, verified: bool) -> None:
+        self._fixes_published.labels(kind, "true" if verified else "false").inc()
+
+    def count_fix_outcome(self, kind: str, outcome: str) -> None:
+        self._fix_outcomes.labels(kind, outcome).inc()
+
+    def count_ledger_error(self) -> None:
+        self._ledger_errors.inc()
 
     def environment_built(self, outcome: str, seconds: float) -> None:
         self._env_builds.labels(outcome).inc()

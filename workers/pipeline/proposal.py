@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from workers.pipeline.receipt import Receipt
 from workers.pipeline.verification import Verification
 
 
@@ -29,6 +30,8 @@ class FixProposal:
     verification: Verification | None = None
     # The repository's guidance files the prompt carried, nearest first (issue 24).
     guidance_files: tuple[str, ...] = ()
+    # What was run and shown to get this fix (run.propose_fix fills it in).
+    receipt: Receipt | None = None
 
     @property
     def changed_lines(self) -> int:

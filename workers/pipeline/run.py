@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -29,6 +30,7 @@ from workers.pipeline.prompts.fix import (
 )
 from workers.pipeline.prompts.guidance import render_guidance
 from workers.pipeline.proposal import FixOutcome, FixProposal, FixStatus
+from workers.pipeline.receipt import CandidateNote, ModelUse, Receipt
 from workers.pipeline.timing import Stage, StageTimer, untimed
 from workers.pipeline.verification import Verification
 
@@ -160,15 +162,24 @@ def propose_fix(
     code_text = f"{code.text}\n\n{section}" if section else code.text
     messages: list[ChatMessage] = render_prompt(repository, code_text, issue, limits.instructions)
     problems = ""
-    verified: list[FixOutcome] = []
+    verified: list[tuple[int, FixOutcome]] = []
+    notes: list[CandidateNote] = []
+    use = ModelUse()
     for round_number in (1, 2):
         progress("asking the model" if round_number == 1 else "asking the model to correct its edits")
         try:
             # Several samples only for the first answer; the repair round corrects the best.
+            started = time.perf_counter()
             with timer(Stage.MODEL):
                 replies = sample_replies(
                     model, messages, reply_tokens, limits.candidates if round_number == 1 else 1
                 )
+            use = ModelUse(
+                use.calls + len(replies),
+                use.prompt_tokens + sum(r.prompt_tokens for r in replies),
+                use.completion_tokens + sum(r.completion_tokens for r in replies),
+                use.seconds + time.perf_counter() - started,
+            )
         except ModelError as error:
             if error.transient:
                 raise  # the job retries later; the model server may be restarting
@@ -176,31 +187,35 @@ def propose_fix(
                 break  # the first round's fix stands
             return FixOutcome(FixStatus.FAILED, reason=str(error))
         progress("applying and checking the edits")
-        usable: list[tuple[ModelReply, FixOutcome]] = []
+        usable: list[tuple[ModelReply, FixOutcome, int]] = []
         unusable: list[tuple[ModelReply, str]] = []
         over = ""
         for index, reply in enumerate(replies):
+            number = len(notes) + 1
             with timer(Stage.APPLY):
                 parsed, plan, problems = _attempt(root, reply.text, protected)
             if plan is None:
                 if not parsed.edits and round_number == 1 and reply.truncated:
                     problems = "your answer was cut off before any edit; answer with the edits first"
                 unusable.append((reply, problems))
+                notes.append(CandidateNote(number, round_number, "edits could not be applied exactly"))
                 continue
             proposal = replace(_proposal(root, parsed, plan), guidance_files=guidance.paths)
             too_big = _check_limits(plan, proposal.changed_lines, limits)
             if too_big:
                 over = over or too_big
+                notes.append(CandidateNote(number, round_number, too_big))
                 continue
             if verify is not None:
                 progress(f"running the tests before and after fix {index + 1} of {len(replies)}")
                 proposal = replace(
                     proposal, verification=verify(root, gathered.all_paths, proposal.changes)
                 )
-            usable.append((reply, FixOutcome(FixStatus.PROPOSED, proposal=proposal, notes=list(plan.notes))))
+            notes.append(CandidateNote(number, round_number, describe_candidate(proposal)))
+            usable.append((reply, FixOutcome(FixStatus.PROPOSED, proposal=proposal, notes=list(plan.notes)), number))
         if usable:
-            verified.extend(outcome for _, outcome in usable)
-            reply, best = min(usable, key=lambda pair: rank_candidate(pair[1].proposal))
+            verified.extend((number, outcome) for _, outcome, number in usable)
+            reply, best, _ = min(usable, key=lambda item: rank_candidate(item[1].proposal))
             verification = best.proposal.verification if best.proposal else None
             if verification is None or verification.clean or not verification.ran or round_number == 2:
                 break
@@ -221,7 +236,18 @@ def propose_fix(
         # The failed answer stays in the conversation so the model sees what it wrote.
         messages = [*messages, ChatMessage("assistant", reply.text), render_repair_prompt(problems)]
     if verified:
-        return min(verified, key=lambda o: rank_candidate(o.proposal))
+        number, best = min(verified, key=lambda item: rank_candidate(item[1].proposal))
+        if best.proposal is None:
+            return best
+        receipt = Receipt(
+            verification=best.proposal.verification,
+            candidates=tuple(notes),
+            winner=number,
+            why_winner=why_winner(best.proposal, len(verified)),
+            model=use,
+            files_shown=tuple(f.path for f in code.files),
+        )
+        return replace(best, proposal=replace(best.proposal, receipt=receipt))
     return FixOutcome(
         FixStatus.REFUSED,
         reason=f"the model's edits could not be applied exactly, even after one correction: {problems}",
@@ -246,6 +272,40 @@ def sample_replies(
     while len(replies) < n:
         replies.append(model.complete(messages, max_tokens=max_tokens))
     return replies
+
+
+def describe_candidate(proposal: FixProposal) -> str:
+    """One line on a usable answer, for the receipt: what its tests showed, its size."""
+    size = f"{proposal.changed_lines} changed lines"
+    v = proposal.verification
+    if v is None:
+        return f"applied and parses; {size}"
+    if not v.ran:
+        return f"applied and parses; tests not run; {size}"
+    parts = [f"before {v.before}, after {v.after}"]
+    if v.regressions:
+        parts.append(f"{len(v.regressions)} regression(s)")
+    if v.reproducing:
+        parts.append(f"{len(v.reproducing)} reproducing test(s)")
+    if v.failing_new:
+        parts.append(f"{len(v.failing_new)} new test(s) failing")
+    return "; ".join([*parts, size])
+
+
+def why_winner(proposal: FixProposal, usable: int) -> str:
+    """Why this answer was published, by the order `rank_candidate` sorts on."""
+    if usable == 1:
+        return "the only answer whose edits applied within the limits"
+    v = proposal.verification
+    reasons = []
+    if v is not None and v.ran:
+        reasons.append("no regressions" if not v.regressions else "the fewest problems")
+        if v.reproducing:
+            reasons.append("a reproducing test")
+        if v.after is not None and v.after.failed == 0:
+            reasons.append("nothing failing after the fix")
+    reasons.append(f"then the smallest diff ({proposal.changed_lines} lines)")
+    return f"best of {usable} usable answers: " + ", ".join(reasons)
 
 
 def rank_candidate(proposal: FixProposal | None) -> tuple[int, int, int, int]:

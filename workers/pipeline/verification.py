@@ -50,6 +50,11 @@ class Verification:
     # Per-directory settings (issue 24): (folder, command) of each package whose tests ran
     # from its own folder; empty when the repository's root command or detection ran.
     packages: tuple[tuple[str, str], ...] = ()
+    setup: tuple[str, ...] = ()  # commands run before `command` (the repository's `test:`)
+    # Tests that failed before the fix, run once more on the unmodified tree: passing the
+    # second time means flaky, failing again means broken before the fix.
+    flaky: tuple[str, ...] = ()
+    broken: tuple[str, ...] = ()
     environment: EnvironmentReceipt | None = None  # None: the worker's own pytest, nothing built
 
     @property

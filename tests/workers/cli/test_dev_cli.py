@@ -98,6 +98,9 @@ def test_starts_everything_and_ctrl_c_stops_everything(tmp_path, app_keypair, wi
     assert process.returncode == 0, output
     assert "wrote a new random IQUEST_WEBHOOK_SECRET" in output
     assert "stopped" in output
+    # `make run` migrates the outcome ledger (SQLite in the data folder) before it serves.
+    assert "iquest dev: ledger database at revision 0001" in output
+    assert (tmp_path / "data" / "ledger.sqlite3").is_file()
     # Without App credentials the worker still starts (two children above), for /repair, and
     # dev says what it skips; the worker's own account is tested in test_worker_cli.
     assert ("runs POST /repair jobs only" in output) is not with_app

@@ -67,13 +67,15 @@ def test_the_tests_run_in_the_built_environment_and_a_second_job_reuses_it(
         bodies.append(fake_github.issue(REPO, pull.number).body)
     first, second = bodies
     for text in bodies:
-        assert "## Verification" in text
+        assert "## Receipt" in text and "| Verdict | Verified: the tests ran in a sandbox" in text
         # The dependency's own test passes before and after: the package was there.
-        assert "Before the fix: 4 passed, 1 failed" in text and "With the fix: 5 passed, 0 failed" in text
-        assert "Reproducing test (fails before, passes after)" in text
+        assert "| Tests before → after | 4 passed, 1 failed → 5 passed, 0 failed |" in text
+        reproducing = text.split("| Reproducing test |")[1].split("\n")[0]
+        assert "`tests/test_auth.py::" in reproducing
         assert "`tests/test_auth.py::test_session_ids_are_unique_across_many_logins`" in text
-    assert "- Test environment: `" in first and "built in" in first
-    assert "reused from the cache" in second
+    # The receipt's environment: key, built or reused, seconds.
+    assert "| Environment | `" in first and "built in" in first.split("| Environment |")[1].split("\n")[0]
+    assert "reused from the cache" in second.split("| Environment |")[1].split("\n")[0]
     [built] = [p for p in (tmp_path / "environments" / "envs").iterdir()]
     assert built.name[:12] in first and built.name[:12] in second
 
@@ -98,7 +100,10 @@ def test_a_build_that_fails_leaves_the_pr_unverified_with_the_reason(
                timeout=180, what="the draft PR")
     [pull] = fake_github.pulls(REPO)
     body = fake_github.issue(REPO, pull.number).body
-    assert "Nothing was run: the test environment could not be built: " \
+    assert "- none: the test environment could not be built: " \
            "`uv pip install -r requirements-test.txt` failed:" in body
+    assert "Not proven (tests not run: the test environment could not be built" in body
     assert "not-on-any-index" in body
-    assert "Before the fix" not in body
+    assert "| Tests before → after | not run |" in body
+    [run] = fake_github.check_runs(REPO)
+    assert run.conclusion == "neutral" and run.output["title"].startswith("Fix not proven (tests not run")

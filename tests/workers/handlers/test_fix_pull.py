@@ -67,7 +67,8 @@ def test_fix_inside_the_diff_becomes_one_review_of_suggestions(
     assert review.state == "COMMENTED"
     assert review.commit_id == fake_github.repo(REPO).refs["refs/heads/feature"]
     assert "scales by 10" in review.body
-    assert "**Verification:** Not run: the sandbox is switched off on this deployment" in review.body
+    assert "## Receipt" in review.body
+    assert "Not proven (tests not run: " in review.body and "the sandbox is switched off" in review.body
     [comment] = fake_github.review_comments(REPO, pull.number)
     assert (comment.path, comment.line, comment.start_line, comment.side) == ("calc.py", 23, None, "RIGHT")
     assert comment.body == ("```suggestion\n    if whole == 0:\n        return 0.0\n"
@@ -107,6 +108,7 @@ def test_fix_outside_the_diff_becomes_a_stacked_draft_pr(
     assert f"#{stacked.number}" in status and "outside the pull request's diff" in status
     description = fake_github.issue(REPO, stacked.number).body
     assert f"#{pull.number}" in description and "Fixes #" not in description
+    assert "## Receipt" in description and "it has not been run." in description
 
 
 def test_fork_pull_gets_the_patch_in_a_comment(

@@ -53,6 +53,9 @@ def test_showcase_repair_returns_root_cause_diff_and_tests(
     assert "--- a/utils.py" in result["diff"]
     assert "random" in result["root_cause"]
     assert "test_session_ids_are_unique" in result["diff"]
+    # The receipt rides along; the test worker runs no sandbox, so it claims nothing.
+    assert "## Receipt" in result["receipt"] and "| Command | none (nothing was run) |" in result["receipt"]
+    assert result["verified"] is False and "Not proven (tests not run" in result["receipt"]
     # The issue reached the model as the prompt's issue; nothing was asked of GitHub.
     [request] = model_server.chat_requests()
     assert "Concurrent logins can get the same session id" in str(request.json["messages"])

@@ -13,10 +13,12 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.model_server import ChatReply
+from tests.support.outcome_payloads import pull_closed
 from tests.support.promql import referenced_metric_names
 from tests.support.scrape import Scrape, scrape
 from tests.support.webhooks import post_webhook, repo_variant
 from tests.support.worker import WorkerProcess, wait_until, worker_env
+from workers.ledger.database import ledger_url, upgrade
 from workers.pipeline.timing import Stage
 
 SHOWCASE = Path(__file__).resolve().parents[2] / "fixtures" / "showcase"
@@ -50,6 +52,8 @@ class ScrapedWorker(WorkerProcess):
 @pytest.fixture
 def prefork_worker(fake_github, model_server, redis_server, redis_client, tmp_path) -> Iterator[ScrapedWorker]:
     port = _free_port()
+    # The outcome ledger in the data folder (SQLite), migrated as `iquest db upgrade` would.
+    upgrade(ledger_url(None, tmp_path / "data"))
     env = worker_env(
         fake_github,
         redis_server.url,
@@ -129,6 +133,16 @@ def test_a_fix_moves_the_worker_metrics(
     assert after.value("iquest_github_requests_total") >= fake_github.call_count()
     remaining = after.value("iquest_github_rate_limit_remaining", installation=str(INSTALLATION_ID))
     assert 0 < remaining < 5000
+
+    assert after.value("iquest_fixes_published_total", kind="draft_pr", verified="false") == 1
+    # What became of it: the merge, by webhook, counted by the ledger job.
+    [pull] = fake_github.pulls(REPO)
+    merged = pull_closed(REPO, INSTALLATION_ID, pull.number, pull.head_ref, merged=True, merge_sha="f" * 40)
+    assert post_webhook(receiver.url, "pull_request", merged).status_code == 202
+    wait_until(lambda: prefork_worker.scrape().value("iquest_fix_outcomes_total") == 1,
+               what="the outcome to be counted")
+    after = prefork_worker.scrape()
+    assert after.value("iquest_fix_outcomes_total", kind="draft_pr", outcome="merged") == 1
 
     # Every metric the alert rules and the dashboard in deploy/ read is one that is exported.
     edge = scrape(f"{receiver.url}/metrics")

@@ -8,11 +8,14 @@ import unidiff
 
 from workers.github.port import CheckAction, CheckAnnotation, CheckOutput
 from workers.pipeline.proposal import FixProposal
+from workers.pipeline.publish.receipt import check_title, render_full, verdict
 
 CHECK_NAME = "iquest"
 
 RETRY = CheckAction("Retry", "Run this fix again", "retry")
 OPEN_DRAFT_PR = CheckAction("Open as draft PR", "Push the fix as a stacked draft PR", "draft_pr")
+# On an issue's fix held back by `require_verified` (identifier shared with OPEN_DRAFT_PR).
+OPEN_UNPROVEN = CheckAction("Open as draft PR", "Open this unproven fix as a draft PR", "draft_pr")
 POST_SUGGESTIONS = CheckAction("Post as suggestions", "Post the fix as review suggestions", "suggestions")
 
 
@@ -44,9 +47,11 @@ def render_fix_output(proposal: FixProposal, where: str, notes: Iterable[str] = 
         f"- `{path}`" + ("" if text is not None else " (deleted)")
         for path, text in sorted(proposal.changes.items())
     )
+    receipt = proposal.receipt
     checked = (
         "Every edit was placed exactly (or the whole change refused), and every changed file "
-        "still parses. Nothing was run: no tests, no build."
+        "still parses. "
+        + (verdict(receipt) if receipt is not None else "Nothing was run: no tests, no build.")
     )
     extra = "".join(f"\n- {note}" for note in notes)
     summary = (
@@ -60,8 +65,15 @@ def render_fix_output(proposal: FixProposal, where: str, notes: Iterable[str] = 
         for first, last in runs
     )
     count = len(proposal.changes)
+    if receipt is not None:
+        # Success only when the receipt holds; otherwise neutral, the reason in the title.
+        return CheckOutput(
+            title=check_title(receipt, count), summary=summary, annotations=annotations,
+            text="## Receipt\n\n" + render_full(receipt),
+            conclusion="success" if receipt.verified else "neutral",
+        )
     return CheckOutput(
-        title=f"Fix proposed: {count} file{'s' if count != 1 else ''} changed",
+        title=f"Fix proposed, not run: {count} file{'s' if count != 1 else ''} changed",
         summary=summary,
         annotations=annotations,
     )

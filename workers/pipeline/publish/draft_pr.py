@@ -7,6 +7,7 @@ from string import Template
 
 from workers.github.port import GitCommit, GitHubError, GitHubPort, PullRequest
 from workers.pipeline.proposal import FixProposal
+from workers.pipeline.publish.receipt import render_compact
 
 COMMIT_TRAILER = "Generated-by: iquest-autofix"
 
@@ -69,12 +70,16 @@ def guidance_line(proposal: FixProposal) -> str:
 def run_note(proposal: FixProposal) -> str:
     verification = proposal.verification
     if verification is not None and verification.ran:
-        return "its tests were run in a sandbox (see Verification)."
+        where = "the Receipt" if proposal.receipt is not None else "Verification"
+        return f"its tests were run in a sandbox (see {where})."
     return "it has not been run."
 
 
 def verification_section(proposal: FixProposal) -> str:
-    """The "Verification" section; empty when no verifier was configured at all."""
+    """The receipt (a table and the whole of it collapsed); without one, the "Verification"
+    section; empty when no verifier was configured at all."""
+    if proposal.receipt is not None:
+        return render_compact(proposal.receipt)
     return proposal.verification.render_markdown() if proposal.verification else ""
 
 

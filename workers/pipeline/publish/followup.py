@@ -10,7 +10,9 @@ from workers.github.port import GitCommit, GitHubError, GitHubPort, ReviewCommen
 from workers.intake.messages import no_command_lines
 from workers.pipeline.proposal import FixProposal
 from workers.pipeline.publish.draft_pr import COMMIT_TRAILER, PublishRefused
+from workers.pipeline.publish.receipt import render_compact
 from workers.pipeline.publish.thread import find_reply
+from workers.pipeline.receipt import Receipt
 
 # One trailer per follow-up commit: it counts the rounds and lets a retried job find its commit.
 REVIEW_TRAILER = "Iquest-Review:"
@@ -103,12 +105,18 @@ def _template(name: str) -> Template:
     return Template(resources.files("workers.templates").joinpath(name).read_text())
 
 
-def render_pushed_reply(review_id: int, thread_id: int, commit_link: str, root_cause: str) -> str:
+def render_pushed_reply(
+    review_id: int, thread_id: int, commit_link: str, root_cause: str, receipt: Receipt | None = None
+) -> str:
+    """The reply in a thread; with the fix's receipt (compact) when this run computed it."""
     root_cause = root_cause.strip()[:_MAX_ROOT_CAUSE] or "_The model did not state one._"
+    ran = receipt is not None and receipt.verification is not None and receipt.verification.ran
     return _template("followup_pushed.md").substitute(
         marker=followup_marker(review_id, thread_id),
         commit=commit_link,
+        run_note="its tests were run in a sandbox (receipt below)" if ran else "not run",
         root_cause=no_command_lines(root_cause),
+        receipt=f"\n{render_compact(receipt)}" if receipt is not None else "",
     )
 
 

@@ -12,7 +12,10 @@ from workers.pipeline.publish.draft_pr import (
     commit_on_branch,
     diff_stat,
     guidance_line,
+    run_note,
+    verification_section,
 )
+from workers.pipeline.publish.receipt import render_compact
 
 _MAX_ROOT_CAUSE = 1500
 
@@ -64,7 +67,9 @@ def post_suggestions(
         plural="" if len(comments) == 1 else "s",
         root_cause=_root_cause(proposal),
         verification=(
-            f"\n**Verification:** {proposal.verification.summary()}\n"
+            f"\n{render_compact(proposal.receipt)}\n"
+            if proposal.receipt is not None
+            else f"\n**Verification:** {proposal.verification.summary()}\n"
             if proposal.verification
             else "It has not been run.\n"
         ),
@@ -95,6 +100,8 @@ def publish_stacked_pr(github: GitHubPort, pull: PullRequest, proposal: FixPropo
         stat=diff_stat(proposal),
         tests=proposal.tests.strip() or "_The model proposed no test; please add one._",
         diff=_fenced_diff(proposal),
+        run_note=run_note(proposal),
+        verification=verification_section(proposal),
     )
     body = _with_guidance(body, proposal)
     existing = github.find_open_pull(branch) if existed else None

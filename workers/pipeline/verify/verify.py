@@ -32,6 +32,8 @@ class _Run:
     outcomes: dict[str, bool]
     output: str
     seconds: float
+    # The baseline only: tests that failed, run once more (test id → passed the second time).
+    again: dict[str, bool] | None = None
 
 
 class Verifier:
@@ -142,11 +144,19 @@ class Verifier:
         cached = self._cache_file(digest.hexdigest())
         if cached is not None and cached.exists():
             data = json.loads(cached.read_text())
-            return _Run(data["outcomes"], data["output"], 0.0)
+            return _Run(data["outcomes"], data["output"], 0.0, data.get("again"))
         run = _read(self.sandbox.run(root, commands, limits, new_tests), plan.command, folder)
+        failed = [t for t, ok in run.outcomes.items() if not ok and t.partition("::")[0] not in new_tests]
+        if failed:
+            # Once more, the same way: a test that passes now was flaky, not broken. The
+            # whole command again (a test id alone may not select under a custom command).
+            second = _read(self.sandbox.run(root, commands, limits, new_tests), plan.command, folder)
+            run = replace(run, again={t: second.outcomes.get(t, False) for t in failed},
+                          seconds=run.seconds + second.seconds)
         if cached is not None:
             cached.parent.mkdir(parents=True, exist_ok=True)
-            cached.write_text(json.dumps({"outcomes": run.outcomes, "output": run.output[-20000:]}))
+            cached.write_text(json.dumps({"outcomes": run.outcomes, "output": run.output[-20000:],
+                                          "again": run.again}))
         return run
 
     def _cache_file(self, key: str) -> Path | None:
@@ -218,6 +228,9 @@ def _compare(root: Path, plan: TestPlan, before: _Run, after: _Run) -> Verificat
         failing_new=tuple(t for t in new if not after.outcomes[t]),
         output=after.output,
         seconds=before.seconds + after.seconds,
+        setup=plan.setup,
+        flaky=tuple(sorted(t for t, ok in (before.again or {}).items() if ok)),
+        broken=tuple(sorted(t for t, ok in (before.again or {}).items() if not ok)),
     )
 
 

@@ -98,9 +98,9 @@ def test_a_candidate_that_breaks_a_test_is_replaced_by_one_with_a_reproducing_te
     assert "passed before your change and fail after it: tests/test_calc.py::test_mul" in repair
     assert "assert 5 == 6" in repair  # the failing output, cut to budget
     body = render_pull_body(3, proposal)
-    assert "its tests were run in a sandbox" in body and "## Verification" in body
-    assert "Reproducing test (fails before, passes after): `tests/test_calc.py::test_add`" in body
-    assert "Regressions: none" in body
+    assert "its tests were run in a sandbox" in body and "## Receipt" in body
+    assert "| Reproducing test | `tests/test_calc.py::test_add` |" in body
+    assert "Regressions: none." in body and "| Verdict | Verified: the tests ran in a sandbox" in body
     assert list((tmp_path / "cache").iterdir()), "the baseline is cached"
 
 
@@ -115,7 +115,9 @@ def test_a_new_test_that_passes_without_the_fix_does_not_count_as_reproducing(
     _, second = model_server.chat_requests()
     assert "do not reproduce the bug" in second.json["messages"][-1]["content"]
     body = render_pull_body(3, outcome.proposal)
-    assert "passes without the fix (does not reproduce the bug): `tests/test_calc.py::test_add_zero`" in body
+    assert "New tests that pass without the fix too: `tests/test_calc.py::test_add_zero`" in body
+    assert "Not proven (the new test does not reproduce the bug)" in body
+    assert "Verified" not in body
 
 
 def test_without_a_sandbox_the_fix_is_as_today_and_says_it_was_not_run(repo, model_server) -> None:
@@ -127,7 +129,8 @@ def test_without_a_sandbox_the_fix_is_as_today_and_says_it_was_not_run(repo, mod
     assert outcome.proposal.verification.ran is False
     body = render_pull_body(3, outcome.proposal)
     assert "it has not been run." in body
-    assert "Nothing was run: bubblewrap (bwrap) is not installed on this worker." in body
+    assert "- none: bubblewrap (bwrap) is not installed on this worker." in body
+    assert "Not proven (tests not run: bubblewrap (bwrap) is not installed on this worker)" in body
 
 
 def test_of_two_sampled_candidates_the_one_without_regressions_wins(
@@ -142,7 +145,8 @@ def test_of_two_sampled_candidates_the_one_without_regressions_wins(
     assert proposal.verification.regressions == ()
     assert proposal.verification.reproducing == ("tests/test_calc.py::test_add",)
     body = render_pull_body(3, proposal)
-    assert "## Verification" in body and "`tests/test_calc.py::test_add`" in body
+    assert "## Receipt" in body and "`tests/test_calc.py::test_add`" in body
+    assert "| Candidates | 2 tried, #2 published |" in body
     assert "-    return a * b" not in proposal.diff, "the diff is candidate 2's: mul untouched"
 
 

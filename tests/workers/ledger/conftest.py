@@ -1,0 +1,3 @@
+"""The handler tests' showcase repository, for the end-to-end outcome scenario."""
+
+from tests.workers.handlers.conftest import showcase  # noqa: F401  (a fixture)
