@@ -75,8 +75,8 @@ def test_the_fix_in_one_package_runs_that_packages_command_from_its_folder(
     wait_until(lambda: fake_github.pulls(REPO), timeout=180, what="the draft PR")
     [pull] = fake_github.pulls(REPO)
     body = fake_github.issue(REPO, pull.number).body
-    assert "## Verification" in body
+    assert "## Receipt" in body
     assert "Package `services/billing/`: `python3 check_billing.py`, run in that folder" in body
     # Before: the package's check fails (the bug); after: it passes. One command, one outcome.
-    assert "Before the fix: 0 passed, 1 failed" in body and "With the fix: 1 passed, 0 failed" in body
+    assert "| Tests before → after | 0 passed, 1 failed → 1 passed, 0 failed |" in body
     assert "root suite" not in body and "sys.exit(3)" not in body and "SystemExit(5)" not in body

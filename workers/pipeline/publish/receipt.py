@@ -58,12 +58,20 @@ def _rerun(receipt: Receipt) -> str:
     return f"flaky (passed the second time): {_code(v.flaky)}; broken (failed again): {_code(v.broken)}."
 
 
+def _package_lines(receipt: Receipt) -> list[str]:
+    """Per-directory settings: each package whose own command ran, from its own folder."""
+    v = receipt.verification
+    packages = v.packages if v is not None and v.ran else ()
+    return [f"Package `{folder}/`: `{command}`, run in that folder" for folder, command in packages]
+
+
 def render_full(receipt: Receipt) -> str:
     """The whole receipt (the check run's details; the collapsed block of a body)."""
     v = receipt.verification
     ran = v is not None and v.ran
-    commands = "\n".join(f"- `{c}`" for c in receipt.commands) or (
-        f"- none: {v.reason}" if v is not None else "- none: no tests were considered")
+    commands = "\n".join(
+        [f"- {line}" for line in _package_lines(receipt)] or [f"- `{c}`" for c in receipt.commands]
+    ) or (f"- none: {v.reason}" if v is not None else "- none: no tests were considered")
     return _template("receipt_full.md").substitute(
         verdict=verdict(receipt),
         environment=_environment(receipt),
@@ -91,7 +99,8 @@ def render_compact(receipt: Receipt) -> str:
     return _template("receipt_compact.md").substitute(
         verdict=verdict(receipt),
         environment=_environment(receipt),
-        command=" && ".join(f"`{c}`" for c in receipt.commands) or "none (nothing was run)",
+        command="; ".join(_package_lines(receipt))
+        or " && ".join(f"`{c}`" for c in receipt.commands) or "none (nothing was run)",
         counts=f"{v.before} → {v.after}" if ran else "not run",
         reproducing=_code(v.reproducing) if ran else "not run",
         candidates=f"{len(receipt.candidates)} tried, #{receipt.winner} published",
