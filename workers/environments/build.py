@@ -10,20 +10,30 @@ repository cannot point the build at another index.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import shutil
+import sys
+import tempfile
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from workers.environments import bridge
+from workers.environments.egress import EgressProxy, allowed_hosts
 from workers.environments.mount import ENV_DIR, SYSTEM_PATH, VENV, BuildFailure
 from workers.environments.plan import EnvironmentPlan
 from workers.sandbox.port import Command, Limits, Mount, RunResult, Sandbox
 from workers.sandbox.tools import TOOLS_DIR
 
 UV = "/opt/iquest/bin/uv"
+EGRESS_DIR = "/opt/iquest/egress"
+BRIDGE = "/opt/iquest/bridge.py"
+BRIDGE_READY = "/tmp/.iquest-bridge-ready"
+PROXY_PORT = 3128
+PROXY_URL = f"http://127.0.0.1:{PROXY_PORT}"
 UV_CACHE = "/opt/iquest/uv-cache"
 NPM_CACHE = "/opt/iquest/npm-cache"
 CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
@@ -41,6 +51,9 @@ class BuildTools:
     uv_cache: Path  # shared download cache, writable in builds only
     limits: Limits = BUILD_LIMITS
     proxies: Mapping[str, str] = field(default_factory=dict)  # the worker's proxy, builds only
+    # "proxy": the build keeps its own network namespace and goes out through `egress` (public
+    # addresses only); "host": it shares the worker's network (needed behind an upstream proxy).
+    network: str = "proxy"
 
 
 def default_uv() -> Path:
@@ -131,10 +144,29 @@ def _node_scripts(plan: EnvironmentPlan, out: Path, npm_cache: Path, tools: Buil
 
 def _run(plan, tree, sandbox, out, tools, scripts, env, mounts) -> BuildFailure | None:
     started = time.monotonic()
+    through_proxy = tools.network == "proxy" and not tools.proxies
+    # Short: a unix socket's path has at most 107 bytes.
+    egress_dir = Path(tempfile.mkdtemp(prefix="iq-egress-"))
+    os.chmod(egress_dir, 0o755)
+    if through_proxy:
+        env = {**env, **{name: PROXY_URL for name in ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy",
+                                                      "npm_config_proxy", "npm_config_https_proxy")}}
+        mounts = [*mounts, Mount(egress_dir, EGRESS_DIR, writable=True), Mount(Path(bridge.__file__), BRIDGE)]
+        # The CA bundle (TLS goes end to end through the proxy); DNS is the proxy's business.
+        mounts += [Mount(Path(f"/etc/{name}"), f"/etc/{name}") for name in ("ssl", "ca-certificates")
+                   if Path(f"/etc/{name}").is_dir()]
     # umask 0: a root worker's sandbox uid differs per worker process, and the next build's uid
     # must be able to write the shared caches.
-    commands = [Command(f"umask 0000 && {script}", env, tuple(mounts), network=net) for script, net, _ in scripts]
-    results = sandbox.run(tree, commands, tools.limits, collect=lambda repo: _keep_written(tree, repo, out / "overlay"))
+    commands = [
+        Command(f"umask 0000 && {_bridged(script) if net and through_proxy else script}", env, tuple(mounts),
+                network=net and not through_proxy)
+        for script, net, _ in scripts
+    ]
+    allow = allowed_hosts([plan.index.index_url or ""])
+    with EgressProxy(egress_dir, allow) if through_proxy else contextlib.nullcontext():
+        results = sandbox.run(tree, commands, tools.limits,
+                              collect=lambda repo: _keep_written(tree, repo, out / "overlay"))
+    shutil.rmtree(egress_dir, ignore_errors=True)
     log = "\n".join(f"$ {shown}\n{r.output}{r.reason}" for (_, _, shown), r in zip(scripts, results, strict=False))
     (out / "build.log").write_text(log)
     failed = next((i for i, r in enumerate(results) if not r.passed), None)
@@ -145,6 +177,14 @@ def _run(plan, tree, sandbox, out, tools, scripts, env, mounts) -> BuildFailure 
     index = failed if failed is not None else len(results)
     last = results[index] if index < len(results) else RunResult(verdict=results[-1].verdict)
     return BuildFailure(plan.key, scripts[index][2], _tail(last), time.monotonic() - started)
+
+
+def _bridged(script: str) -> str:
+    """script, after the relay to the egress proxy listens inside the sandbox."""
+    python = Path(sys.base_prefix) / "bin" / "python3"
+    start = f"{python} {BRIDGE} {EGRESS_DIR}/egress.sock {PROXY_PORT} {BRIDGE_READY} &"
+    wait = f"for i in $(seq 200); do [ -e {BRIDGE_READY} ] && break; sleep 0.05; done"
+    return f"{start} {wait}; {script}"
 
 
 def _share(cache: Path) -> None:

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -29,8 +30,8 @@ def setup(tmp_path, bwrap_sandbox):
     return repo, env
 
 
-def iquest(env: dict, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "workers.cli", "env", *args], env=env,
+def iquest(env: dict, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "workers.cli", "env", *args], env=env, cwd=cwd,
                           capture_output=True, text=True, timeout=300)
 
 
@@ -85,3 +86,15 @@ def test_a_failed_build_and_bad_arguments(setup, tmp_path):
     assert missing.returncode == 2 and "is not a folder" in missing.stderr
     nothing = iquest(env, "run", "--root", str(repo))
     assert nothing.returncode == 2
+
+
+def test_without_a_data_dir_the_cache_is_the_user_s(setup, tmp_path):
+    repo, env = setup
+    del env["IQUEST_DATA_DIR"]
+    env["XDG_CACHE_HOME"] = str(tmp_path / "xdg")
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    first = json.loads(iquest(env, "build", "--root", str(repo), "--json", cwd=tmp_path / "one").stdout)
+    second = json.loads(iquest(env, "build", "--root", str(repo), "--json", cwd=tmp_path / "two").stdout)
+    assert (first["cache"], second["cache"]) == ("miss", "hit")
+    assert (tmp_path / "xdg" / "iquest" / "environments" / "envs" / first["key"]).is_dir()

@@ -6,6 +6,7 @@ so these tests are offline and deterministic. The sandbox is the real bubblewrap
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from pathlib import Path
 
@@ -167,7 +168,6 @@ def test_the_worker_metrics_count_builds_hits_and_bytes(bwrap_sandbox, tmp_path,
 
 
 def test_a_private_index_on_loopback_reaches_the_build_only(bwrap_sandbox, tmp_path, wheels):
-    import dataclasses
     import functools
     import http.server
     import json
@@ -198,3 +198,44 @@ def test_a_private_index_on_loopback_reaches_the_build_only(bwrap_sandbox, tmp_p
         assert result.passed and "42" in result.output
     finally:
         server.shutdown()
+
+
+def test_a_build_reaches_no_service_on_the_worker_s_loopback(bwrap_sandbox, tmp_path, wheels):
+    import http.server
+
+    class Secret(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"worker secret")
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Secret)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        tree = repo(tmp_path / "repo")
+        fetch = (f"python -c \"import urllib.request; print(urllib.request.urlopen("
+                 f"'http://127.0.0.1:{server.server_address[1]}/', timeout=10).read())\"")
+        # With an index (network on, through the egress proxy), the build's command tries loopback.
+        plan = derive_plan(tree, EnvironmentSettings(install=("tinydep",), commands=(fetch,)),
+                           index=IndexSettings(find_links=wheels.find_links))
+        plan = dataclasses.replace(plan, steps=plan.steps[:1])  # tinydep only: no PyPI needed
+        failure = EnvironmentCache(tmp_path / "cache", bwrap_sandbox).ensure(plan, tree)
+        assert isinstance(failure, BuildFailure), failure
+        assert "worker secret" not in failure.log_tail
+        assert "403" in failure.log_tail or "Forbidden" in failure.log_tail or "Refused" in failure.log_tail
+    finally:
+        server.shutdown()
+
+
+def test_the_egress_rules():
+    from workers.environments.egress import check_destination
+
+    assert check_destination("127.0.0.1", 443, frozenset()) == "127.0.0.1 resolves to a local or private address (127.0.0.1)"
+    assert "local or private" in check_destination("169.254.169.254", 80, frozenset())
+    assert "local or private" in check_destination("10.1.2.3", 443, frozenset())
+    assert check_destination("8.8.8.8", 6379, frozenset()) == "port 6379 is not allowed"
+    assert check_destination("127.0.0.1", 8080, frozenset({"127.0.0.1"})) == ("127.0.0.1", 8080)
+    assert check_destination("8.8.8.8", 443, frozenset()) == ("8.8.8.8", 443)
