@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 
 from workers.config import Settings
 from workers.doctor.report import Check
+from workers.environments.build import default_uv
+from workers.environments.interpreters import find_interpreters
 from workers.sandbox.select import SandboxBackend, build_sandbox
 
 # Below this the snapshot and verify caches start failing jobs; below the warning, soon.
@@ -47,15 +49,13 @@ def _user_namespaces() -> str:
 
 
 def check_environments() -> Check:
-    uv = shutil.which("uv")
-    found: set[str] = set()
-    for folder in os.environ.get("PATH", "").split(os.pathsep):
-        try:
-            names = os.listdir(folder or ".")
-        except OSError:
-            continue
-        found.update(n for n in names if _PYTHON.match(n))
-    versions = sorted(found, key=lambda n: int(_PYTHON.match(n).group(1)))  # type: ignore[union-attr]
+    """The same look-ups the environment builder makes: uv (the wheel's, else PATH) and the
+    interpreters it may choose from."""
+    try:
+        uv: str | None = str(default_uv())
+    except FileNotFoundError:
+        uv = None
+    versions = [i.minor for i in find_interpreters()]
     detail = f"uv {'at ' + uv if uv else 'missing'}; interpreters: {', '.join(versions) or 'none'}"
     if uv is None:
         return Check("environment builder", False, False, detail,

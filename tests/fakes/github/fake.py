@@ -32,7 +32,8 @@ from .state import (
 
 FAULT_KINDS = ("server_error", "secondary_rate_limit", "primary_rate_limit", "validation_failed")
 DEFAULT_EVENTS = ["issues", "issue_comment", "pull_request", "pull_request_review",
-                  "pull_request_review_comment", "check_suite", "check_run", "code_scanning_alert"]
+                  "pull_request_review_comment", "check_suite", "check_run", "code_scanning_alert",
+                  "push"]
 
 
 class FakeGitHub(Seeding):
