@@ -21,6 +21,7 @@ SUBCOMMANDS: dict[str, str] = {
     "replay": "replay",
     "beat": "beat",
     "redeliver": "redeliver",
+    "eval": "eval",
 }
 
 

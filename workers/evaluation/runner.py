@@ -1,0 +1,206 @@
+"""The evaluation loop: for each instance, its predictions (given, or the pipeline's), each
+judged in a fresh checkout; one row per prediction appended as it finishes, so a rerun
+resumes where the last one stopped."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from workers.evaluation.checkout import CheckoutError, checkout
+from workers.evaluation.environment import Environments
+from workers.evaluation.instances import Instance, Prediction
+from workers.evaluation.judge import judge
+from workers.evaluation.specs import spec_for
+from workers.pipeline.context.snapshot import SnapshotCache
+from workers.sandbox.port import Sandbox
+
+RESULTS = "results.jsonl"
+PREDICTIONS = "predictions.jsonl"
+# (tree at the base commit, instance) → the prediction and the row's pipeline fields.
+Predictor = Callable[[Path, Instance], tuple[Prediction, dict]]
+
+
+@dataclass(frozen=True)
+class EvalSetup:
+    out: Path
+    sandbox: Sandbox
+    environments: Environments
+    timeout: float = 1800.0
+    repos_dir: Path | None = None
+    snapshots: SnapshotCache | None = None
+    scratch: Path | None = None
+    progress: Callable[[str], None] = lambda message: None
+
+
+def finished(out: Path) -> set[tuple[str, str]]:
+    """(instance_id, model_name_or_path) of rows already written (a cut last line is ignored)."""
+    done: set[tuple[str, str]] = set()
+    path = out / RESULTS
+    if not path.is_file():
+        return done
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            row = json.loads(line)
+            done.add((row["instance_id"], row["model_name_or_path"]))
+        except (ValueError, KeyError, TypeError):
+            continue
+    return done
+
+
+class _Writer:
+    def __init__(self, out: Path):
+        out.mkdir(parents=True, exist_ok=True)
+        self.out = out
+        self.lock = threading.Lock()
+        for name in (RESULTS, PREDICTIONS):
+            path = out / name
+            # A run killed mid-write leaves a line without its newline: end it, so the next
+            # row starts on a line of its own (and the cut one is skipped when read).
+            if path.is_file() and path.stat().st_size and not path.read_bytes().endswith(b"\n"):
+                with path.open("a") as file:
+                    file.write("\n")
+
+    def write(self, row: dict, prediction: Prediction, log: str) -> None:
+        with self.lock:
+            logs = self.out / "logs" / _safe(prediction.instance_id)
+            logs.mkdir(parents=True, exist_ok=True)
+            (logs / f"{_safe(prediction.model_name_or_path)}.log").write_text(log)
+            with (self.out / PREDICTIONS).open("a", encoding="utf-8") as file:
+                file.write(json.dumps({
+                    "instance_id": prediction.instance_id,
+                    "model_name_or_path": prediction.model_name_or_path,
+                    "model_patch": prediction.model_patch,
+                }) + "\n")
+            with (self.out / RESULTS).open("a", encoding="utf-8") as file:
+                file.write(json.dumps(row) + "\n")
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_.+" else "_" for c in name)[:120] or "_"
+
+
+def _judge_one(
+    instance: Instance, prediction: Prediction, base: Path, setup: EvalSetup, extra: dict
+) -> tuple[dict, str]:
+    started = time.monotonic()
+    spec = spec_for(instance)
+    with tempfile.TemporaryDirectory(prefix="iquest-judge-", dir=setup.scratch) as scratch:
+        tree = Path(scratch) / "repo"
+        shutil.copytree(base, tree, symlinks=True)
+        env = setup.environments.prepare(spec, tree)
+        verdict = judge(instance, prediction.model_patch, tree, spec, env, setup.sandbox, setup.timeout)
+    graded = verdict.grade
+    row = {
+        "instance_id": instance.instance_id,
+        "model_name_or_path": prediction.model_name_or_path,
+        "applied": verdict.applied,
+        "resolved": verdict.resolved,
+        "f2p_passed": list(graded.f2p_passed) if graded else [],
+        "f2p_failed": list(graded.f2p_failed) if graded else [],
+        "p2p_passed": list(graded.p2p_passed) if graded else [],
+        "p2p_failed": list(graded.p2p_failed) if graded else [],
+        "skipped": list(graded.skipped) if graded else [],
+        "app_verdict": None,
+        "prompt_tokens": 0,
+        "completion_tokens": 0,
+        "model_seconds": 0.0,
+        "env_source": spec.source,
+        "env_build_seconds": round(env.build_seconds, 3),
+        "test_seconds": round(verdict.test_seconds, 3),
+        "env_error": verdict.env_error,
+        "error": verdict.error,
+        **extra,
+    }
+    row["wall_seconds"] = round(time.monotonic() - started + extra.get("wall_seconds", 0.0), 3)
+    return row, verdict.log
+
+
+def _instance(
+    instance: Instance,
+    predictions: Sequence[Prediction],
+    predictor: Predictor | None,
+    setup: EvalSetup,
+    writer: _Writer,
+) -> list[dict]:
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="iquest-eval-", dir=setup.scratch) as scratch:
+        base = Path(scratch) / "base"
+        try:
+            checkout(instance.repo, instance.base_commit, base, setup.repos_dir, setup.snapshots)
+        except (CheckoutError, OSError) as error:
+            for prediction in predictions or [Prediction(instance.instance_id, "pipeline", "")]:
+                row = _failed_row(instance, prediction, f"checkout failed: {error}")
+                writer.write(row, prediction, "")
+                rows.append(row)
+            return rows
+        todo = list(predictions)
+        extra: dict = {}
+        if predictor is not None:
+            started = time.monotonic()
+            prediction, extra = predictor(base, instance)
+            extra = {**extra, "wall_seconds": time.monotonic() - started}
+            todo = [prediction]
+        for prediction in todo:
+            row, log = _judge_one(instance, prediction, base, setup, extra)
+            writer.write(row, prediction, log)
+            rows.append(row)
+            word = "resolved" if row["resolved"] else (
+                "ENV FAILED" if row["env_error"] else "not applied" if not row["applied"]
+                else "unresolved")
+            setup.progress(f"{instance.instance_id} [{prediction.model_name_or_path}]: {word}"
+                           f" ({row['wall_seconds']:.0f} s)")
+    return rows
+
+
+def _failed_row(instance: Instance, prediction: Prediction, error: str) -> dict:
+    return {
+        "instance_id": instance.instance_id, "model_name_or_path": prediction.model_name_or_path,
+        "applied": False, "resolved": False, "f2p_passed": [], "f2p_failed": [],
+        "p2p_passed": [], "p2p_failed": [], "skipped": [], "app_verdict": None,
+        "prompt_tokens": 0, "completion_tokens": 0, "model_seconds": 0.0, "env_source": "",
+        "env_build_seconds": 0.0, "test_seconds": 0.0, "env_error": error, "error": "",
+        "wall_seconds": 0.0,
+    }
+
+
+def evaluate(
+    instances: Sequence[Instance],
+    setup: EvalSetup,
+    predictions: Sequence[Prediction] = (),
+    predictor: Predictor | None = None,
+    predictor_name: str = "",
+    jobs: int = 1,
+) -> list[dict]:
+    """Judge what is not judged yet; returns the new rows (the report reads the whole file)."""
+    writer = _Writer(setup.out)
+    done = finished(setup.out)
+    work: list[tuple[Instance, list[Prediction]]] = []
+    for instance in instances:
+        if predictor is not None:
+            if (instance.instance_id, predictor_name) not in done:
+                work.append((instance, []))
+            continue
+        mine = [
+            p for p in predictions
+            if p.instance_id == instance.instance_id
+            and (p.instance_id, p.model_name_or_path) not in done
+        ]
+        if mine:
+            work.append((instance, mine))
+    skipped = len(instances) - len(work)
+    setup.progress(f"{len(work)} instances to judge" + (f", {skipped} already done" if skipped else ""))
+    rows: list[dict] = []
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = [pool.submit(_instance, i, p, predictor, setup, writer) for i, p in work]
+        for number, future in enumerate(futures, 1):
+            rows.extend(future.result())
+            setup.progress(f"{number}/{len(work)} instances done")
+    return rows
