@@ -8,7 +8,7 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -65,6 +65,8 @@ class RawReply:
 
 
 Reply = ChatReply | ErrorReply | RawReply
+# Answers a chat request (its JSON body) when no scripted reply is queued; None: unexpected.
+Responder = Callable[[dict], "Reply | None"]
 
 
 @dataclass(frozen=True)
@@ -104,8 +106,16 @@ class ScriptedModelServer:
     were scripted but never asked for, so a test cannot pass by accident.
     """
 
-    def __init__(self, model: str = DEFAULT_MODEL, tokenize: bool = True, supports_n: bool = True):
+    def __init__(
+        self,
+        model: str = DEFAULT_MODEL,
+        tokenize: bool = True,
+        supports_n: bool = True,
+        responder: Responder | None = None,
+    ):
         self.model = model
+        # A server that computes its answers (the oracle of `iquest eval`) instead of a script.
+        self.responder = responder
         self.tokenize_enabled = tokenize
         # Like vLLM: a request with `n` gets that many choices (the next n scripted replies).
         # False: like servers that ignore `n` and answer one choice.
@@ -188,14 +198,19 @@ class ScriptedModelServer:
         with self._lock:
             self.in_flight -= 1
 
-    def _next_reply(self) -> Reply | None:
+    def _next_reply(self, payload: dict) -> Reply | None:
         with self._lock:
-            return self._script.pop(0) if self._script else None
+            if self._script:
+                return self._script.pop(0)
+        return self.responder(payload) if self.responder is not None else None
 
-    def _more_choices(self, n: object) -> list[ChatReply]:
+    def _more_choices(self, n: object, payload: dict) -> list[ChatReply]:
         """The scripted replies for choices 2..n of a request with `n` (none if unsupported)."""
         if not self.supports_n or not isinstance(n, int) or n <= 1:
             return []
+        if self.responder is not None and not self._script:
+            answers = [self.responder(payload) for _ in range(n - 1)]
+            return [a for a in answers if isinstance(a, ChatReply)]
         with self._lock:
             extra = []
             while len(extra) < n - 1 and self._script and isinstance(self._script[0], ChatReply):
@@ -266,7 +281,7 @@ def _handler_for(server: ScriptedModelServer) -> type[BaseHTTPRequestHandler]:
             ):
                 self._unexpected("chat completion without model and messages")
                 return
-            reply = server._next_reply()
+            reply = server._next_reply(payload)
             if reply is None:
                 self._unexpected("chat completion with no scripted reply left")
                 return
@@ -287,7 +302,7 @@ def _handler_for(server: ScriptedModelServer) -> type[BaseHTTPRequestHandler]:
             elif payload.get("stream"):
                 self._stream(reply, payload)
             else:
-                extra = server._more_choices(payload.get("n", 1))
+                extra = server._more_choices(payload.get("n", 1), payload)
                 self._send_json(200, _completion(reply, payload, extra))
 
         def _stream(self, reply: ChatReply, payload: dict) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from workers.evaluation.specs import EnvSpec
+from workers.sandbox.bwrap import WORKDIR
 from workers.sandbox.port import Mount
 from workers.sandbox.tools import pytest_mounts
 
@@ -47,4 +48,6 @@ class WorkerPythonEnvironments:
                 )
             )
         mounts, env = pytest_mounts()
+        # The tree on the path stands in for the project's own (editable) install.
+        env = {**env, "PYTHONPATH": f"{env['PYTHONPATH']}:{WORKDIR}"}
         return PreparedEnv(mounts=mounts, env=env)
