@@ -28,6 +28,8 @@ _ANSI = re.compile(r"\x1b?\[\d+m")
 _CONTROL = {code: None for code in range(1, 32)}
 _OPTION = re.compile(r"(.*?)\[(.*)\]")
 _SYMPY_HEADER = re.compile(r"_* (.*)\.py:(.*) _*")
+# The runner right-aligns a file's verdict after its last test on the same line.
+_SYMPY_FILE_VERDICT = re.compile(r"\s+\[(OK|FAIL)\]$")
 
 Parser = Callable[[str], dict[str, str]]
 
@@ -91,7 +93,7 @@ def parse_sympy(log: str) -> dict[str, str]:
     for match in _SYMPY_HEADER.finditer(log):
         statuses[f"{match.group(1)}.py:{match.group(2)}"] = Status.FAILED.value
     for raw in log.split("\n"):
-        line = raw.strip()
+        line = _SYMPY_FILE_VERDICT.sub("", raw.strip())
         if not line.startswith("test_"):
             continue
         name = line.split()[0]
