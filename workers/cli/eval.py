@@ -113,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
     from workers.evaluation.instances import InstanceError, load_instances, load_predictions, select
 
     if args.action == "mine":
-        from workers.evaluation.mine_cli import run_mine
+        from workers.cli.eval_mine import run_mine
 
         return run_mine(args, _say)
     if args.instances is None or args.out is None:

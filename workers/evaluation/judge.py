@@ -44,10 +44,6 @@ def _reset_files(tree: Path, base: dict[str, bytes | None]) -> None:
             target.write_bytes(data)
 
 
-def test_command(instance: Instance, spec: EnvSpec) -> str:
-    return " ".join([spec.test_cmd, *(shlex.quote(d) for d in test_directives(instance.test_patch))])
-
-
 def judge(
     instance: Instance,
     patch: str,
@@ -71,10 +67,44 @@ def judge(
         return Judgement(
             applied=True, env_error="the instance's test patch does not apply", log=tests_applied.log
         )
+    run = run_tests(instance.repo, instance.test_patch, tree, spec, env, sandbox, timeout)
+    if run.statuses is None:
+        return Judgement(
+            applied=True, env_error=run.env_error, error=run.error,
+            test_seconds=run.seconds, log=run.log,
+        )
+    graded = grade(run.statuses, instance.fail_to_pass, instance.pass_to_pass)
+    return Judgement(
+        applied=True, resolved=graded.resolved, grade=graded, test_seconds=run.seconds, log=run.log
+    )
+
+
+@dataclass(frozen=True)
+class TestRun:
+    """Per-test statuses of one run of the test patch's files; None when no verdict came."""
+
+    statuses: dict[str, str] | None
+    env_error: str = ""
+    error: str = ""
+    seconds: float = 0.0
+    log: str = field(default="", repr=False)
+
+
+def run_tests(
+    repo: str,
+    test_patch: str,
+    tree: Path,
+    spec: EnvSpec,
+    env: PreparedEnv,
+    sandbox: Sandbox,
+    timeout: float,
+) -> TestRun:
+    """Run the test patch's test files in `tree` (already patched) offline in the sandbox."""
     if env.error:
-        return Judgement(applied=True, env_error=env.error)
+        return TestRun(None, env_error=env.error)
     scripts = [*env.setup, *spec.eval_commands]
-    scripts.append(f"echo '{TEST_MARKER}'; {test_command(instance, spec)}; true")
+    directives = " ".join(shlex.quote(d) for d in test_directives(test_patch))
+    scripts.append(f"echo '{TEST_MARKER}'; {spec.test_cmd} {directives}; true")
     limits = Limits(
         wall_seconds=timeout, memory_bytes=JUDGE_MEMORY, max_processes=1024,
         max_output_bytes=JUDGE_OUTPUT,
@@ -87,21 +117,14 @@ def judge(
     last = results[-1] if results else None
     if last is None or last.verdict is Verdict.NOT_RUN:
         reason = last.reason if last else "nothing ran"
-        return Judgement(applied=True, env_error=f"the sandbox did not run: {reason}", log=log)
+        return TestRun(None, env_error=f"the sandbox did not run: {reason}", log=log)
     if len(results) < len(commands):
-        return Judgement(
-            applied=True, env_error=f"environment setup failed: {scripts[len(results) - 1][:200]}",
-            test_seconds=seconds, log=log,
-        )
+        failed = scripts[len(results) - 1][:200]
+        return TestRun(None, env_error=f"environment setup failed: {failed}", seconds=seconds, log=log)
     if last.verdict is Verdict.TIMED_OUT:
-        error = f"the tests ran past the {timeout:.0f} s timeout"
-        return Judgement(applied=True, error=error, test_seconds=seconds, log=log)
+        return TestRun(None, error=f"the tests ran past the {timeout:.0f} s timeout", seconds=seconds, log=log)
     if last.verdict is Verdict.OUTPUT_LIMIT:
-        error = "the tests printed more than the output limit"
-        return Judgement(applied=True, error=error, test_seconds=seconds, log=log)
+        return TestRun(None, error="the tests printed more than the output limit", seconds=seconds, log=log)
     test_log = last.output.split(TEST_MARKER, 1)[-1]
-    statuses = PARSERS[parser_for(instance.repo, spec.test_cmd)](test_log)
-    graded = grade(statuses, instance.fail_to_pass, instance.pass_to_pass)
-    return Judgement(
-        applied=True, resolved=graded.resolved, grade=graded, test_seconds=seconds, log=log
-    )
+    statuses = PARSERS[parser_for(repo, spec.test_cmd)](test_log)
+    return TestRun(statuses, seconds=seconds, log=log)
