@@ -19,9 +19,17 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
+from workers.sandbox.cgroup import (
+    CgroupParent,
+    enter_then_exec,
+    find_parent,
+    make_run_cgroup,
+    remove_run_cgroup,
+)
 from workers.sandbox.port import Command, Limits, Mount, RunResult, Verdict
 from workers.sandbox.process import run_tree
 
@@ -32,6 +40,9 @@ ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "local
 SANDBOX_UID_BASE = 3_000_000
 PASSWD = "root:x:0:0::/tmp:/bin/sh\nsandbox:x:{uid}:{uid}::/tmp:/bin/sh\n"
 GROUP = "root:x:0:\nsandbox:x:{uid}:\n"
+# What a build (and only a build) needs of /etc to resolve and trust the package index.
+NETWORK_ETC = ("resolv.conf", "hosts", "nsswitch.conf", "ssl", "ca-certificates", "gai.conf")
+NO_SPACE = "No space left on device"
 
 
 class BubblewrapSandbox:
@@ -44,6 +55,7 @@ class BubblewrapSandbox:
         bwrap: str = "bwrap",
         scratch_root: Path | None = None,
         python_prefix: Path = Path(sys.base_prefix),
+        cgroups: CgroupParent | None = None,
     ):
         self.bwrap = bwrap
         self.scratch_root = scratch_root
@@ -51,6 +63,7 @@ class BubblewrapSandbox:
         self.privileged = os.geteuid() == 0
         # Distinct per worker process, so two sandboxes never share a process count.
         self.uid = SANDBOX_UID_BASE + os.getpid() % 1_000_000
+        self.cgroups = cgroups if cgroups is not None else find_parent()
 
     def run(
         self,
@@ -58,6 +71,7 @@ class BubblewrapSandbox:
         commands: Sequence[Command],
         limits: Limits,
         overlay: Mapping[str, bytes | None] | None = None,
+        collect: Callable[[Path], None] | None = None,
     ) -> list[RunResult]:
         if self.scratch_root is not None:
             self.scratch_root.mkdir(parents=True, exist_ok=True)
@@ -74,27 +88,39 @@ class BubblewrapSandbox:
                 _chown_tree(repo, self.uid)
             results = []
             for command in commands:
-                result = run_tree(
-                    self.argv(repo, etc, command, limits),
-                    {},  # bwrap itself starts with nothing: /proc/1/environ inside is empty
-                    limits.wall_seconds,
-                    limits.max_output_bytes,
-                )
+                result = _explain(self._run_one(repo, etc, command, limits), repo, limits)
                 results.append(result)
                 if not result.passed:
                     break
+            if collect is not None:
+                collect(repo)
             return results
         except OSError as error:
             return [RunResult(Verdict.NOT_RUN, reason=f"the sandbox could not start: {error}")]
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
 
+    def _run_one(self, repo: Path, etc: Path, command: Command, limits: Limits) -> RunResult:
+        argv = self.argv(repo, etc, command, limits)
+        cgroup = None
+        if self.cgroups.path is not None:
+            cgroup = make_run_cgroup(
+                self.cgroups.path, limits.memory_bytes + limits.tmp_bytes, limits.max_processes
+            )
+            argv = enter_then_exec(cgroup, argv)
+        try:
+            # bwrap itself starts with nothing: /proc/1/environ inside is empty
+            return run_tree(argv, {}, limits.wall_seconds, limits.max_output_bytes)
+        finally:
+            if cgroup is not None:
+                remove_run_cgroup(cgroup)
+
     def argv(self, repo: Path, etc: Path, command: Command, limits: Limits) -> list[str]:
         """The bwrap command line for one command over the scratch copy `repo`."""
         args = [
             self.bwrap,
             "--unshare-pid",
-            "--unshare-net",
+            *(() if command.network else ("--unshare-net",)),
             "--unshare-ipc",
             "--unshare-uts",
             "--unshare-cgroup-try",
@@ -113,7 +139,9 @@ class BubblewrapSandbox:
                 args += ["--symlink", os.readlink(host), f"/{name}"]
             elif host.is_dir():
                 args += ["--ro-bind", str(host), f"/{name}"]
-        for name in ETC_FILES:
+        # bwrap would make /etc 0700 for its binds: a dropped uid could not read passwd.
+        args += ["--perms", "0755", "--dir", "/etc"]
+        for name in (*ETC_FILES, *(NETWORK_ETC if command.network else ())):
             args += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
         args += ["--ro-bind", str(etc / "passwd"), "/etc/passwd"]
         args += ["--ro-bind", str(etc / "group"), "/etc/group"]
@@ -124,8 +152,9 @@ class BubblewrapSandbox:
             mounts.insert(0, Mount(Path(prefix), prefix))
         for mount in mounts:
             args += _parents(mount.target, made)
-            args += ["--ro-bind", str(mount.source), mount.target]
-        args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
+            args += ["--bind" if mount.writable else "--ro-bind", str(mount.source), mount.target]
+        args += ["--proc", "/proc", "--dev", "/dev"]
+        args += ["--perms", "1777", "--size", str(limits.tmp_bytes), "--tmpfs", "/tmp"]
         args += ["--bind", str(repo), WORKDIR, "--chdir", WORKDIR]
         env = {
             "PATH": f"{self.python_prefix.resolve()}/bin:{PATH}",
@@ -161,6 +190,37 @@ class BubblewrapSandbox:
             command.script,
         ]
         return args
+
+
+def _explain(result: RunResult, repo: Path, limits: Limits) -> RunResult:
+    """Say which wall a run hit: the /tmp cap (the write failed inside) or the scratch cap."""
+    used = _tree_bytes(repo)
+    if used > limits.scratch_bytes:
+        return replace(
+            result,
+            verdict=Verdict.DISK_LIMIT,
+            exit_code=None,
+            reason=f"the run wrote {used >> 20} MiB into the tree, past the sandbox's cap of "
+            f"{limits.scratch_bytes >> 20} MiB (IQUEST_SANDBOX_SCRATCH_BYTES)",
+        )
+    if not result.passed and NO_SPACE in result.output and not result.reason:
+        return replace(
+            result,
+            reason=f"a write failed with \"{NO_SPACE}\": /tmp in the sandbox is capped at "
+            f"{limits.tmp_bytes >> 20} MiB (IQUEST_SANDBOX_TMP_BYTES)",
+        )
+    return result
+
+
+def _tree_bytes(root: Path) -> int:
+    total = 0
+    for directory, _names, files in os.walk(root):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(directory, name)).st_size
+            except OSError:
+                continue
+    return total
 
 
 def _parents(target: str, made: set[str]) -> list[str]:

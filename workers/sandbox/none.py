@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from workers.sandbox.port import Command, Limits, RunResult, Verdict
@@ -21,5 +21,6 @@ class NoSandbox:
         commands: Sequence[Command],
         limits: Limits,
         overlay: Mapping[str, bytes | None] | None = None,
+        collect: Callable[[Path], None] | None = None,
     ) -> list[RunResult]:
         return [RunResult(Verdict.NOT_RUN, reason=self.reason) for _ in commands[:1]]

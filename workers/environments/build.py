@@ -1,0 +1,136 @@
+"""One environment build: uv in the sandbox, the network on for this run only.
+
+The sandbox is the one tests run in (no credentials, no host home, an empty environment,
+limits), with three differences: the network namespace is shared so uv reaches the index,
+the output folder is mounted writable at /opt/iquest/env, and uv's download cache is mounted
+writable so a second build of a similar plan downloads nothing. uv never downloads a Python
+(UV_PYTHON_DOWNLOADS=never) and reads no configuration of the repository's (UV_NO_CONFIG), so a
+repository cannot point the build at another index.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from workers.environments.mount import ENV_DIR, SYSTEM_PATH, VENV, BuildFailure
+from workers.environments.plan import EnvironmentPlan
+from workers.sandbox.port import Command, Limits, Mount, RunResult, Sandbox
+
+UV = "/opt/iquest/bin/uv"
+UV_CACHE = "/opt/iquest/uv-cache"
+CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
+PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy")
+TAIL_LINES = 15
+BUILD_LIMITS = Limits(
+    wall_seconds=900, memory_bytes=4 << 30, max_processes=512, max_output_bytes=4 << 20,
+    max_file_bytes=1 << 30, tmp_bytes=1 << 30, scratch_bytes=4 << 30,
+)
+
+
+@dataclass(frozen=True)
+class BuildTools:
+    uv: Path  # the uv binary the worker ships (mounted read-only)
+    uv_cache: Path  # shared download cache, writable in builds only
+    limits: Limits = BUILD_LIMITS
+    proxies: Mapping[str, str] = field(default_factory=dict)  # the worker's proxy, builds only
+
+
+def default_uv() -> Path:
+    try:
+        from uv import find_uv_bin
+
+        return Path(find_uv_bin())
+    except (ImportError, FileNotFoundError):
+        found = shutil.which("uv")
+        if found is None:
+            raise FileNotFoundError("uv is not installed on this worker") from None
+        return Path(found)
+
+
+def proxies_from_environment() -> dict[str, str]:
+    return {name: os.environ[name] for name in PROXY_VARIABLES if os.environ.get(name)}
+
+
+def run_build(
+    plan: EnvironmentPlan, tree: Path, sandbox: Sandbox, out: Path, tools: BuildTools
+) -> BuildFailure | None:
+    """Build plan's environment into out (venv/, overlay/, build.log); None when it worked."""
+    started = time.monotonic()
+    if plan.interpreter is None:
+        return BuildFailure(plan.key, "choose a Python", plan.interpreter_reason, 0.0)
+    for folder in (out, tools.uv_cache):
+        folder.mkdir(parents=True, exist_ok=True)
+        os.chmod(folder, 0o777)  # a root worker's sandbox runs as a throwaway uid
+    mounts = [
+        Mount(tools.uv, UV),
+        Mount(out, ENV_DIR, writable=True),
+        Mount(tools.uv_cache, UV_CACHE, writable=True),
+    ]
+    if not plan.interpreter.prefix.is_relative_to("/usr"):
+        mounts.append(Mount(plan.interpreter.prefix, str(plan.interpreter.prefix)))
+    mounts += [Mount(Path(folder), folder) for folder in plan.index.find_links]
+    env = {
+        "PATH": f"{VENV}/bin:{SYSTEM_PATH}",
+        "UV_CACHE_DIR": UV_CACHE,
+        "UV_PYTHON_DOWNLOADS": "never",
+        "UV_NO_CONFIG": "1",
+        "UV_LINK_MODE": "copy",
+        "UV_NO_PROGRESS": "1",
+        **({"SSL_CERT_FILE": str(CA_BUNDLE)} if CA_BUNDLE.exists() else {}),
+        **tools.proxies,
+    }
+    network = not plan.index.no_index
+    install = f"{UV} pip install --python {VENV}/bin/python " + shlex.join(plan.install_args())
+    scripts = [
+        (f"{UV} venv --quiet --python {shlex.quote(str(plan.interpreter.executable))} {VENV}", False,
+         f"uv venv --python {plan.interpreter.minor}"),
+        (install, network, plan.install_command()),
+        *((step.args[0], network, step.args[0]) for step in plan.commands),
+    ]
+    commands = [Command(script, env, tuple(mounts), network=net) for script, net, _ in scripts]
+    results = sandbox.run(tree, commands, tools.limits, collect=lambda repo: _keep_written(tree, repo, out / "overlay"))
+    log = "\n".join(f"$ {shown}\n{r.output}{r.reason}" for (_, _, shown), r in zip(scripts, results, strict=False))
+    (out / "build.log").write_text(log)
+    failed = next((i for i, r in enumerate(results) if not r.passed), None)
+    if failed is None and len(results) == len(commands):
+        return None
+    index = failed if failed is not None else len(results)
+    last = results[index] if index < len(results) else RunResult(verdict=results[-1].verdict)
+    return BuildFailure(plan.key, scripts[index][2], _tail(last), time.monotonic() - started)
+
+
+def _tail(result: RunResult) -> str:
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    text = "\n".join(lines[-TAIL_LINES:])
+    if result.reason:
+        text = f"{text}\n{result.reason}".strip()
+    if not result.passed and result.exit_code is None and not result.reason:
+        text = f"{text}\n({result.verdict.value})".strip()
+    return text
+
+
+def _keep_written(original: Path, scratch: Path, overlay: Path) -> None:
+    """Copy what the build added or changed in the tree (not bytecode) to overlay."""
+    for directory, names, files in os.walk(scratch):
+        names[:] = [n for n in names if n not in ("__pycache__", ".git")]
+        for name in files:
+            path = Path(directory) / name
+            if path.is_symlink() or name.endswith((".pyc", ".pyo")):
+                continue
+            relative = path.relative_to(scratch)
+            before = original / relative
+            try:
+                stat, old = path.stat(), before.stat()
+                if stat.st_size == old.st_size and stat.st_mtime_ns == old.st_mtime_ns:
+                    continue
+            except FileNotFoundError:
+                pass
+            target = overlay / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)

@@ -1,0 +1,224 @@
+"""What a repository declares about its dependencies and Python versions, read from its files.
+
+Nothing here runs the repository's code: setup.py is read as text, TOML and INI are parsed.
+Each step keeps where it came from, so the plan can say why it installs what it installs.
+"""
+
+from __future__ import annotations
+
+import configparser
+import contextlib
+import hashlib
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+TEST_WORDS = ("test", "tests", "testing", "dev", "develop")
+REQUIREMENT_NAME = re.compile(r"(^|[-_./])(test|tests|testing|dev|develop)([-_.]|$)")
+VERSION = re.compile(r"(?<![\d.])3\.(\d{1,2})(?![\d])")
+TOX_ENV = re.compile(r"\bpy3\.?(\d{1,2})\b")
+CLASSIFIER = re.compile(r"Programming Language :: Python :: 3\.(\d{1,2})\b")
+PYTHON_REQUIRES = re.compile(r"python_requires\s*=\s*['\"]([^'\"]+)['\"]")
+PIP_INSTALL = re.compile(r"pip3? install\s+(.+)$")
+# Tools a CI line installs for itself, not for the tests.
+TOOLING = {"pip", "setuptools", "wheel", "tox", "nox", "uv", "build", "twine", "coverage[toml]"}
+
+
+@dataclass
+class Declared:
+    steps: list[tuple[tuple[str, ...], str]] = field(default_factory=list)
+    inputs: dict[str, str] = field(default_factory=dict)  # file → sha256 of its content
+    requires_python: str | None = None
+    requires_from: str = ""
+    versions: dict[str, str] = field(default_factory=dict)  # "3.10" → where it is named
+
+
+def read_declared(root: Path) -> Declared:
+    found = Declared()
+    pyproject = _toml(root, "pyproject.toml", found)
+    setup_py = _text(root, "setup.py", found)
+    setup_cfg = _ini(root, "setup.cfg", found)
+    tox = _ini(root, "tox.ini", found)
+    _project(found, pyproject, setup_py, setup_cfg)
+    _groups(found, pyproject)
+    _requirements(root, found)
+    _tox(found, tox)
+    _workflows(root, found)
+    return found
+
+
+def _project(found: Declared, pyproject: dict | None, setup_py: str | None, setup_cfg) -> None:
+    project = (pyproject or {}).get("project", {})
+    build = pyproject is not None and ("build-system" in pyproject or "project" in pyproject)
+    if not (build or setup_py is not None or setup_cfg is not None):
+        return
+    extras, where = [], ""
+    optional = project.get("optional-dependencies") or {}
+    if optional:
+        extras, where = [e for e in optional if e.lower() in TEST_WORDS], "pyproject.toml [project.optional-dependencies]"
+    elif setup_cfg is not None and setup_cfg.has_section("options.extras_require"):
+        names = setup_cfg.options("options.extras_require")
+        extras, where = [e for e in names if e.lower() in TEST_WORDS], "setup.cfg [options.extras_require]"
+    elif setup_py and "extras_require" in setup_py:
+        named = re.findall(r"['\"]([\w-]+)['\"]\s*:", setup_py.split("extras_require", 1)[1][:2000])
+        extras, where = [e for e in dict.fromkeys(named) if e.lower() in TEST_WORDS], "setup.py extras_require"
+    source = "pyproject.toml" if build else ("setup.py" if setup_py is not None else "setup.cfg")
+    target = f".[{','.join(extras)}]" if extras else "."
+    reason = f"the project itself, from {source}"
+    if extras:
+        reason += f"; extras {', '.join(extras)} from {where}"
+    found.steps.append((("-e", target), reason))
+    # Versions: requires-python, then classifiers.
+    requires = project.get("requires-python")
+    if requires:
+        found.requires_python, found.requires_from = requires, "pyproject.toml requires-python"
+    elif setup_cfg is not None and setup_cfg.has_option("options", "python_requires"):
+        found.requires_python = setup_cfg.get("options", "python_requires")
+        found.requires_from = "setup.cfg python_requires"
+    elif setup_py and (match := PYTHON_REQUIRES.search(setup_py)):
+        found.requires_python, found.requires_from = match.group(1), "setup.py python_requires"
+    classifiers = " ".join(project.get("classifiers", [])) + (setup_py or "")
+    if setup_cfg is not None and setup_cfg.has_option("metadata", "classifiers"):
+        classifiers += setup_cfg.get("metadata", "classifiers")
+    for minor in CLASSIFIER.findall(classifiers):
+        found.versions.setdefault(f"3.{minor}", "classifiers")
+
+
+def _groups(found: Declared, pyproject: dict | None) -> None:
+    groups = (pyproject or {}).get("dependency-groups") or {}
+    for name in groups:
+        if name.lower() in TEST_WORDS:
+            requirements = _expand_group(groups, name, set())
+            if requirements:
+                found.steps.append((tuple(requirements), f"from pyproject.toml [dependency-groups] {name}"))
+
+
+def _expand_group(groups: dict, name: str, seen: set[str]) -> list[str]:
+    if name in seen:
+        return []
+    seen.add(name)
+    out: list[str] = []
+    for item in groups.get(name, []):
+        if isinstance(item, str):
+            out.append(item)
+        elif isinstance(item, dict) and "include-group" in item:
+            out += _expand_group(groups, item["include-group"], seen)
+    return out
+
+
+def _requirements(root: Path, found: Declared) -> None:
+    candidates = sorted(root.glob("*requirements*.txt")) + sorted(root.glob("requirements/*.txt"))
+    has_project = any(args[0] == "-e" for args, _ in found.steps)
+    for path in candidates:
+        relative = path.relative_to(root).as_posix()
+        stem = relative.removesuffix(".txt")
+        runtime = stem in ("requirements", "requirements/base", "requirements/main", "requirements/requirements")
+        if REQUIREMENT_NAME.search(stem.replace("requirements", "")) or (runtime and not has_project):
+            _remember(root, relative, found)
+            kind = "runtime requirements" if runtime else "its name says test or dev"
+            found.steps.append((("-r", relative), f"from {relative} ({kind})"))
+
+
+def _tox(found: Declared, tox) -> None:
+    if tox is None:
+        return
+    for section in tox.sections():
+        if not section.startswith("testenv") or ":" in section:
+            continue
+        if tox.has_option(section, "deps"):
+            deps = []
+            for line in tox.get(section, "deps").splitlines():
+                line = line.split("#", 1)[0].strip().replace("{toxinidir}/", "").replace("{toxinidir}", ".")
+                if line and "{" not in line:
+                    deps += line.split() if line.startswith("-r") else [line]
+            if deps:
+                found.steps.append((tuple(deps), f"from tox.ini [{section}] deps"))
+        if tox.has_option(section, "extras") and not any(a[0] == "-e" and "[" in a[1] for a, _ in found.steps):
+            extras = [e.strip() for e in re.split(r"[,\s]+", tox.get(section, "extras")) if e.strip()]
+            if extras and any(a[0] == "-e" for a, _ in found.steps):
+                found.steps.append((("-e", f".[{','.join(extras)}]"), f"from tox.ini [{section}] extras"))
+    if tox.has_option("tox", "envlist"):
+        for minor in TOX_ENV.findall(tox.get("tox", "envlist")):
+            found.versions.setdefault(f"3.{minor}", "tox.ini envlist")
+
+
+def _workflows(root: Path, found: Declared) -> None:
+    folder = root / ".github" / "workflows"
+    if not folder.is_dir():
+        return
+    tests_known = len(found.steps) > 1 or any("[" in a for args, _ in found.steps for a in args)
+    for path in sorted(folder.glob("*.y*ml")):
+        relative = path.relative_to(root).as_posix()
+        try:
+            lines = path.read_text(errors="replace").splitlines()
+        except OSError:
+            continue
+        used = False
+        for number, line in enumerate(lines):
+            if "python-version" in line or re.search(r"\bpython:\s", line):
+                for follow in [line, *(x for x in lines[number + 1 : number + 8] if x.strip().startswith("-"))]:
+                    for minor in VERSION.findall(follow):
+                        found.versions.setdefault(f"3.{minor}", f"{relative} matrix")
+            match = PIP_INSTALL.search(line)
+            if match and not tests_known:
+                args = _pip_args(match.group(1))
+                if args:
+                    found.steps.append((tuple(args), f"a hint from {relative}: `{line.strip()}`"))
+                    used = True
+        if used:
+            _remember(root, relative, found)
+
+
+def _pip_args(text: str) -> list[str]:
+    words = text.split("&&", 1)[0].split()
+    out: list[str] = []
+    take_next = False
+    for word in words:
+        word = word.strip("'\"")
+        if take_next:
+            out.append(word)
+            take_next = False
+        elif word in ("-r", "--requirement", "-e", "--editable"):
+            out.append(word)
+            take_next = True
+        elif word.startswith("-") or "$" in word or "{" in word or word.lower() in TOOLING or word == ".":
+            continue
+        else:
+            out.append(word)
+    return [w for w in out if w]
+
+
+def _remember(root: Path, relative: str, found: Declared) -> None:
+    with contextlib.suppress(OSError):
+        found.inputs[relative] = hashlib.sha256((root / relative).read_bytes()).hexdigest()
+
+
+def _text(root: Path, name: str, found: Declared) -> str | None:
+    path = root / name
+    if not path.is_file():
+        return None
+    _remember(root, name, found)
+    return path.read_text(errors="replace")
+
+
+def _toml(root: Path, name: str, found: Declared) -> dict | None:
+    text = _text(root, name, found)
+    if text is None:
+        return None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return {}
+
+
+def _ini(root: Path, name: str, found: Declared):
+    text = _text(root, name, found)
+    if text is None:
+        return None
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    try:
+        parser.read_string(text)
+    except configparser.Error:
+        return configparser.ConfigParser(interpolation=None)
+    return parser
