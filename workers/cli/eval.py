@@ -141,7 +141,7 @@ def run(args: argparse.Namespace) -> int:
         _say(f"no sandbox, so no test can run: {sandbox.reason}")
         return EXIT_USAGE
     setup = EvalSetup(
-        out=args.out, sandbox=sandbox, environments=environments_for(settings),
+        out=args.out, sandbox=sandbox, environments=environments_for(settings, sandbox),
         timeout=args.timeout, repos_dir=args.repos_dir,
         snapshots=_snapshots(settings, {i.repo for i in instances}),
         scratch=settings.data_dir / "eval-scratch", progress=_say,

@@ -56,7 +56,7 @@ def run_mine(args: argparse.Namespace, say: Callable[[str], None]) -> int:
         say(f"no sandbox, so no test can run: {sandbox.reason}")
         return EXIT_USAGE
     rows = mine(
-        git_dir, args.repo, environments_for(settings), sandbox, since=args.since or "",
+        git_dir, args.repo, environments_for(settings, sandbox), sandbox, since=args.since or "",
         max_commits=args.max_commits, timeout=args.timeout,
         read_issue=_issue_reader(settings, args.repo), progress=say,
     )

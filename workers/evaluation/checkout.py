@@ -7,6 +7,7 @@ import io
 import shutil
 import subprocess
 import tarfile
+from datetime import datetime
 from pathlib import Path
 
 from workers.pipeline.context.snapshot import SnapshotCache, SnapshotError
@@ -60,13 +61,14 @@ def checkout(
     target: Path,
     repos_dir: Path | None = None,
     snapshots: SnapshotCache | None = None,
-) -> None:
-    """Put `repo` at `commit` into `target` (which must not exist yet)."""
+) -> datetime | None:
+    """Put `repo` at `commit` into `target` (which must not exist yet); the commit's date when
+    the history is at hand (environments resolve packages as of then)."""
     if repos_dir is not None:
         git_dir = find_git_dir(repos_dir, repo)
         if git_dir is not None:
             archive_into(git_dir, commit, target)
-            return
+            return commit_date(git_dir, commit)
         if snapshots is None:
             raise CheckoutError(f"{repo} is not under --repos-dir {repos_dir}")
     if snapshots is None:
@@ -77,3 +79,11 @@ def checkout(
     except SnapshotError as error:
         raise CheckoutError(f"{repo}@{commit[:12]}: {error}") from None
     shutil.copytree(snapshot.root, target, symlinks=True)
+    return None
+
+
+def commit_date(git_dir: Path, commit: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(_git(git_dir, "show", "-s", "--format=%cI", commit).decode().strip())
+    except (CheckoutError, ValueError):
+        return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -26,10 +27,13 @@ class PreparedEnv:
     setup: Sequence[str] = ()  # run in the sandbox before the tests; a failure is the env's
     build_seconds: float = 0.0
     error: str = ""  # non-empty: the environment could not be built
+    note: str = ""  # which environment this is (interpreter, cache key), for the results
 
 
 class Environments(Protocol):
-    def prepare(self, spec: EnvSpec, tree: Path) -> PreparedEnv: ...
+    def prepare(self, spec: EnvSpec, tree: Path, commit_date: datetime | None = None) -> PreparedEnv:
+        """`commit_date`: the base commit's date, so packages resolve as of then (when known)."""
+        ...
 
 
 class WorkerPythonEnvironments:
@@ -38,7 +42,7 @@ class WorkerPythonEnvironments:
     a pure-Python project). A spec that asks for packages or installs is refused with a
     clear error instead of judged in a wrong environment."""
 
-    def prepare(self, spec: EnvSpec, tree: Path) -> PreparedEnv:
+    def prepare(self, spec: EnvSpec, tree: Path, commit_date: datetime | None = None) -> PreparedEnv:
         needs = [*spec.pip_packages, *spec.requirement_files, *spec.install, *spec.pre_install]
         if needs or spec.conda_packages:
             return PreparedEnv(
@@ -50,4 +54,4 @@ class WorkerPythonEnvironments:
         mounts, env = pytest_mounts()
         # The tree on the path stands in for the project's own (editable) install.
         env = {**env, "PYTHONPATH": f"{env['PYTHONPATH']}:{WORKDIR}"}
-        return PreparedEnv(mounts=mounts, env=env)
+        return PreparedEnv(mounts=mounts, env=env, note="the worker's Python, nothing installed")

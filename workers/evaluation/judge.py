@@ -102,9 +102,11 @@ def run_tests(
     """Run the test patch's test files in `tree` (already patched) offline in the sandbox."""
     if env.error:
         return TestRun(None, env_error=env.error)
-    scripts = [*env.setup, *spec.eval_commands]
     directives = " ".join(shlex.quote(d) for d in test_directives(test_patch))
-    scripts.append(f"echo '{TEST_MARKER}'; {spec.test_cmd} {directives}; true")
+    # The spec's eval commands (exports, mostly) share the test command's shell.
+    scripts = [*env.setup, "\n".join([
+        *spec.eval_commands, f"echo '{TEST_MARKER}'", f"{spec.test_cmd} {directives}", "true",
+    ])]
     limits = Limits(
         wall_seconds=timeout, memory_bytes=JUDGE_MEMORY, max_processes=1024,
         max_output_bytes=JUDGE_OUTPUT,

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from workers.evaluation.checkout import archive_into
+from workers.evaluation.checkout import archive_into, commit_date
 from workers.evaluation.environment import Environments
 from workers.evaluation.instances import EnvironmentOverride, Instance
 from workers.evaluation.judge import run_tests
@@ -92,10 +92,10 @@ def _statuses(
     with tempfile.TemporaryDirectory(prefix="iquest-mine-") as scratch:
         tree = Path(scratch) / "repo"
         archive_into(git_dir, candidate.parent, tree)
+        env = environments.prepare(spec, tree, commit_date(git_dir, candidate.parent))
         for patch in patches:
             if not apply_patch(tree, patch).ok:
                 return None
-        env = environments.prepare(spec, tree)
         run = run_tests(repo, test_patch, tree, spec, env, sandbox, timeout)
         return run.statuses
 

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from workers.evaluation.checkout import CheckoutError, checkout
@@ -88,14 +89,15 @@ def _safe(name: str) -> str:
 
 
 def _judge_one(
-    instance: Instance, prediction: Prediction, base: Path, setup: EvalSetup, extra: dict
+    instance: Instance, prediction: Prediction, base: Path, setup: EvalSetup, extra: dict,
+    commit_date: datetime | None = None,
 ) -> tuple[dict, str]:
     started = time.monotonic()
     spec = spec_for(instance)
     with tempfile.TemporaryDirectory(prefix="iquest-judge-", dir=setup.scratch) as scratch:
         tree = Path(scratch) / "repo"
         shutil.copytree(base, tree, symlinks=True)
-        env = setup.environments.prepare(spec, tree)
+        env = setup.environments.prepare(spec, tree, commit_date)
         verdict = judge(instance, prediction.model_patch, tree, spec, env, setup.sandbox, setup.timeout)
     graded = verdict.grade
     row = {
@@ -113,6 +115,7 @@ def _judge_one(
         "completion_tokens": 0,
         "model_seconds": 0.0,
         "env_source": spec.source,
+        "env_note": env.note,
         "env_build_seconds": round(env.build_seconds, 3),
         "test_seconds": round(verdict.test_seconds, 3),
         "env_error": verdict.env_error,
@@ -134,7 +137,7 @@ def _instance(
     with tempfile.TemporaryDirectory(prefix="iquest-eval-", dir=setup.scratch) as scratch:
         base = Path(scratch) / "base"
         try:
-            checkout(instance.repo, instance.base_commit, base, setup.repos_dir, setup.snapshots)
+            date = checkout(instance.repo, instance.base_commit, base, setup.repos_dir, setup.snapshots)
         except (CheckoutError, OSError) as error:
             for prediction in predictions or [Prediction(instance.instance_id, "pipeline", "")]:
                 row = _failed_row(instance, prediction, f"checkout failed: {error}")
@@ -149,7 +152,7 @@ def _instance(
             extra = {**extra, "wall_seconds": time.monotonic() - started}
             todo = [prediction]
         for prediction in todo:
-            row, log = _judge_one(instance, prediction, base, setup, extra)
+            row, log = _judge_one(instance, prediction, base, setup, extra, date)
             writer.write(row, prediction, log)
             rows.append(row)
             word = "resolved" if row["resolved"] else (

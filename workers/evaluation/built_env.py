@@ -1,0 +1,98 @@
+"""Environments built by `workers/environments` (uv in the sandbox, cached by plan key) for
+judged trees: an instance's spec becomes the plan's `environment` settings; an instance
+without one gets the plan derived from the repository's own files."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Sequence
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+
+from workers.environments.cache import EnvironmentCache
+from workers.environments.interpreters import Interpreter, find_interpreters
+from workers.environments.mount import BuildFailure
+from workers.environments.plan import EnvironmentSettings, derive_plan
+from workers.evaluation.environment import PreparedEnv, WorkerPythonEnvironments
+from workers.evaluation.specs import EnvSpec
+
+_PIP_INSTALL = re.compile(r"^\s*(?:python\d?(?:\.\d+)? -m )?pip3? install\s+(.*)$")
+# pip's own flags that uv does not take (or that only change pip's output).
+_PIP_ONLY = {"-v", "-vv", "--verbose", "--no-use-pep517", "-q", "--quiet", "--user"}
+# SWE-bench's `packages` words that name a file rather than packages.
+_NOT_PACKAGES = {"requirements.txt", "environment.yml"}
+
+
+@cache
+def interpreters() -> tuple[Interpreter, ...]:
+    return find_interpreters()
+
+
+def split_install(commands: Sequence[str]) -> tuple[list[str], list[str]]:
+    """(uv pip install argument lines, other shell commands) of a spec's install commands."""
+    lines, other = [], []
+    for command in commands:
+        match = _PIP_INSTALL.match(command)
+        if match is None:
+            other.append(command)
+            continue
+        args = [a for a in shlex.split(match.group(1)) if a not in _PIP_ONLY]
+        if args:
+            lines.append(shlex.join(args))
+    return lines, other
+
+
+def settings_for(spec: EnvSpec, tree: Path, have: Sequence[str]) -> tuple[EnvironmentSettings | None, str]:
+    """The plan's settings for a spec (None: derive from the repository), and a note when the
+    spec's Python is not on this machine (the nearest plan then chooses one)."""
+    if spec.source == "default":
+        return None, ""
+    lines = [shlex.quote(p) for p in spec.pip_packages]
+    lines += [f"-r {shlex.quote(f)}" for f in spec.requirement_files if (tree / f).is_file()]
+    lines += [shlex.quote(p) for p in spec.conda_packages.split() if p not in _NOT_PACKAGES]
+    install, commands = split_install(spec.install)
+    lines += install
+    if not lines:
+        lines = ["pytest"]
+    python = spec.python or None
+    note = ""
+    if python and python not in have:
+        note = f"Python {python} is not on this machine ({', '.join(have)}); "
+        python = None
+    settings = EnvironmentSettings(python=python, install=tuple(lines), commands=tuple(commands))
+    return settings, note
+
+
+class UvEnvironments:
+    """Builds (or reuses) the environment in `cache`; projects that declare nothing and have
+    no spec run with the worker's own Python and pytest (no build at all)."""
+
+    def __init__(self, cache: EnvironmentCache):
+        self.cache = cache
+        self.plain = WorkerPythonEnvironments()
+
+    def prepare(self, spec: EnvSpec, tree: Path, commit_date: datetime | None = None) -> PreparedEnv:
+        found = interpreters()
+        settings, note = settings_for(spec, tree, sorted({i.minor for i in found}))
+        plan = derive_plan(tree, settings, interpreters=found, commit_date=commit_date)
+        if settings is None and not plan.declared:
+            return self.plain.prepare(spec, tree)
+        if plan.interpreter is None:
+            return PreparedEnv(error=f"{note}no Python for this instance: {plan.interpreter_reason}")
+        built = self.cache.ensure(plan, tree)
+        if isinstance(built, BuildFailure):
+            return PreparedEnv(error=note + built.reason(), build_seconds=built.seconds)
+        for path, data in built.overlay().items():
+            target = tree / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        return PreparedEnv(
+            mounts=built.mounts(),
+            env=built.env(),
+            setup=tuple(spec.pre_install),
+            build_seconds=built.seconds,
+            note=f"{note}python {plan.interpreter.version}, env {plan.key[:12]}"
+            + (" (reused)" if built.reused else " (built)"),
+        )
