@@ -4,6 +4,7 @@ without one gets the plan derived from the repository's own files."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shlex
 from collections.abc import Sequence
@@ -49,11 +50,19 @@ def settings_for(spec: EnvSpec, tree: Path, have: Sequence[str]) -> tuple[Enviro
     spec's Python is not on this machine (the nearest plan then chooses one)."""
     if spec.source == "default":
         return None, ""
-    lines = [shlex.quote(p) for p in spec.pip_packages]
-    lines += [f"-r {shlex.quote(f)}" for f in spec.requirement_files if (tree / f).is_file()]
+    lines = [f"-r {shlex.quote(f)}" for f in spec.requirement_files if (tree / f).is_file()]
     lines += [shlex.quote(p) for p in spec.conda_packages.split() if p not in _NOT_PACKAGES]
     install, commands = split_install(spec.install)
     lines += install
+    if spec.pip_packages:
+        # SWE-bench installs its pinned packages after the requirements, so they win; one uv
+        # resolution expresses that as overrides (a file named by its content: the plan's
+        # key then changes with the pins).
+        text = "".join(f"{p}\n" for p in spec.pip_packages)
+        name = f".iquest-eval-pins-{hashlib.sha256(text.encode()).hexdigest()[:12]}.txt"
+        (tree / name).write_text(text)
+        lines += [shlex.quote(p) for p in spec.pip_packages]
+        lines.append(f"--override {name}")
     if not lines:
         lines = ["pytest"]
     python = spec.python or None
@@ -61,7 +70,12 @@ def settings_for(spec: EnvSpec, tree: Path, have: Sequence[str]) -> tuple[Enviro
     if python and python not in have:
         note = f"Python {python} is not on this machine ({', '.join(have)}); "
         python = None
-    settings = EnvironmentSettings(python=python, install=tuple(lines), commands=tuple(commands))
+    # SWE-bench's images resolve unpinned packages to the newest, and its pins postdate many
+    # commits: no cut-off at the commit's date for its specs (as its harness builds them).
+    settings = EnvironmentSettings(
+        python=python, install=tuple(lines), commands=tuple(commands),
+        exclude_newer=not spec.source.startswith("swebench"),
+    )
     return settings, note
 
 

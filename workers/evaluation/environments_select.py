@@ -9,12 +9,20 @@ from workers.sandbox.port import Sandbox
 
 
 def environments_for(settings: Settings, sandbox: Sandbox) -> Environments:
-    from workers.environments.build import default_uv
+    from workers.environments.build import BuildTools, default_uv, proxies_from_environment
     from workers.environments.cache import EnvironmentCache
     from workers.evaluation.built_env import UvEnvironments
 
     try:
-        default_uv()
+        uv = default_uv()
     except FileNotFoundError:
         return WorkerPythonEnvironments()
-    return UvEnvironments(EnvironmentCache(settings.data_dir / "environments", sandbox))
+    root = settings.data_dir / "environments"
+    # A root worker's sandbox runs builds as a uid derived from the process id, and uv's cache
+    # keeps the files it wrote owner-only: a cache per uid, so a second run can use its own
+    # (see /work/wt/notes/eval-needs.md).
+    uid = getattr(sandbox, "uid", None)
+    cache_dir = root / (f"uv-cache-{uid}" if uid is not None else "uv-cache")
+    tools = BuildTools(uv, cache_dir, proxies=proxies_from_environment())
+    # A failed build is tried again on the next run (a rerun retries environment failures).
+    return UvEnvironments(EnvironmentCache(root, sandbox, tools=tools, failure_ttl=0.0))

@@ -42,7 +42,8 @@ class EvalSetup:
 
 
 def finished(out: Path) -> set[tuple[str, str]]:
-    """(instance_id, model_name_or_path) of rows already written (a cut last line is ignored)."""
+    """(instance_id, model_name_or_path) of rows already judged (a cut last line is ignored).
+    A row whose environment failed is no judgement: a rerun tries it again."""
     done: set[tuple[str, str]] = set()
     path = out / RESULTS
     if not path.is_file():
@@ -50,7 +51,8 @@ def finished(out: Path) -> set[tuple[str, str]]:
     for line in path.read_text(encoding="utf-8").splitlines():
         try:
             row = json.loads(line)
-            done.add((row["instance_id"], row["model_name_or_path"]))
+            if not row.get("env_error"):
+                done.add((row["instance_id"], row["model_name_or_path"]))
         except (ValueError, KeyError, TypeError):
             continue
     return done
