@@ -112,6 +112,7 @@ class ScriptedModelServer:
         tokenize: bool = True,
         supports_n: bool = True,
         responder: Responder | None = None,
+        port: int = 0,
     ):
         self.model = model
         # A server that computes its answers (the oracle of `iquest eval`) instead of a script.
@@ -127,7 +128,7 @@ class ScriptedModelServer:
         # Chat completions being answered right now, and the most there ever were at once.
         self.in_flight = 0
         self.max_in_flight = 0
-        self._httpd = _QuietServer(("127.0.0.1", 0), _handler_for(self))
+        self._httpd = _QuietServer(("127.0.0.1", port), _handler_for(self))
         self._httpd.owner = self
         self._httpd.daemon_threads = True
         # A short poll interval keeps shutdown (and so every test's teardown) fast.

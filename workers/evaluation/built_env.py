@@ -52,6 +52,10 @@ def settings_for(spec: EnvSpec, tree: Path, have: Sequence[str]) -> tuple[Enviro
         return None, ""
     lines = [f"-r {shlex.quote(f)}" for f in spec.requirement_files if (tree / f).is_file()]
     lines += [shlex.quote(p) for p in spec.conda_packages.split() if p not in _NOT_PACKAGES]
+    for name in spec.conda_env_files:
+        if (tree / name).is_file():
+            lines += [shlex.quote(p) for p in conda_dependencies((tree / name).read_text())]
+            break
     install, commands = split_install(spec.install)
     lines += install
     if spec.pip_packages:
@@ -110,3 +114,33 @@ class UvEnvironments:
             note=f"{note}python {plan.interpreter.version}, env {plan.key[:12]}"
             + (" (reused)" if built.reused else " (built)"),
         )
+
+
+_CONDA_SKIP = {"python", "pip"}
+
+
+def conda_dependencies(text: str) -> list[str]:
+    """The packages of a conda environment file as pip requirements: its `dependencies` list
+    (conda's `name=1.2` pins become `name==1.2`) and its `pip:` section. Conda-only packages
+    whose names differ on PyPI will fail the build, which is then reported as such."""
+    found: list[str] = []
+    section = ""
+    for raw in text.splitlines():
+        line = raw.split("#", 1)[0].rstrip()
+        if not line.strip():
+            continue
+        if not raw.startswith((" ", "-")):
+            section = line.strip().rstrip(":")
+            continue
+        if section != "dependencies":
+            continue
+        item = line.strip().lstrip("-").strip()
+        if not item or item.endswith(":"):
+            continue
+        name = re.split(r"[=<>!~ ]", item, maxsplit=1)[0].split("::")[-1]
+        if name.lower() in _CONDA_SKIP:
+            continue
+        if re.match(r"^[A-Za-z0-9_.\-]+=[^=]", item.split("::")[-1]):
+            item = item.split("::")[-1].replace("=", "==", 1)
+        found.append(item.split("::")[-1])
+    return found

@@ -28,6 +28,7 @@ class EnvSpec:
     test_cmd: str = DEFAULT_TEST_CMD
     eval_commands: tuple[str, ...] = ()  # shell commands run before the tests (exports)
     conda_packages: str = ""  # SWE-bench's conda `packages` line, when it is not a file
+    conda_env_files: tuple[str, ...] = ()  # environment.yml candidates (conda's own format)
 
 
 @cache
@@ -62,12 +63,14 @@ def spec_for(instance: Instance) -> EnvSpec:
         return EnvSpec(source="default")
     packages = str(raw.get("packages", "") or "")
     files: tuple[str, ...] = ()
+    env_files: tuple[str, ...] = ()
     conda = ""
     if packages == "requirements.txt":
         files = tuple(_vendored()["requirements_paths"].get(instance.repo, ()))
-    elif packages == "environment.yml":
-        files = tuple(_vendored()["env_yml_paths"].get(instance.repo, ()))
-    else:
+    elif packages == "environment.yml" and not raw.get("no_use_env"):
+        # `no_use_env`: SWE-bench makes the environment from the Python and pip pins alone.
+        env_files = tuple(_vendored()["env_yml_paths"].get(instance.repo, ()))
+    elif packages != "environment.yml":
         conda = packages
     test_cmd = raw.get("test_cmd", DEFAULT_TEST_CMD)
     if isinstance(test_cmd, list):
@@ -82,4 +85,5 @@ def spec_for(instance: Instance) -> EnvSpec:
         test_cmd=str(test_cmd),
         eval_commands=_as_tuple(raw.get("eval_commands")),
         conda_packages=conda,
+        conda_env_files=env_files,
     )
