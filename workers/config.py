@@ -121,6 +121,19 @@ class Settings(BaseSettings):
     jobs_per_day_per_user: int = Field(default=50, ge=0)
     job_token_budget: int = Field(default=400_000, ge=1)
 
+    # Test environments (workers/environments, docs/environments.md): a repository's
+    # dependencies built once with uv in the sandbox (network for builds only), cached by content.
+    environments: bool = True
+    env_cache_dir: Path | None = None  # unset: <data_dir>/environments
+    env_cache_bytes: int = Field(default=4 << 30, ge=0)
+    env_build_timeout_seconds: int = Field(default=900, ge=10)
+    env_index_url: SecretStr | None = None  # a private index: given to builds only, never to tests
+    env_find_links: str = ""  # colon-separated local folders of wheels
+    env_no_index: bool = False  # builds use env_find_links only (an offline deployment)
+    # Sandbox walls (issue 21): /tmp is a tmpfs of this size; the scratch copy's cap.
+    sandbox_tmp_bytes: int = Field(default=512 << 20, ge=1 << 20)
+    sandbox_scratch_bytes: int = Field(default=2 << 30, ge=1 << 20)
+
     @field_validator("github_api_url", "model_base_url")
     @classmethod
     def _strip_trailing_slash(cls, value: str) -> str:
@@ -130,7 +143,9 @@ class Settings(BaseSettings):
         """Every configured secret, for the log redactor; unreadable key files are skipped."""
         values = [
             secret.get_secret_value()
-            for secret in (self.webhook_secret, self.private_key, self.model_api_key, self.repair_token)
+            for secret in (
+                self.webhook_secret, self.private_key, self.model_api_key, self.repair_token, self.env_index_url
+            )
             if secret is not None
         ]
         if self.private_key_file is not None:

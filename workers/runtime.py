@@ -10,6 +10,8 @@ from functools import cached_property
 import redis
 
 from workers.config import Settings, SettingsError
+from workers.environments.from_settings import cache_from_settings, index_from_settings
+from workers.environments.lease import RedisLease
 from workers.github.client import GitHubRepoClient
 from workers.github.comments import RememberedComments
 from workers.github.deliveries import AppDeliveries
@@ -181,8 +183,13 @@ class Runtime:
             memory_bytes=settings.sandbox_memory_mb << 20,
             max_processes=settings.sandbox_max_processes,
             max_output_bytes=settings.sandbox_max_output_bytes,
+            tmp_bytes=settings.sandbox_tmp_bytes,
+            scratch_bytes=settings.sandbox_scratch_bytes,
         )
-        return VerifyServices(sandbox, limits, settings.data_dir / "verify-cache")
+        environments = cache_from_settings(settings, sandbox, RedisLease(self.redis), self.metrics)
+        return VerifyServices(
+            sandbox, limits, settings.data_dir / "verify-cache", environments, index_from_settings(settings)
+        )
 
     @property
     def repair_store(self) -> RepairStore:

@@ -22,6 +22,7 @@ SUBCOMMANDS: dict[str, str] = {
     "beat": "beat",
     "redeliver": "redeliver",
     "eval": "eval",
+    "env": "env",
 }
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from workers.environments.mount import ENV_DIR, SYSTEM_PATH, VENV, BuildFailure
 from workers.environments.plan import EnvironmentPlan
 from workers.sandbox.port import Command, Limits, Mount, RunResult, Sandbox
+from workers.sandbox.tools import TOOLS_DIR
 
 UV = "/opt/iquest/bin/uv"
 UV_CACHE = "/opt/iquest/uv-cache"
@@ -93,16 +94,25 @@ def run_build(
         (install, network, plan.install_command()),
         *((step.args[0], network, step.args[0]) for step in plan.commands),
     ]
-    commands = [Command(script, env, tuple(mounts), network=net) for script, net, _ in scripts]
+    # umask 0: a root worker's sandbox uid differs per worker process, and the next build's uid
+    # must be able to write the shared uv cache.
+    commands = [Command(f"umask 0000 && {script}", env, tuple(mounts), network=net) for script, net, _ in scripts]
     results = sandbox.run(tree, commands, tools.limits, collect=lambda repo: _keep_written(tree, repo, out / "overlay"))
     log = "\n".join(f"$ {shown}\n{r.output}{r.reason}" for (_, _, shown), r in zip(scripts, results, strict=False))
     (out / "build.log").write_text(log)
     failed = next((i for i, r in enumerate(results) if not r.passed), None)
     if failed is None and len(results) == len(commands):
+        _add_fallback_runner(out / "venv")
         return None
     index = failed if failed is not None else len(results)
     last = results[index] if index < len(results) else RunResult(verdict=results[-1].verdict)
     return BuildFailure(plan.key, scripts[index][2], _tail(last), time.monotonic() - started)
+
+
+def _add_fallback_runner(venv: Path) -> None:
+    """The worker's pytest, last on sys.path: used only when the environment has none."""
+    for site in venv.glob("lib/python3*/site-packages"):
+        (site / "zz_iquest_pytest.pth").write_text(TOOLS_DIR + "\n")
 
 
 def _tail(result: RunResult) -> str:

@@ -112,7 +112,9 @@ class EnvironmentCache:
         if touch:
             (folder / "last-used").touch()
         prefix = meta.get("prefix")
-        return BuiltEnvironment(key, folder, Path(prefix) if prefix else None, True, 0.0, meta["size_bytes"])
+        return BuiltEnvironment(
+            key, folder, Path(prefix) if prefix else None, True, 0.0, meta["size_bytes"], meta.get("python", "")
+        )
 
     def _build(self, plan: EnvironmentPlan, tree: Path) -> BuiltEnvironment | BuildFailure:
         building = self.root / "building"
@@ -147,7 +149,8 @@ class EnvironmentCache:
                 self.metrics.environment_built("built", seconds)
             self.evict(keep=plan.key)
             prefix = plan.interpreter.prefix if plan.interpreter else None
-            return BuiltEnvironment(plan.key, self.envs / plan.key, prefix, False, seconds, size)
+            python = plan.interpreter.version if plan.interpreter else ""
+            return BuiltEnvironment(plan.key, self.envs / plan.key, prefix, False, seconds, size, python)
         finally:
             shutil.rmtree(out, ignore_errors=True)
 

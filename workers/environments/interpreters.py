@@ -14,6 +14,7 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,15 @@ if TYPE_CHECKING:
 
 PROBE = "import sys, platform; print(sys.base_prefix); print(platform.python_version()); print(sys.implementation.name)"
 MINORS = range(6, 16)
+# First release of each Python: a commit is tested with an interpreter of its time, released at
+# least ERA_DAYS before it (so its dependencies had wheels for it), unless it names one.
+RELEASED = {
+    "3.6": date(2016, 12, 23), "3.7": date(2018, 6, 27), "3.8": date(2019, 10, 14),
+    "3.9": date(2020, 10, 5), "3.10": date(2021, 10, 4), "3.11": date(2022, 10, 24),
+    "3.12": date(2023, 10, 2), "3.13": date(2024, 10, 7), "3.14": date(2025, 10, 7),
+}
+ERA_DAYS = 180
+OLDEST_USABLE = "3.7"  # uv makes no environments for older ones
 
 
 @dataclass(frozen=True)
@@ -94,10 +104,11 @@ def probe(path: Path) -> Interpreter | None:
 
 
 def choose_interpreter(
-    found: Sequence[Interpreter], declared: Declared, wanted: str | None = None
+    found: Sequence[Interpreter], declared: Declared, wanted: str | None = None, when: date | None = None
 ) -> tuple[Interpreter | None, str]:
     """The interpreter and why: settings first, then requires-python narrowed by the versions the
-    project names (classifiers, tox, CI), newest of those; else the newest that fits."""
+    project names (classifiers, tox, CI), newest of those; else the newest that fits and was
+    out a while before the commit (`when`)."""
     if not found:
         return None, "no Python interpreter found on this machine"
     by_minor: dict[str, Interpreter] = {}
@@ -118,13 +129,25 @@ def choose_interpreter(
             spec_note = f"{declared.requires_from} unreadable ({declared.requires_python})"
     if not fits:
         return None, f"{spec_note} allows none of the Pythons here ({_have(by_minor)})"
+    era_note = ""
+    if when is not None:
+        era = [m for m in fits if RELEASED.get(m, date.max) <= when - timedelta(days=ERA_DAYS)]
+        usable = [m for m in fits if Version(m) >= Version(OLDEST_USABLE)]
+        if era:
+            fits, era_note = era, f"released before the commit ({when.isoformat()})"
+        elif usable and not (set(fits) & set(declared.versions)):
+            # Older than every Python here: the oldest one is the closest to its time.
+            oldest = min(usable, key=Version)
+            why = f"the commit ({when.isoformat()}) predates every Python here: the oldest"
+            return by_minor[oldest], "; ".join(filter(None, (why, spec_note)))
     named = [m for m in fits if m in declared.versions]
     if named:
         best = max(named, key=Version)
         note = f"newest version named in {declared.versions[best]} that this machine has"
-        return by_minor[best], f"{note}{'; ' + spec_note if spec_note else ''}"
+        return by_minor[best], "; ".join(filter(None, (note, spec_note, era_note)))
     best = max(fits, key=Version)
-    return by_minor[best], (f"newest that fits {spec_note}" if spec_note else "nothing declared: newest here")
+    notes = "; ".join(filter(None, (f"fits {spec_note}" if spec_note else "", era_note)))
+    return by_minor[best], f"newest here that {notes}" if notes else "nothing declared: newest here"
 
 
 def _have(by_minor: dict[str, Interpreter]) -> str:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workers.sandbox.port import Command, Mount
+from workers.sandbox.tools import pytest_mounts
 
 ENV_DIR = "/opt/iquest/env"  # where a build writes and every run sees the environment
 VENV = f"{ENV_DIR}/venv"
@@ -22,12 +23,14 @@ class BuiltEnvironment:
     reused: bool  # True: a cache hit (built earlier, by this worker or another)
     seconds: float  # build seconds when built now; 0 when reused
     size_bytes: int
+    python: str = ""  # the interpreter's version, "3.11.7"
 
     def mounts(self) -> tuple[Mount, ...]:
         mounts = [Mount(self.path / "venv", VENV)]
         if self.interpreter_prefix is not None and not self.interpreter_prefix.is_relative_to("/usr"):
             mounts.append(Mount(self.interpreter_prefix, str(self.interpreter_prefix)))
-        return tuple(mounts)
+        # The worker's pytest at /opt/iquest/pytest: a .pth puts it last on sys.path.
+        return (*mounts, *pytest_mounts()[0])
 
     def env(self) -> dict[str, str]:
         return {

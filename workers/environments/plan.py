@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import platform
+import re
 import shlex
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -16,6 +17,9 @@ from workers.environments.sources import Declared, read_declared
 
 # Bump when the way environments are built changes: every key changes with it.
 BUILD_FORMAT = "1"
+BUILD_TOOLS = ("setuptools", "wheel", "setuptools-scm", "hatchling", "hatch-vcs", "flit-core",
+               "poetry-core", "pdm-backend", "cython", "versioneer", "extension-helpers")
+NO_CUTOFF = "2100-01-01"
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,10 @@ class EnvironmentPlan:
         options: list[str] = []
         if self.exclude_newer:
             options += ["--exclude-newer", self.exclude_newer]
+            # Build backends are exempt: an old setup.py still builds with today's setuptools
+            # (uv picks the newest that supports the interpreter), not with one from its year.
+            for tool in BUILD_TOOLS:
+                options += ["--exclude-newer-package", f"{tool}={NO_CUTOFF}"]
         if self.index.no_index:
             options.append("--no-index")
         elif self.index.index_url:
@@ -109,14 +117,15 @@ def derive_plan(
     """The plan for the tree at root: `settings` when given, else what its files declare."""
     settings = settings or EnvironmentSettings()
     declared = read_declared(root)
-    steps = _steps(declared, settings)
+    index = index or IndexSettings()
+    steps = _steps(declared, settings, runner=not index.no_index)
     commands = tuple(Step((c,), "from .github/iquest.yml environment.commands") for c in settings.commands)
     found = list(interpreters) if interpreters is not None else find_interpreters()
-    interpreter, why = choose_interpreter(found, declared, settings.python)
-    index = index or IndexSettings()
+    when = commit_date.date() if commit_date else None
+    interpreter, why = choose_interpreter(found, declared, settings.python, when)
     if settings.index_url and not index.no_index:
         index = IndexSettings(settings.index_url, index.find_links, False)
-    when = commit_date.date().isoformat() if commit_date and settings.exclude_newer else None
+    newer = when.isoformat() if when and settings.exclude_newer else None
     plan = EnvironmentPlan(
         ecosystem="python",
         interpreter=interpreter,
@@ -124,7 +133,7 @@ def derive_plan(
         steps=steps,
         commands=commands,
         inputs=tuple(sorted(declared.inputs.items())),
-        exclude_newer=when,
+        exclude_newer=newer,
         index=index,
         platform=f"{platform.system()}-{platform.machine()}-{'-'.join(platform.libc_ver())}",
         declared=bool(settings.install or settings.packages or settings.commands or declared.steps),
@@ -132,13 +141,17 @@ def derive_plan(
     return _with_key(plan)
 
 
-def _steps(declared: Declared, settings: EnvironmentSettings) -> tuple[Step, ...]:
+def _steps(declared: Declared, settings: EnvironmentSettings, runner: bool) -> tuple[Step, ...]:
     if settings.install:
         steps = [Step(tuple(shlex.split(line)), "from .github/iquest.yml environment.install") for line in settings.install]
     else:
         steps = [Step(args, reason) for args, reason in declared.steps]
     steps += [Step((p,), "from .github/iquest.yml environment.packages") for p in settings.packages]
-    if not any(a.split("[")[0].split("=")[0].split("<")[0].split(">")[0] == "pytest" for s in steps for a in s.args):
+    # Without an index (an offline deployment) the worker's own pytest stays the fallback runner.
+    named = (not settings.install and "pytest" in declared.names) or any(
+        re.split(r"[\[=<>~! ]", a, maxsplit=1)[0] == "pytest" for s in steps for a in s.args
+    )
+    if runner and not named:
         steps.append(Step(("pytest",), "the test runner (the project does not name it)"))
     return tuple(steps)
 

@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 TEST_WORDS = ("test", "tests", "testing", "dev", "develop")
-REQUIREMENT_NAME = re.compile(r"(^|[-_./])(test|tests|testing|dev|develop)([-_.]|$)")
 VERSION = re.compile(r"(?<![\d.])3\.(\d{1,2})(?![\d])")
 TOX_ENV = re.compile(r"\bpy3\.?(\d{1,2})\b")
 CLASSIFIER = re.compile(r"Programming Language :: Python :: 3\.(\d{1,2})\b")
 PYTHON_REQUIRES = re.compile(r"python_requires\s*=\s*['\"]([^'\"]+)['\"]")
+FACTOR = re.compile(r"^[\w.,!-]+:\s")
 PIP_INSTALL = re.compile(r"pip3? install\s+(.+)$")
 # Tools a CI line installs for itself, not for the tests.
 TOOLING = {"pip", "setuptools", "wheel", "tox", "nox", "uv", "build", "twine", "coverage[toml]"}
@@ -32,6 +32,13 @@ class Declared:
     requires_python: str | None = None
     requires_from: str = ""
     versions: dict[str, str] = field(default_factory=dict)  # "3.10" → where it is named
+    names: set[str] = field(default_factory=set)  # distributions the declarations name (lowercase)
+    has_test_files: bool = False  # requirements files for the tests were found
+
+    def name(self, requirement: str) -> None:
+        head = re.split(r"[\[=<>~!;@ ]", requirement.strip(), maxsplit=1)[0].lower()
+        if head and not head.startswith("-"):
+            self.names.add(head)
 
 
 def read_declared(root: Path) -> Declared:
@@ -63,6 +70,14 @@ def _project(found: Declared, pyproject: dict | None, setup_py: str | None, setu
     elif setup_py and "extras_require" in setup_py:
         named = re.findall(r"['\"]([\w-]+)['\"]\s*:", setup_py.split("extras_require", 1)[1][:2000])
         extras, where = [e for e in dict.fromkeys(named) if e.lower() in TEST_WORDS], "setup.py extras_require"
+    for extra in extras:
+        for requirement in optional.get(extra, []):
+            found.name(requirement)
+        if setup_cfg is not None and setup_cfg.has_option("options.extras_require", extra):
+            for requirement in setup_cfg.get("options.extras_require", extra).splitlines():
+                found.name(requirement)
+    if setup_py and extras and "pytest" in setup_py.split("extras_require", 1)[-1][:2000]:
+        found.name("pytest")
     source = "pyproject.toml" if build else ("setup.py" if setup_py is not None else "setup.cfg")
     target = f".[{','.join(extras)}]" if extras else "."
     reason = f"the project itself, from {source}"
@@ -92,6 +107,8 @@ def _groups(found: Declared, pyproject: dict | None) -> None:
             requirements = _expand_group(groups, name, set())
             if requirements:
                 found.steps.append((tuple(requirements), f"from pyproject.toml [dependency-groups] {name}"))
+                for requirement in requirements:
+                    found.name(requirement)
 
 
 def _expand_group(groups: dict, name: str, seen: set[str]) -> list[str]:
@@ -108,16 +125,31 @@ def _expand_group(groups: dict, name: str, seen: set[str]) -> list[str]:
 
 
 def _requirements(root: Path, found: Declared) -> None:
+    """Runtime requirements when there is no project to install; then the test files whose
+    name is only a test word (requirements/test.txt), else any naming one, else dev ones."""
     candidates = sorted(root.glob("*requirements*.txt")) + sorted(root.glob("requirements/*.txt"))
     has_project = any(args[0] == "-e" for args, _ in found.steps)
+    ranked: dict[int, list[str]] = {}
     for path in candidates:
         relative = path.relative_to(root).as_posix()
         stem = relative.removesuffix(".txt")
-        runtime = stem in ("requirements", "requirements/base", "requirements/main", "requirements/requirements")
-        if REQUIREMENT_NAME.search(stem.replace("requirements", "")) or (runtime and not has_project):
-            _remember(root, relative, found)
-            kind = "runtime requirements" if runtime else "its name says test or dev"
-            found.steps.append((("-r", relative), f"from {relative} ({kind})"))
+        words = [w for w in re.split(r"[-_./]", stem) if w and w != "requirements"]
+        if not words and not has_project or stem in ("requirements/base", "requirements/main"):
+            if not has_project:
+                ranked.setdefault(0, []).append(relative)
+            continue
+        tests = [w for w in words if w in ("test", "tests", "testing")]
+        if tests:
+            ranked.setdefault(1 if len(words) == 1 else 2, []).append(relative)
+        elif any(w in ("dev", "develop") for w in words):
+            ranked.setdefault(3, []).append(relative)
+    chosen = ranked.get(0, []) + next((ranked[r] for r in (1, 2, 3) if ranked.get(r)), [])
+    for relative in chosen:
+        _remember(root, relative, found)
+        _name_file(root / relative, found)
+        kind = "runtime requirements" if relative in ranked.get(0, []) else "its name says test or dev"
+        found.steps.append((("-r", relative), f"from {relative} ({kind})"))
+    found.has_test_files = any(ranked.get(r) for r in (1, 2, 3))
 
 
 def _tox(found: Declared, tox) -> None:
@@ -126,12 +158,16 @@ def _tox(found: Declared, tox) -> None:
     for section in tox.sections():
         if not section.startswith("testenv") or ":" in section:
             continue
-        if tox.has_option(section, "deps"):
+        if tox.has_option(section, "deps") and not found.has_test_files:
             deps = []
             for line in tox.get(section, "deps").splitlines():
                 line = line.split("#", 1)[0].strip().replace("{toxinidir}/", "").replace("{toxinidir}", ".")
-                if line and "{" not in line:
+                if line.startswith("-r") and len(line) > 2 and line[2] != " ":
+                    line = f"-r {line[2:]}"
+                # Factor-conditional lines ("py38: mock") and archives by URL are left out.
+                if line and "{" not in line and not FACTOR.match(line) and "://" not in line:
                     deps += line.split() if line.startswith("-r") else [line]
+                    found.name(line)
             if deps:
                 found.steps.append((tuple(deps), f"from tox.ini [{section}] deps"))
         if tox.has_option(section, "extras") and not any(a[0] == "-e" and "[" in a[1] for a, _ in found.steps):
@@ -163,11 +199,26 @@ def _workflows(root: Path, found: Declared) -> None:
             match = PIP_INSTALL.search(line)
             if match and not tests_known:
                 args = _pip_args(match.group(1))
+                for previous, arg in zip(["", *args], args, strict=False):
+                    if previous == "-r":
+                        _name_file(root / arg, found)
+                    else:
+                        found.name(arg)
                 if args:
                     found.steps.append((tuple(args), f"a hint from {relative}: `{line.strip()}`"))
                     used = True
         if used:
             _remember(root, relative, found)
+
+
+def _name_file(path: Path, found: Declared) -> None:
+    try:
+        for line in path.read_text(errors="replace").splitlines():
+            line = line.split("#", 1)[0].strip()
+            if line and not line.startswith("-"):
+                found.name(line)
+    except OSError:
+        pass
 
 
 def _pip_args(text: str) -> list[str]:

@@ -6,6 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from workers.environments.cache import EnvironmentCache
+from workers.environments.plan import EnvironmentSettings, IndexSettings
+from workers.environments.provider import environment_for
 from workers.github.port import GitHubPort
 from workers.intake.jobs import Job
 from workers.intake.repo_config import CONFIG_PATH, LoadedConfig, RepoConfig, parse_repo_config
@@ -62,6 +65,9 @@ class VerifyServices:
     sandbox: Sandbox
     limits: Limits = Limits()
     cache_dir: Path | None = None
+    # Test environments: None builds nothing (the worker's own pytest only).
+    environments: EnvironmentCache | None = None
+    index: IndexSettings = IndexSettings()
 
 
 def verifier_for(services: VerifyServices | None, config: RepoConfig) -> Verify | None:
@@ -72,4 +78,22 @@ def verifier_for(services: VerifyServices | None, config: RepoConfig) -> Verify 
     settings = (
         TestSettings(test.command, tuple(test.setup), test.timeout) if test is not None else None
     )
-    return Verifier(services.sandbox, services.limits, settings, services.cache_dir).verify
+    environment = None
+    if services.environments is not None:
+        environment = environment_for(services.environments, environment_settings(config), services.index)
+    return Verifier(services.sandbox, services.limits, settings, services.cache_dir, environment).verify
+
+
+def environment_settings(config: RepoConfig) -> EnvironmentSettings | None:
+    """`.github/iquest.yml`'s `environment:`, as the planner takes it."""
+    env = config.environment
+    if env is None:
+        return None
+    return EnvironmentSettings(
+        python=env.python,
+        install=tuple(env.install),
+        packages=tuple(env.packages),
+        commands=tuple(env.commands),
+        index_url=env.index_url,
+        exclude_newer=env.exclude_newer,
+    )

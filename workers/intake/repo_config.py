@@ -29,6 +29,20 @@ class TestConfig(BaseModel):
     timeout: int = Field(default=600, ge=10, le=3600)
 
 
+class EnvironmentConfig(BaseModel):
+    """`environment:` — what the test environment holds, when the repository's files do not say
+    it well enough (docs/environments.md). Unset: derived from pyproject.toml, requirements, tox."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    python: str | None = Field(default=None, pattern=r"^3\.\d{1,2}$")
+    install: list[str] = Field(default_factory=list, max_length=20)  # replaces the derived lines
+    packages: list[str] = Field(default_factory=list, max_length=50)  # added on top
+    commands: list[str] = Field(default_factory=list, max_length=10)  # run after the install
+    index_url: str | None = Field(default=None, max_length=500)
+    exclude_newer: bool = True  # resolve unpinned dependencies as of the commit's date
+
+
 class QuotaConfig(BaseModel):
     """Lower limits for this repository; the deployment's limits cap them (never raised)."""
 
@@ -56,6 +70,8 @@ class RepoConfig(BaseModel):
     # Unset: the deployment's IQUEST_CANDIDATES.
     candidates: int | None = Field(default=None, ge=1, le=5)
     quotas: QuotaConfig = Field(default_factory=QuotaConfig)
+    # Unset: the test environment is derived from the repository's own files.
+    environment: EnvironmentConfig | None = None
 
 
 @dataclass(frozen=True)

@@ -82,6 +82,22 @@ class WorkerMetrics:
             "iquest_deliveries_redelivery_failed",
             "Redelivery requests GitHub refused or that failed", registry=registry,
         )
+        # Test environments (workers/environments).
+        self._env_builds = Counter(
+            "iquest_environment_builds", "Test environment builds, by outcome (built, failed)",
+            ["outcome"], registry=registry,
+        )
+        self._env_build_seconds = Histogram(
+            "iquest_environment_build_seconds", "Wall time of one test environment build",
+            buckets=_STAGE_BUCKETS, registry=registry,
+        )
+        self._env_hits = Counter(
+            "iquest_environment_cache_hits", "Test environments reused from the cache", registry=registry,
+        )
+        self._env_bytes = Gauge(
+            "iquest_environment_cache_bytes", "Bytes of built test environments on this worker's cache",
+            multiprocess_mode="mostrecent", registry=registry,
+        )
 
     @contextlib.contextmanager
     def track_job(self, kind: str) -> Iterator[JobTracking]:
@@ -128,6 +144,16 @@ class WorkerMetrics:
 
     def count_redelivery_failed(self, count: int = 1) -> None:
         self._redelivery_failed.inc(count)
+
+    def environment_built(self, outcome: str, seconds: float) -> None:
+        self._env_builds.labels(outcome).inc()
+        self._env_build_seconds.observe(seconds)
+
+    def environment_reused(self) -> None:
+        self._env_hits.inc()
+
+    def environment_cache_bytes(self, size: int) -> None:
+        self._env_bytes.set(size)
 
 
 class ObservedModel:

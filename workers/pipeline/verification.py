@@ -17,6 +17,21 @@ class Counts:
 
 
 @dataclass(frozen=True)
+class EnvironmentReceipt:
+    """The test environment a verification ran in (workers/environments): which, built or reused."""
+
+    key: str
+    reused: bool
+    seconds: float  # build seconds (0 when reused)
+    python: str = ""
+
+    def __str__(self) -> str:
+        how = "reused from the cache" if self.reused else f"built in {self.seconds:.1f} s"
+        python = f", Python {self.python}" if self.python else ""
+        return f"`{self.key[:12]}`{python}, {how}"
+
+
+@dataclass(frozen=True)
 class Verification:
     """`ran` False: nothing was run and `reason` says why (the fix is then as unverified as before)."""
 
@@ -31,6 +46,7 @@ class Verification:
     failing_new: tuple[str, ...] = ()  # new tests that fail with the fix
     output: str = field(default="", repr=False)  # the candidate run's output (cut)
     seconds: float = 0.0
+    environment: EnvironmentReceipt | None = None  # None: the worker's own pytest, nothing built
 
     @property
     def unreproduced(self) -> bool:
@@ -79,6 +95,8 @@ class Verification:
         if not self.ran:
             return template.substitute(summary=f"Nothing was run: {self.reason}", details="")
         details = [f"- Command: `{self.command}`", f"- Before the fix: {self.before}", f"- With the fix: {self.after}"]
+        if self.environment is not None:
+            details.append(f"- Test environment: {self.environment}")
         details.append(
             "- Regressions: " + (", ".join(f"`{t}`" for t in self.regressions) if self.regressions else "none")
         )

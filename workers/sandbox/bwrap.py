@@ -43,6 +43,7 @@ GROUP = "root:x:0:\nsandbox:x:{uid}:\n"
 # What a build (and only a build) needs of /etc to resolve and trust the package index.
 NETWORK_ETC = ("resolv.conf", "hosts", "nsswitch.conf", "ssl", "ca-certificates", "gai.conf")
 NO_SPACE = "No space left on device"
+TOO_LARGE = ("File size limit exceeded", "File too large")
 
 
 class BubblewrapSandbox:
@@ -150,11 +151,12 @@ class BubblewrapSandbox:
         if not self.python_prefix.resolve().is_relative_to("/usr"):
             prefix = str(self.python_prefix.resolve())
             mounts.insert(0, Mount(Path(prefix), prefix))
+        # /tmp first: a mount whose host path lies under /tmp must land on top of the tmpfs.
+        args += ["--proc", "/proc", "--dev", "/dev"]
+        args += ["--perms", "1777", "--size", str(limits.tmp_bytes), "--tmpfs", "/tmp"]
         for mount in mounts:
             args += _parents(mount.target, made)
             args += ["--bind" if mount.writable else "--ro-bind", str(mount.source), mount.target]
-        args += ["--proc", "/proc", "--dev", "/dev"]
-        args += ["--perms", "1777", "--size", str(limits.tmp_bytes), "--tmpfs", "/tmp"]
         args += ["--bind", str(repo), WORKDIR, "--chdir", WORKDIR]
         env = {
             "PATH": f"{self.python_prefix.resolve()}/bin:{PATH}",
@@ -208,6 +210,12 @@ def _explain(result: RunResult, repo: Path, limits: Limits) -> RunResult:
             result,
             reason=f"a write failed with \"{NO_SPACE}\": /tmp in the sandbox is capped at "
             f"{limits.tmp_bytes >> 20} MiB (IQUEST_SANDBOX_TMP_BYTES)",
+        )
+    if not result.passed and any(text in result.output for text in TOO_LARGE) and not result.reason:
+        return replace(
+            result,
+            reason=f"a file grew past the sandbox's cap of {limits.max_file_bytes >> 20} MiB per file "
+            f"(and /tmp holds at most {limits.tmp_bytes >> 20} MiB, IQUEST_SANDBOX_TMP_BYTES)",
         )
     return result
 

@@ -13,14 +13,21 @@ from pathlib import Path
 from workers.sandbox.port import Mount
 
 TOOLS_DIR = "/opt/iquest/pytest"
-PYTEST_DISTRIBUTIONS = ("pytest", "pluggy", "iniconfig", "packaging")
+PYTEST_DISTRIBUTIONS = ("pytest", "pluggy", "iniconfig", "packaging", "pygments")
+# pytest's backports on older Pythons: shipped when the worker has them.
+OPTIONAL_DISTRIBUTIONS = ("exceptiongroup", "tomli")
 
 
 def pytest_mounts() -> tuple[tuple[Mount, ...], dict[str, str]]:
     """Mounts of pytest's top-level modules and the environment that puts them on sys.path."""
     mounts: dict[str, Mount] = {}
-    for name in PYTEST_DISTRIBUTIONS:
-        distribution = metadata.distribution(name)
+    for name in (*PYTEST_DISTRIBUTIONS, *OPTIONAL_DISTRIBUTIONS):
+        try:
+            distribution = metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            if name in OPTIONAL_DISTRIBUTIONS:
+                continue
+            raise
         for file in distribution.files or ():
             top = file.parts[0]
             if top.endswith((".dist-info", ".egg-info")) or top in ("..", "__pycache__"):

@@ -244,3 +244,5 @@ def _write_file(
     with source, open(target, "wb") as out:
         shutil.copyfileobj(source, out)
     os.chmod(target, 0o755 if member.mode & 0o111 else 0o644)
+    # GitHub stamps every member with the commit's date: test environments resolve as of it.
+    os.utime(target, (member.mtime, member.mtime))

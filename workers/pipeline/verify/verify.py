@@ -15,7 +15,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from workers.pipeline.verification import Counts, Verification
+from workers.environments.mount import BuildFailure, BuiltEnvironment
+from workers.environments.provider import EnvironmentProvider
+from workers.pipeline.verification import Counts, EnvironmentReceipt, Verification
 from workers.pipeline.verify.plan import TestPlan, TestSettings, plan_tests
 from workers.pipeline.verify.results import read_outcomes
 from workers.sandbox.port import Command, Limits, RunResult, Sandbox, Verdict
@@ -40,11 +42,14 @@ class Verifier:
         limits: Limits,
         settings: TestSettings | None = None,
         cache_dir: Path | None = None,
+        environment: EnvironmentProvider | None = None,
     ):
         self.sandbox = sandbox
         self.limits = limits
         self.settings = settings
         self.cache_dir = cache_dir
+        # The repository's dependencies, built once and mounted read-only (workers/environments).
+        self.environment = environment
 
     def verify(
         self, root: Path, all_paths: Sequence[str], changes: Mapping[str, str | None]
@@ -54,15 +59,26 @@ class Verifier:
         plan = plan_tests(all_paths, changes, self.settings, int(self.limits.wall_seconds))
         if isinstance(plan, str):
             return Verification(False, reason=f"{plan}.")
-        commands = self._commands(plan)
+        built = self.environment(root) if self.environment is not None else None
+        if isinstance(built, BuildFailure):
+            return Verification(False, reason=f"{built.reason()}")
+        commands = self._commands(plan, built)
         limits = replace(self.limits, wall_seconds=plan.timeout_seconds)
-        new_tests = {p: (changes[p] or "").encode() for p in plan.new_test_files}
-        before = self._baseline(root, plan, commands, limits, new_tests)
-        overlay = {p: None if text is None else text.encode() for p, text in changes.items()}
+        # Files the environment's build wrote into the tree go under the fix's own files.
+        generated: dict[str, bytes | None] = dict(built.overlay()) if built else {}
+        new_tests = {**generated, **{p: (changes[p] or "").encode() for p in plan.new_test_files}}
+        before = self._baseline(root, plan, commands, limits, new_tests, built)
+        overlay = {**generated, **{p: None if text is None else text.encode() for p, text in changes.items()}}
         after = _read(self.sandbox.run(root, commands, limits, overlay), plan.command)
-        return _compare(root, plan, before, after)
+        verification = _compare(root, plan, before, after)
+        if built is None:
+            return verification
+        receipt = EnvironmentReceipt(built.key, built.reused, built.seconds, built.python)
+        return replace(verification, environment=receipt)
 
-    def _commands(self, plan: TestPlan) -> list[Command]:
+    def _commands(self, plan: TestPlan, built: BuiltEnvironment | None) -> list[Command]:
+        if built is not None:
+            return [built.command(script) for script in (*plan.setup, plan.command)]
         mounts, env = pytest_mounts() if plan.uses_shipped_pytest else ((), {})
         return [Command(script, env, mounts) for script in (*plan.setup, plan.command)]
 
@@ -72,13 +88,15 @@ class Verifier:
         plan: TestPlan,
         commands: list[Command],
         limits: Limits,
-        new_tests: dict[str, bytes],
+        new_tests: dict[str, bytes | None],
+        built: BuiltEnvironment | None = None,
     ) -> _Run:
         digest = hashlib.sha256(str(root.resolve()).encode())
+        digest.update(b"\0env:" + (built.key.encode() if built else b"none"))
         for script in (*plan.setup, plan.command):
             digest.update(b"\0" + script.encode())
         for path, data in sorted(new_tests.items()):
-            digest.update(b"\0" + path.encode() + b"\0" + hashlib.sha256(data).digest())
+            digest.update(b"\0" + path.encode() + b"\0" + hashlib.sha256(data or b"").digest())
         cached = self._cache_file(digest.hexdigest())
         if cached is not None and cached.exists():
             data = json.loads(cached.read_text())

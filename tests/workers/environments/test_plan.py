@@ -1,0 +1,147 @@
+"""The install plan comes from the repository's own files, each line with its reason."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from workers.environments.interpreters import Interpreter
+from workers.environments.plan import EnvironmentSettings, IndexSettings, derive_plan
+
+PYTHONS = [
+    Interpreter(f"3.{minor}.1", Path(f"/opt/py3{minor}/bin/python3.{minor}"), Path(f"/opt/py3{minor}"))
+    for minor in (13, 12, 11, 10, 9, 8)
+]
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for path, text in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text)
+    return root
+
+
+def lines(plan) -> list[str]:
+    return plan.render().splitlines()
+
+
+def test_pyproject_extras_and_dependency_groups(tmp_path):
+    root = write(tmp_path, {
+        "pyproject.toml": """
+[project]
+name = "demo"
+requires-python = ">=3.9,<3.12"
+classifiers = ["Programming Language :: Python :: 3.9", "Programming Language :: Python :: 3.10"]
+[project.optional-dependencies]
+test = ["pytest>=7"]
+docs = ["sphinx"]
+[dependency-groups]
+dev = ["hypothesis", {include-group = "lint"}]
+lint = ["ruff"]
+""",
+    })
+    plan = derive_plan(root, interpreters=PYTHONS)
+    assert [s.args for s in plan.steps] == [("-e", ".[test]"), ("hypothesis", "ruff")]
+    assert "extras test from pyproject.toml [project.optional-dependencies]" in plan.steps[0].reason
+    assert plan.steps[1].reason == "from pyproject.toml [dependency-groups] dev"
+    # pytest is named by the project: not added again.
+    assert not any("the test runner" in s.reason for s in plan.steps)
+    assert plan.interpreter.minor == "3.10"
+    assert "classifiers" in plan.interpreter_reason and ">=3.9,<3.12" in plan.interpreter_reason
+    assert plan.declared
+
+
+def test_requirements_files_and_setup_cfg(tmp_path):
+    root = write(tmp_path, {
+        "setup.cfg": "[metadata]\nname = demo\n[options]\npython_requires = >=3.8\n"
+                     "[options.extras_require]\ntesting = mock\n",
+        "setup.py": "from setuptools import setup\nsetup()\n",
+        "requirements-dev.txt": "flake8\n",
+        "requirements/test.txt": "pytest-mock\n",
+        "requirements/tests-min.txt": "pytest-mock==1.0\n",
+        "requirements/docs.txt": "sphinx\n",
+        "tox.ini": "[tox]\nenvlist = py38, py39\n[testenv]\ndeps = -r{toxinidir}/requirements/test.txt\n",
+    })
+    plan = derive_plan(root, interpreters=PYTHONS)
+    args = [s.args for s in plan.steps]
+    # The file named only "test" wins over partial names and dev files; tox adds nothing new.
+    assert args == [("-e", ".[testing]"), ("-r", "requirements/test.txt"), ("pytest",)]
+    assert "setup.cfg [options.extras_require]" in plan.steps[0].reason
+    assert plan.interpreter.minor == "3.9"  # newest named in tox's envlist
+
+
+def test_tox_deps_when_no_requirements_file_says_more(tmp_path):
+    root = write(tmp_path, {
+        "setup.py": "from setuptools import setup\nsetup(python_requires='>=3.8')\n",
+        "requirements/base.txt": "six\n",
+        "tox.ini": "[tox]\nenvlist = py38\n[testenv]\ndeps =\n  pytest\n  py38: mock\n"
+                   "  dev: https://example.invalid/x.tar.gz\n  -r{toxinidir}/requirements/base.txt\n",
+    })
+    plan = derive_plan(root, interpreters=PYTHONS)
+    assert [s.args for s in plan.steps] == [("-e", "."), ("pytest", "-r", "requirements/base.txt")]
+    assert any(line.endswith("# from tox.ini [testenv] deps") for line in lines(plan))
+    assert plan.interpreter.minor == "3.8" and "setup.py python_requires >=3.8" in plan.interpreter_reason
+
+
+def test_workflow_pip_lines_are_a_hint_when_nothing_else_says(tmp_path):
+    root = write(tmp_path, {
+        ".github/workflows/ci.yml": """
+jobs:
+  test:
+    strategy:
+      matrix:
+        python-version: ["3.8", "3.11"]
+    steps:
+      - run: python -m pip install --upgrade pip
+      - run: pip install -r ci-reqs.txt freezegun
+""",
+        "ci-reqs.txt": "pytest\n",
+    })
+    plan = derive_plan(root, interpreters=PYTHONS)
+    assert [s.args for s in plan.steps] == [("-r", "ci-reqs.txt", "freezegun")]
+    assert "a hint from .github/workflows/ci.yml" in plan.steps[0].reason
+    assert plan.interpreter.minor == "3.11"
+
+
+def test_nothing_declared_installs_only_the_runner(tmp_path):
+    root = write(tmp_path, {"test_x.py": "def test_x():\n    pass\n"})
+    plan = derive_plan(root, interpreters=PYTHONS)
+    assert [s.args for s in plan.steps] == [("pytest",)]
+    assert not plan.declared
+    assert derive_plan(root, interpreters=PYTHONS, index=IndexSettings(no_index=True)).steps == ()
+
+
+def test_settings_replace_the_derived_lines(tmp_path):
+    root = write(tmp_path, {"requirements-test.txt": "pytest\n"})
+    settings = EnvironmentSettings(python="3.8", install=("-e .[all]",), packages=("pytest-timeout",),
+                                   commands=("python setup.py build_ext --inplace",))
+    plan = derive_plan(root, settings, interpreters=PYTHONS)
+    assert [s.args for s in plan.steps] == [("-e", ".[all]"), ("pytest-timeout",), ("pytest",)]
+    assert plan.interpreter.minor == "3.8"
+    assert lines(plan)[-2] == "python setup.py build_ext --inplace  # from .github/iquest.yml environment.commands"
+    missing = derive_plan(root, EnvironmentSettings(python="3.7"), interpreters=PYTHONS)
+    assert missing.interpreter is None and "asks for Python 3.7" in missing.interpreter_reason
+
+
+def test_the_key_follows_the_dependency_files_not_the_code(tmp_path):
+    root = write(tmp_path, {"requirements-test.txt": "requests\n", "app.py": "x = 1\n"})
+    first = derive_plan(root, interpreters=PYTHONS).key
+    (root / "app.py").write_text("x = 2\n")
+    assert derive_plan(root, interpreters=PYTHONS).key == first
+    (root / "requirements-test.txt").write_text("requests==2.0\n")
+    changed = derive_plan(root, interpreters=PYTHONS).key
+    assert changed != first
+    assert derive_plan(root, interpreters=PYTHONS[1:]).key != changed  # another interpreter
+
+
+def test_an_old_commit_gets_an_interpreter_and_packages_of_its_time(tmp_path):
+    root = write(tmp_path, {"pyproject.toml": "[project]\nname='d'\nrequires-python='>=3.6'\n"})
+    plan = derive_plan(root, interpreters=PYTHONS, commit_date=datetime(2021, 3, 1, tzinfo=UTC))
+    assert plan.exclude_newer == "2021-03-01"
+    assert plan.install_args()[:2] == ["--exclude-newer", "2021-03-01"]
+    assert plan.interpreter.minor == "3.8"  # 3.9 came out less than half a year before
+    assert "released before the commit" in plan.interpreter_reason
+    # Build backends are not held to the date (an old setup.py builds with today's setuptools).
+    assert "setuptools=2100-01-01" in plan.install_args()
+    older = derive_plan(root, interpreters=PYTHONS, commit_date=datetime(2014, 7, 1, tzinfo=UTC))
+    assert older.interpreter.minor == "3.8" and "predates every Python here" in older.interpreter_reason

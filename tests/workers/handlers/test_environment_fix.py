@@ -1,0 +1,78 @@
+"""A repository whose tests import a package from the index: verified end to end by webhook.
+
+Real receiver, Redis, Celery worker and bubblewrap sandbox, the fake GitHub, the scripted model.
+The package (`tinydep`) is a wheel made here; the worker's builds use it from a local folder
+(IQUEST_ENV_FIND_LINKS, IQUEST_ENV_NO_INDEX), so the scenario needs no network. Without the
+test environment the baseline fails on `import tinydep`; with it the draft PR shows counts and a
+reproducing test, and a second job reuses the environment.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.fakes.model_server import ChatReply
+from tests.support.webhooks import post_webhook
+from tests.support.wheels import make_wheel
+from tests.support.worker import wait_until
+from tests.workers.handlers.showcase_repo import (
+    INSTALLATION_ID,
+    REPO,
+    SHOWCASE,
+    labeled,
+    repo_files,
+    status_comment,
+)
+
+GOOD = (SHOWCASE / "model_response.md").read_text()
+DEPENDENCY_TEST = "\n\ndef test_the_dependency_answers():\n    assert tinydep.answer() == 42\n"
+
+
+@pytest.fixture
+def worker_settings(bwrap_sandbox, tmp_path) -> dict[str, str]:
+    wheels = tmp_path / "wheels"
+    make_wheel(wheels, "tinydep", "1.0", {"tinydep/__init__.py": "def answer():\n    return 42\n"})
+    return {
+        "IQUEST_SANDBOX": "bubblewrap",
+        "IQUEST_ENV_FIND_LINKS": str(wheels),
+        "IQUEST_ENV_NO_INDEX": "true",
+        "IQUEST_ENV_CACHE_DIR": str(tmp_path / "environments"),
+    }
+
+
+@pytest.fixture
+def dependent_repo(fake_github):
+    files = repo_files()
+    files["requirements-test.txt"] = "tinydep\n"
+    files["tests/test_auth.py"] = "import tinydep\n" + files["tests/test_auth.py"] + DEPENDENCY_TEST
+    fake_github.create_repo(REPO, files)
+    fake_github.add_installation(INSTALLATION_ID, "acme")
+    fake_github.add_collaborator(REPO, "alice", "maintain")
+    title, _, body = (SHOWCASE / "issue.md").read_text().partition("\n")
+    return title, body.strip()
+
+
+def test_the_tests_run_in_the_built_environment_and_a_second_job_reuses_it(
+    fake_github, model_server, dependent_repo, receiver, worker, tmp_path
+) -> None:
+    title, body = dependent_repo
+    model_server.script(ChatReply(GOOD), ChatReply(GOOD))
+    bodies = []
+    for _ in range(2):
+        issue = fake_github.open_issue(REPO, title, body, user="carol")
+        assert post_webhook(receiver.url, "issues", labeled(issue.number)).status_code == 202
+        wait_until(lambda n=issue.number: "Opened draft pull request" in status_comment(fake_github, n),
+                   timeout=180, what="the draft PR")
+        pull = next(p for p in fake_github.pulls(REPO) if p.head_ref == f"iquest/issue-{issue.number}")
+        bodies.append(fake_github.issue(REPO, pull.number).body)
+    first, second = bodies
+    for text in bodies:
+        assert "## Verification" in text
+        # The dependency's own test passes before and after: the package was there.
+        assert "Before the fix: 4 passed, 1 failed" in text and "With the fix: 5 passed, 0 failed" in text
+        assert "Reproducing test (fails before, passes after)" in text
+        assert "`tests/test_auth.py::test_session_ids_are_unique_across_many_logins`" in text
+    assert "- Test environment: `" in first and "built in" in first
+    assert "reused from the cache" in second
+    [built] = [p for p in (tmp_path / "environments" / "envs").iterdir()]
+    assert built.name[:12] in first and built.name[:12] in second
