@@ -83,6 +83,10 @@ def _predictor(settings, sandbox):  # type: ignore[no-untyped-def]
 
     model = model_from_settings(settings)
     tokenizer = tokenizer_from_settings(settings)
+    from workers.environments.from_settings import index_from_settings
+    from workers.evaluation.environments_select import environment_cache
+
+    # The app's own verification as a worker runs it: the repository's derived environment.
     verification = VerifyServices(
         sandbox,
         Limits(wall_seconds=settings.sandbox_timeout_seconds,
@@ -90,6 +94,8 @@ def _predictor(settings, sandbox):  # type: ignore[no-untyped-def]
                max_processes=settings.sandbox_max_processes,
                max_output_bytes=settings.sandbox_max_output_bytes),
         None,
+        environments=environment_cache(settings, sandbox),
+        index=index_from_settings(settings),
     )
     name = f"iquest-autofix:{settings.model}"
 

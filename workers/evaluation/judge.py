@@ -107,9 +107,11 @@ def run_tests(
     scripts = [*env.setup, "\n".join([
         *spec.eval_commands, f"echo '{TEST_MARKER}'", f"{spec.test_cmd} {directives}", "true",
     ])]
+    # Roomier than a fix's verification: whole test files of large projects run here.
     limits = Limits(
         wall_seconds=timeout, memory_bytes=JUDGE_MEMORY, max_processes=1024,
-        max_output_bytes=JUDGE_OUTPUT,
+        max_output_bytes=JUDGE_OUTPUT, max_file_bytes=1 << 30, tmp_bytes=1 << 30,
+        scratch_bytes=8 << 30,
     )
     commands = [Command(script, env=env.env, mounts=env.mounts) for script in scripts]
     started = time.monotonic()
@@ -125,6 +127,8 @@ def run_tests(
         return TestRun(None, env_error=f"environment setup failed: {failed}", seconds=seconds, log=log)
     if last.verdict is Verdict.TIMED_OUT:
         return TestRun(None, error=f"the tests ran past the {timeout:.0f} s timeout", seconds=seconds, log=log)
+    if last.verdict not in (Verdict.EXITED, Verdict.OUTPUT_LIMIT):
+        return TestRun(None, error=f"the test run ended: {last.verdict.value} {last.reason}".strip(), seconds=seconds, log=log)
     if last.verdict is Verdict.OUTPUT_LIMIT:
         return TestRun(None, error="the tests printed more than the output limit", seconds=seconds, log=log)
     test_log = last.output.split(TEST_MARKER, 1)[-1]
