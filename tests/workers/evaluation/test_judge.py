@@ -12,15 +12,11 @@ from workers.evaluation.environment import WorkerPythonEnvironments
 from workers.evaluation.instances import parse_instance
 from workers.evaluation.judge import judge
 from workers.evaluation.specs import spec_for
-from workers.sandbox.select import SandboxBackend, build_sandbox
 
 
-@pytest.fixture(scope="module")
-def sandbox():
-    built = build_sandbox(SandboxBackend.BUBBLEWRAP)
-    if not built.available:
-        pytest.skip(built.reason)
-    return built
+@pytest.fixture
+def sandbox(bwrap_sandbox):
+    return bwrap_sandbox
 
 
 def _judge(tmp_path: Path, sandbox, patch_of) -> object:
