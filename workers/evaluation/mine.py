@@ -88,16 +88,17 @@ def problem_statement(candidate: Candidate, read_issue: IssueReader | None) -> s
 def _statuses(
     git_dir: Path, repo: str, candidate: Candidate, patches: list[str], test_patch: str,
     spec: EnvSpec, environments: Environments, sandbox: Sandbox, timeout: float,
-) -> dict[str, str] | None:
+) -> tuple[dict[str, str] | None, str]:
+    """(per-test statuses, "") or (None, why no test ran)."""
     with tempfile.TemporaryDirectory(prefix="iquest-mine-") as scratch:
         tree = Path(scratch) / "repo"
         archive_into(git_dir, candidate.parent, tree)
         env = environments.prepare(spec, tree, commit_date(git_dir, candidate.parent))
         for patch in patches:
             if not apply_patch(tree, patch).ok:
-                return None
+                return None, "a patch does not apply"
         run = run_tests(repo, test_patch, tree, spec, env, sandbox, timeout)
-        return run.statuses
+        return run.statuses, (run.env_error or run.error)[:300]
 
 
 def mine(
@@ -111,9 +112,12 @@ def mine(
     environment: EnvironmentOverride | None = None,
     read_issue: IssueReader | None = None,
     progress: Callable[[str], None] = lambda message: None,
+    version: str = "",
 ) -> list[dict]:
     """Instances (SWE-bench's format, lists as JSON strings) for every candidate with a test
-    that fails before its fix and passes after it."""
+    that fails before its fix and passes after it. `version`: SWE-bench's version of the
+    repository for these commits, so its per-version spec builds the environment (else the
+    plan derived from the repository's files)."""
     owner, name = repo.split("/", 1)
     found = []
     listed = candidates(git_dir, since, max_commits)
@@ -124,13 +128,15 @@ def mine(
         probe = Instance(
             instance_id="", repo=repo, base_commit=candidate.parent, problem_statement="",
             test_patch=test_patch, fail_to_pass=(), pass_to_pass=(), environment=environment,
+            version=version,
         )
         spec = spec_for(probe)
         args = (git_dir, repo, candidate)
-        before = _statuses(*args, [test_patch], test_patch, spec, environments, sandbox, timeout)
-        after = _statuses(*args, [patch, test_patch], test_patch, spec, environments, sandbox, timeout)
+        before, why = _statuses(*args, [test_patch], test_patch, spec, environments, sandbox, timeout)
+        after, why_after = (None, "") if before is None else _statuses(
+            *args, [patch, test_patch], test_patch, spec, environments, sandbox, timeout)
         if before is None or after is None:
-            progress(f"{number}/{len(listed)} {candidate.sha[:10]}: no test run (patch or environment)")
+            progress(f"{number}/{len(listed)} {candidate.sha[:10]}: no test run: {why or why_after}")
             continue
         f2p = sorted(t for t, s in after.items() if s in _PASS and before.get(t) not in _PASS)
         p2p = sorted(t for t, s in after.items() if s in _PASS and before.get(t) in _PASS)
@@ -148,7 +154,7 @@ def mine(
             "test_patch": test_patch,
             "FAIL_TO_PASS": json.dumps(f2p),
             "PASS_TO_PASS": json.dumps(p2p),
-            "version": "",
+            "version": version,
             "environment_setup_commit": candidate.parent,
         }
         if environment is not None:
