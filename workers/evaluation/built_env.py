@@ -50,7 +50,10 @@ def settings_for(spec: EnvSpec, tree: Path, have: Sequence[str]) -> tuple[Enviro
     spec's Python is not on this machine (the nearest plan then chooses one)."""
     if spec.source == "default":
         return None, ""
-    lines = [f"-r {shlex.quote(f)}" for f in spec.requirement_files if (tree / f).is_file()]
+    if spec.requirements:
+        lines = [f"-r {_content_file(tree, 'reqs', spec.requirements)}"]
+    else:
+        lines = [f"-r {shlex.quote(f)}" for f in spec.requirement_files if (tree / f).is_file()]
     lines += [shlex.quote(p) for p in spec.conda_packages.split() if p not in _NOT_PACKAGES]
     for name in spec.conda_env_files:
         if (tree / name).is_file():
@@ -62,9 +65,7 @@ def settings_for(spec: EnvSpec, tree: Path, have: Sequence[str]) -> tuple[Enviro
         # SWE-bench installs its pinned packages after the requirements, so they win; one uv
         # resolution expresses that as overrides (a file named by its content: the plan's
         # key then changes with the pins).
-        text = "".join(f"{p}\n" for p in spec.pip_packages)
-        name = f".iquest-eval-pins-{hashlib.sha256(text.encode()).hexdigest()[:12]}.txt"
-        (tree / name).write_text(text)
+        name = _content_file(tree, "pins", "".join(f"{p}\n" for p in spec.pip_packages))
         lines += [shlex.quote(p) for p in spec.pip_packages]
         lines.append(f"--override {name}")
     if not lines:
@@ -81,6 +82,14 @@ def settings_for(spec: EnvSpec, tree: Path, have: Sequence[str]) -> tuple[Enviro
         exclude_newer=not spec.source.startswith("swebench"),
     )
     return settings, note
+
+
+def _content_file(tree: Path, kind: str, text: str) -> str:
+    """Write text into the tree under a name made of its hash (the plan's key then follows
+    the content); the name, relative to the tree."""
+    name = f".iquest-eval-{kind}-{hashlib.sha256(text.encode()).hexdigest()[:12]}.txt"
+    (tree / name).write_text(text)
+    return name
 
 
 class UvEnvironments:

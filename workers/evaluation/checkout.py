@@ -82,6 +82,10 @@ def checkout(
     return None
 
 
+def show_file(git_dir: Path, commit: str, path: str) -> str:
+    return _git(git_dir, "show", f"{commit}:{path}").decode("utf-8", "replace")
+
+
 def commit_date(git_dir: Path, commit: str) -> datetime | None:
     try:
         return datetime.fromisoformat(_git(git_dir, "show", "-s", "--format=%cI", commit).decode().strip())

@@ -11,15 +11,16 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
-from workers.evaluation.checkout import CheckoutError, checkout
+from workers.evaluation.checkout import CheckoutError, checkout, find_git_dir, show_file
 from workers.evaluation.environment import Environments
 from workers.evaluation.instances import Instance, Prediction
 from workers.evaluation.judge import judge
-from workers.evaluation.specs import spec_for
+from workers.evaluation.requirements import requirements_text
+from workers.evaluation.specs import EnvSpec, spec_for
 from workers.pipeline.context.snapshot import SnapshotCache
 from workers.sandbox.port import Sandbox
 
@@ -90,12 +91,32 @@ def _safe(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_.+" else "_" for c in name)[:120] or "_"
 
 
+def with_requirements(spec: EnvSpec, instance: Instance, base: Path, repos_dir: Path | None) -> EnvSpec:
+    """SWE-bench reads a spec's requirements file at the environment setup commit."""
+    if not spec.requirement_files:
+        return spec
+    git_dir = find_git_dir(repos_dir, instance.repo) if repos_dir is not None else None
+    commit = instance.environment_setup_commit
+
+    def read(path: str) -> str | None:
+        if git_dir is not None and commit:
+            try:
+                return show_file(git_dir, commit, path)
+            except CheckoutError:
+                return None
+        target = base / path
+        return target.read_text(errors="replace") if target.is_file() else None
+
+    text = requirements_text(spec.requirement_files, read)
+    return replace(spec, requirements=text) if text is not None else spec
+
+
 def _judge_one(
     instance: Instance, prediction: Prediction, base: Path, setup: EvalSetup, extra: dict,
     commit_date: datetime | None = None,
 ) -> tuple[dict, str]:
     started = time.monotonic()
-    spec = spec_for(instance)
+    spec = with_requirements(spec_for(instance), instance, base, setup.repos_dir)
     with tempfile.TemporaryDirectory(prefix="iquest-judge-", dir=setup.scratch) as scratch:
         tree = Path(scratch) / "repo"
         shutil.copytree(base, tree, symlinks=True)

@@ -29,6 +29,9 @@ class EnvSpec:
     eval_commands: tuple[str, ...] = ()  # shell commands run before the tests (exports)
     conda_packages: str = ""  # SWE-bench's conda `packages` line, when it is not a file
     conda_env_files: tuple[str, ...] = ()  # environment.yml candidates (conda's own format)
+    # The requirements as SWE-bench installs them (read at the environment setup commit);
+    # empty: the requirement files of the tree itself.
+    requirements: str = ""
 
 
 @cache
