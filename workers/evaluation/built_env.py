@@ -39,10 +39,22 @@ def split_install(commands: Sequence[str]) -> tuple[list[str], list[str]]:
         if match is None:
             other.append(command)
             continue
-        args = [a for a in shlex.split(match.group(1)) if a not in _PIP_ONLY]
+        args = _editable([a for a in shlex.split(match.group(1)) if a not in _PIP_ONLY])
         if args:
             lines.append(shlex.join(args))
     return lines, other
+
+
+def _editable(args: list[str]) -> list[str]:
+    """The project itself installed editable: SWE-bench installs it again after the patch, and
+    a read-only environment cannot be reinstalled, so it must read the tree the tests run in."""
+    out: list[str] = []
+    for index, arg in enumerate(args):
+        local = arg == "." or arg.startswith((".[", "./"))
+        if local and (index == 0 or args[index - 1] not in ("-e", "--editable")):
+            out.append("-e")
+        out.append(arg)
+    return out
 
 
 def settings_for(spec: EnvSpec, tree: Path, have: Sequence[str]) -> tuple[EnvironmentSettings | None, str]:

@@ -19,6 +19,7 @@ from workers.evaluation.instances import EnvironmentOverride, Instance
 from workers.evaluation.judge import run_tests
 from workers.evaluation.logparse import Status
 from workers.evaluation.patches import apply_patch
+from workers.evaluation.scm_version import pretend_version
 from workers.evaluation.specs import EnvSpec, spec_for
 from workers.sandbox.port import Sandbox
 
@@ -93,6 +94,7 @@ def _statuses(
     with tempfile.TemporaryDirectory(prefix="iquest-mine-") as scratch:
         tree = Path(scratch) / "repo"
         archive_into(git_dir, candidate.parent, tree)
+        pretend_version(tree, git_dir, candidate.parent, repo.split("/")[1])
         env = environments.prepare(spec, tree, commit_date(git_dir, candidate.parent))
         for patch in patches:
             if not apply_patch(tree, patch).ok:

@@ -20,6 +20,7 @@ from workers.evaluation.environment import Environments
 from workers.evaluation.instances import Instance, Prediction
 from workers.evaluation.judge import judge
 from workers.evaluation.requirements import requirements_text
+from workers.evaluation.scm_version import pretend_version
 from workers.evaluation.specs import EnvSpec, spec_for
 from workers.pipeline.context.snapshot import SnapshotCache
 from workers.sandbox.port import Sandbox
@@ -161,6 +162,8 @@ def _instance(
         base = Path(scratch) / "base"
         try:
             date = checkout(instance.repo, instance.base_commit, base, setup.repos_dir, setup.snapshots)
+            git_dir = find_git_dir(setup.repos_dir, instance.repo) if setup.repos_dir else None
+            pretend_version(base, git_dir, instance.base_commit, instance.repo.split("/")[1])
         except (CheckoutError, OSError) as error:
             for prediction in predictions or [Prediction(instance.instance_id, "pipeline", "")]:
                 row = _failed_row(instance, prediction, f"checkout failed: {error}")

@@ -45,8 +45,9 @@ def test_pip_install_lines_become_uv_arguments() -> None:
         "python -m pip install -v --no-use-pep517 --no-build-isolation -e .",
         "pip install -e .[dev]",
         "python setup.py build_ext --inplace",
+        "python -m pip install .",
     ])
-    assert lines == ["--no-build-isolation -e .", "-e '.[dev]'"]
+    assert lines == ["--no-build-isolation -e .", "-e '.[dev]'", "-e ."]
     assert other == ["python setup.py build_ext --inplace"]
 
 
