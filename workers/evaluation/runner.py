@@ -228,8 +228,49 @@ def evaluate(
     setup.progress(f"{len(work)} instances to judge" + (f", {skipped} already done" if skipped else ""))
     rows: list[dict] = []
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = [pool.submit(_instance, i, p, predictor, setup, writer) for i, p in work]
+        futures = [pool.submit(_guarded, i, p, predictor, setup, writer, predictor_name) for i, p in work]
         for number, future in enumerate(futures, 1):
             rows.extend(future.result())
             setup.progress(f"{number}/{len(work)} instances done")
+    for name in (RESULTS, PREDICTIONS):
+        _compact(setup.out / name)
     return rows
+
+
+def _guarded(
+    instance: Instance,
+    predictions: Sequence[Prediction],
+    predictor: Predictor | None,
+    setup: EvalSetup,
+    writer: _Writer,
+    predictor_name: str,
+) -> list[dict]:
+    """One instance; a bug of ours there becomes that instance's row (not judged, retried on
+    the next run) instead of ending a run of hundreds."""
+    try:
+        return _instance(instance, predictions, predictor, setup, writer)
+    except Exception as error:  # noqa: BLE001 - reported in the row and on stderr
+        setup.progress(f"{instance.instance_id}: harness error: {type(error).__name__}: {error}")
+        rows = []
+        for prediction in predictions or [Prediction(instance.instance_id, predictor_name, "")]:
+            row = _failed_row(instance, prediction, f"harness error: {type(error).__name__}: {error}")
+            writer.write(row, prediction, "")
+            rows.append(row)
+        return rows
+
+
+def _compact(path: Path) -> None:
+    """One line per (instance, model), the last written (a retried environment failure was
+    written twice); lines that are not JSON (a run killed mid-write) are dropped."""
+    if not path.is_file():
+        return
+    rows: dict[tuple[str, str], str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            row = json.loads(line)
+            rows[(row["instance_id"], row["model_name_or_path"])] = line
+        except (ValueError, KeyError, TypeError):
+            continue
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text("".join(f"{line}\n" for line in rows.values()), encoding="utf-8")
+    temporary.replace(path)
