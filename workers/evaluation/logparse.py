@@ -4,7 +4,8 @@ Modelled on SWE-bench's harness (`swebench/harness/log_parsers`, `grading.py`): 
 what that harness would record for the same log, so published FAIL_TO_PASS and PASS_TO_PASS
 lists match. Frameworks: pytest's `-rA` summary (the default), the same with long path-like
 parameters shortened to their last part (requests, pylint, pydicom), pytest with lines
-ending in the status (astropy, scikit-learn, sphinx: older pytest), and sympy's `bin/test`.
+ending in the status (astropy, scikit-learn, sphinx: older pytest), matplotlib's (mouse
+buttons as numbers), and sympy's `bin/test`. Not read: Django's own runner.
 """
 
 from __future__ import annotations
@@ -71,6 +72,11 @@ def parse_pytest_options(log: str) -> dict[str, str]:
     return {_short_option(test): status for test, status in parse_pytest(log).items()}
 
 
+def parse_matplotlib(log: str) -> dict[str, str]:
+    """pytest's summary with mouse buttons written as numbers, as matplotlib's ids are recorded."""
+    return parse_pytest(log.replace("MouseButton.LEFT", "1").replace("MouseButton.RIGHT", "3"))
+
+
 def parse_pytest_v2(log: str) -> dict[str, str]:
     """pytest's summary, colours stripped, plus `test-id STATUS` lines of older versions."""
     statuses: dict[str, str] = {}
@@ -111,6 +117,7 @@ PARSERS: dict[str, Parser] = {
     "pytest_options": parse_pytest_options,
     "pytest_v2": parse_pytest_v2,
     "sympy": parse_sympy,
+    "matplotlib": parse_matplotlib,
 }
 
 # Which parser SWE-bench uses per repository; any other repository is read as pytest.
@@ -122,6 +129,7 @@ REPO_PARSER: dict[str, str] = {
     "scikit-learn/scikit-learn": "pytest_v2",
     "sphinx-doc/sphinx": "pytest_v2",
     "sympy/sympy": "sympy",
+    "matplotlib/matplotlib": "matplotlib",
 }
 
 

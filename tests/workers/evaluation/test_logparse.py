@@ -109,3 +109,12 @@ def test_grading_counts_missing_tests_as_failed_and_skipped_for_neither_side() -
     assert not graded.resolved
     passing = grade({"a": "PASSED", "b": "SKIPPED"}, ["a"], ["b"])
     assert passing.resolved and passing.skipped == ("b",)
+
+
+def test_matplotlib_ids_write_mouse_buttons_as_numbers() -> None:
+    from workers.evaluation.logparse import PARSERS
+
+    log = "PASSED lib/matplotlib/tests/test_widgets.py::test_span[MouseButton.LEFT-1]\n"
+    assert PARSERS[parser_for("matplotlib/matplotlib")](log) == {
+        "lib/matplotlib/tests/test_widgets.py::test_span[1-1]": "PASSED"
+    }
