@@ -85,6 +85,7 @@ def run_build(
         "UV_NO_PROGRESS": "1",
         **({"SSL_CERT_FILE": str(CA_BUNDLE)} if CA_BUNDLE.exists() else {}),
         **tools.proxies,
+        **({"SETUPTOOLS_SCM_PRETEND_VERSION": plan.scm_version} if plan.scm_version else {}),
     }
     network = not plan.index.no_index
     install = f"{UV} pip install --python {VENV}/bin/python " + shlex.join(plan.install_args())

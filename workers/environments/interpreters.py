@@ -34,7 +34,8 @@ RELEASED = {
     "3.12": date(2023, 10, 2), "3.13": date(2024, 10, 7), "3.14": date(2025, 10, 7),
 }
 ERA_DAYS = 180
-OLDEST_USABLE = "3.7"  # uv makes no environments for older ones
+# Older ones get no editable installs (their newest setuptools predates PEP 660).
+OLDEST_USABLE = "3.7"
 
 
 @dataclass(frozen=True)
@@ -118,12 +119,12 @@ def choose_interpreter(
         if wanted in by_minor:
             return by_minor[wanted], "from .github/iquest.yml environment.python"
         return None, f".github/iquest.yml asks for Python {wanted}; this machine has {_have(by_minor)}"
-    fits = list(by_minor)
+    fits = [m for m in by_minor if Version(m) >= Version(OLDEST_USABLE)]
     spec_note = ""
     if declared.requires_python:
         try:
             spec = SpecifierSet(declared.requires_python)
-            fits = [m for m in by_minor if spec.contains(Version(by_minor[m].version), prereleases=True)]
+            fits = [m for m in fits if spec.contains(Version(by_minor[m].version), prereleases=True)]
             spec_note = f"{declared.requires_from} {declared.requires_python}"
         except InvalidSpecifier:
             spec_note = f"{declared.requires_from} unreadable ({declared.requires_python})"
@@ -132,13 +133,13 @@ def choose_interpreter(
     era_note = ""
     if when is not None:
         era = [m for m in fits if RELEASED.get(m, date.max) <= when - timedelta(days=ERA_DAYS)]
-        usable = [m for m in fits if Version(m) >= Version(OLDEST_USABLE)]
+        usable = fits
         if era:
             fits, era_note = era, f"released before the commit ({when.isoformat()})"
         elif usable and not (set(fits) & set(declared.versions)):
             # Older than every Python here: the oldest one is the closest to its time.
             oldest = min(usable, key=Version)
-            why = f"the commit ({when.isoformat()}) predates every Python here: the oldest"
+            why = f"the commit ({when.isoformat()}) predates every Python here from {OLDEST_USABLE} on: the oldest"
             return by_minor[oldest], "; ".join(filter(None, (why, spec_note)))
     named = [m for m in fits if m in declared.versions]
     if named:

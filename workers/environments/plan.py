@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 import platform
+import posixpath
 import re
 import shlex
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from workers.environments.interpreters import Interpreter, choose_interpreter, find_interpreters
 from workers.environments.sources import Declared, read_declared
@@ -20,6 +22,14 @@ BUILD_FORMAT = "1"
 BUILD_TOOLS = ("setuptools", "wheel", "setuptools-scm", "hatchling", "hatch-vcs", "flit-core",
                "poetry-core", "pdm-backend", "cython", "versioneer", "extension-helpers")
 NO_CUTOFF = "2100-01-01"
+# Build backends resolve as of the commit, but no earlier than editable installs (PEP 660,
+# setuptools 64) existed: a 2014 setup.py builds with a 2022 setuptools, and the build's other
+# requirements (packaging, …) stay of the commit's time, consistent with it.
+EDITABLE_SETUPTOOLS = "2022-09-01"
+# The runner we add is ours, not the project's: the newest pytest that runs on the interpreter
+# (a 2014 pytest does not run on any Python this machine has), with its own dependencies.
+RUNNER_PACKAGES = ("pytest", "pluggy", "iniconfig", "exceptiongroup", "tomli", "py", "colorama",
+                   "attrs", "more-itertools", "atomicwrites", "importlib-metadata", "zipp")
 
 
 @dataclass(frozen=True)
@@ -66,6 +76,9 @@ class EnvironmentPlan:
     index: IndexSettings = field(default_factory=IndexSettings)
     platform: str = ""
     declared: bool = False  # False: nothing but the test runner (stdlib-only projects)
+    # SETUPTOOLS_SCM_PRETEND_VERSION for a project versioned by git tags (the tree has no .git).
+    scm_version: str = ""
+    scm_version_reason: str = ""
     key: str = ""
 
     def install_args(self) -> list[str]:
@@ -73,10 +86,11 @@ class EnvironmentPlan:
         options: list[str] = []
         if self.exclude_newer:
             options += ["--exclude-newer", self.exclude_newer]
-            # Build backends are exempt: an old setup.py still builds with today's setuptools
-            # (uv picks the newest that supports the interpreter), not with one from its year.
+            tools_date = max(self.exclude_newer, EDITABLE_SETUPTOOLS)
             for tool in BUILD_TOOLS:
-                options += ["--exclude-newer-package", f"{tool}={NO_CUTOFF}"]
+                options += ["--exclude-newer-package", f"{tool}={tools_date}"]
+            for package in RUNNER_PACKAGES if RUNNER in self.steps else ():
+                options += ["--exclude-newer-package", f"{package}={NO_CUTOFF}"]
         if self.index.no_index:
             options.append("--no-index")
         elif self.index.index_url:
@@ -95,6 +109,9 @@ class EnvironmentPlan:
         lines.append(f"python {python}  # {self.interpreter_reason}")
         if self.exclude_newer:
             lines.append(f"--exclude-newer {self.exclude_newer}  # packages as of the commit's date")
+        if self.scm_version:
+            lines.append(f"SETUPTOOLS_SCM_PRETEND_VERSION={self.scm_version}  # no git metadata in the tree: "
+                         f"{self.scm_version_reason}")
         lines += [f"uv pip install {step.text()}  # {step.reason}" for step in self.steps]
         lines += [f"{step.args[0]}  # {step.reason}" for step in self.commands]
         lines += [f"# key input: {path}" for path, _ in self.inputs]
@@ -103,7 +120,12 @@ class EnvironmentPlan:
     def as_json(self) -> dict:
         data = asdict(self)
         data["interpreter"] = self.interpreter.as_json() if self.interpreter else None
+        if self.index.index_url:
+            data["index"]["index_url"] = _without_credentials(self.index.index_url)
         return data
+
+
+RUNNER = Step(("pytest",), "the test runner (the project does not name it)")
 
 
 def derive_plan(
@@ -113,13 +135,23 @@ def derive_plan(
     interpreters: Sequence[Interpreter] | None = None,
     commit_date: datetime | None = None,
     index: IndexSettings | None = None,
+    package: str = "",
 ) -> EnvironmentPlan:
-    """The plan for the tree at root: `settings` when given, else what its files declare."""
+    """The plan for the tree at root: `settings` when given, else what its files declare.
+
+    `package` is a folder of the tree holding one package of a monorepo: its files are read,
+    and the plan's paths stay relative to the tree's root (the build runs there)."""
     settings = settings or EnvironmentSettings()
-    declared = read_declared(root)
+    package = posixpath.normpath(package).strip("/") if package else ""
+    if package.startswith(".."):
+        raise ValueError(f"package folder outside the tree: {package}")
+    declared = read_declared(root / package) if package else read_declared(root)
+    if package:
+        _under(declared, package)
     index = index or IndexSettings()
     steps = _steps(declared, settings, runner=not index.no_index)
-    commands = tuple(Step((c,), "from .github/iquest.yml environment.commands") for c in settings.commands)
+    into = f"cd {shlex.quote(package)} && " if package else ""
+    commands = tuple(Step((into + c,), "from .github/iquest.yml environment.commands") for c in settings.commands)
     found = list(interpreters) if interpreters is not None else find_interpreters()
     when = commit_date.date() if commit_date else None
     interpreter, why = choose_interpreter(found, declared, settings.python, when)
@@ -137,8 +169,26 @@ def derive_plan(
         index=index,
         platform=f"{platform.system()}-{platform.machine()}-{'-'.join(platform.libc_ver())}",
         declared=bool(settings.install or settings.packages or settings.commands or declared.steps),
+        scm_version=declared.scm_version,
+        scm_version_reason=declared.scm_version_from,
     )
     return _with_key(plan)
+
+
+def _under(declared: Declared, package: str) -> None:
+    """Rewrite the paths of a package's declarations relative to the tree's root."""
+    def moved(path: str) -> str:
+        base, bracket, extras = path.partition("[")
+        return "./" + posixpath.normpath(posixpath.join(package, base)) + bracket + extras
+
+    steps = []
+    for args, reason in declared.steps:
+        out: list[str] = []
+        for previous, arg in zip(["", *args], args, strict=False):
+            out.append(moved(arg) if previous in ("-e", "-r", "-c") or arg.startswith(".") else arg)
+        steps.append((tuple(out), reason.replace("from ", f"from {package}/", 1)))
+    declared.steps = steps
+    declared.inputs = {posixpath.join(package, k): v for k, v in declared.inputs.items()}
 
 
 def _steps(declared: Declared, settings: EnvironmentSettings, runner: bool) -> tuple[Step, ...]:
@@ -152,7 +202,7 @@ def _steps(declared: Declared, settings: EnvironmentSettings, runner: bool) -> t
         re.split(r"[\[=<>~! ]", a, maxsplit=1)[0] == "pytest" for s in steps for a in s.args
     )
     if runner and not named:
-        steps.append(Step(("pytest",), "the test runner (the project does not name it)"))
+        steps.append(RUNNER)
     return tuple(steps)
 
 
@@ -166,6 +216,15 @@ def _with_key(plan: EnvironmentPlan) -> EnvironmentPlan:
         "commands": [s.args for s in plan.commands],
         "inputs": plan.inputs,
         "platform": plan.platform,
+        "scm_version": plan.scm_version,
     }
     digest = hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
     return EnvironmentPlan(**{**plan.__dict__, "key": digest})
+
+
+def _without_credentials(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    return urlunsplit(parts._replace(netloc=f"***@{host}" + (f":{parts.port}" if parts.port else "")))

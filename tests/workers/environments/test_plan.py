@@ -141,7 +141,19 @@ def test_an_old_commit_gets_an_interpreter_and_packages_of_its_time(tmp_path):
     assert plan.install_args()[:2] == ["--exclude-newer", "2021-03-01"]
     assert plan.interpreter.minor == "3.8"  # 3.9 came out less than half a year before
     assert "released before the commit" in plan.interpreter_reason
-    # Build backends are not held to the date (an old setup.py builds with today's setuptools).
-    assert "setuptools=2100-01-01" in plan.install_args()
+    # Build backends are held to no date before editable installs existed (setuptools 64).
+    assert "setuptools=2022-09-01" in plan.install_args()
     older = derive_plan(root, interpreters=PYTHONS, commit_date=datetime(2014, 7, 1, tzinfo=UTC))
     assert older.interpreter.minor == "3.8" and "predates every Python here" in older.interpreter_reason
+
+
+def test_a_package_of_a_monorepo_keeps_paths_relative_to_the_tree(tmp_path):
+    root = write(tmp_path, {
+        "packages/api/pyproject.toml": "[project]\nname='api'\n[project.optional-dependencies]\ntest=['pytest']\n",
+        "packages/api/requirements-test.txt": "httpx\n",
+        "packages/web/requirements-test.txt": "flask\n",
+    })
+    plan = derive_plan(root, interpreters=PYTHONS, package="packages/api")
+    assert [s.args for s in plan.steps] == [("-e", "./packages/api[test]"), ("-r", "./packages/api/requirements-test.txt")]
+    assert [path for path, _ in plan.inputs] == ["packages/api/pyproject.toml", "packages/api/requirements-test.txt"]
+    assert plan.key != derive_plan(root, interpreters=PYTHONS, package="packages/web").key
