@@ -106,7 +106,8 @@ def _predictor(settings, sandbox):  # type: ignore[no-untyped-def]
                          settings.model_context_tokens, verification,
                          progress=lambda m: _say(f"{instance.instance_id}: {m}"))
         extra = {
-            "app_verdict": result.app_verdict, "pipeline_status": result.status,
+            "app_verdict": result.app_verdict, "app_verification": result.app_verification,
+            "pipeline_status": result.status,
             "pipeline_reason": result.reason, "prompt_tokens": result.prompt_tokens,
             "completion_tokens": result.completion_tokens, "model_seconds": result.model_seconds,
             "model_calls": result.model_calls,

@@ -58,6 +58,7 @@ class PipelineResult:
     patch: str
     status: str  # the pipeline's FixStatus
     app_verdict: str  # verified, tests_failed, unverified, or the status when no fix
+    app_verification: str  # why the app's own tests did not run, or what they showed
     reason: str
     prompt_tokens: int
     completion_tokens: int
@@ -108,13 +109,30 @@ def predict(
     except ModelError as error:
         outcome = FixOutcome(FixStatus.FAILED, reason=str(error))
     patch = outcome.proposal.diff if outcome.status is FixStatus.PROPOSED and outcome.proposal else ""
+    verification = outcome.proposal.verification if outcome.proposal else None
     return PipelineResult(
         patch=patch,
         status=outcome.status.value,
         app_verdict=app_verdict(outcome),
+        app_verification=_verification_note(verification),
         reason=outcome.reason,
         prompt_tokens=metered.prompt_tokens,
         completion_tokens=metered.completion_tokens,
         model_seconds=round(metered.seconds, 3),
         model_calls=metered.calls,
     )
+
+
+def _verification_note(verification) -> str:  # type: ignore[no-untyped-def]
+    if verification is None:
+        return ""
+    if not verification.ran:
+        return verification.reason[:500]
+    parts = [f"`{verification.command}`"]
+    if verification.regressions:
+        parts.append(f"{len(verification.regressions)} regressions")
+    if verification.reproducing:
+        parts.append(f"{len(verification.reproducing)} reproducing")
+    if verification.failing_new:
+        parts.append(f"{len(verification.failing_new)} new tests failing")
+    return ", ".join(parts)
