@@ -38,6 +38,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         help="seconds for one instance's test run (default 1800)")
     parser.add_argument("--repo", help="mine: OWNER/NAME")
     parser.add_argument("--since", help="mine: only commits after this date (YYYY-MM-DD)")
+    parser.add_argument("--until", help="mine: only commits before this date")
     parser.add_argument("--version", help="mine: SWE-bench's version of the repository for these "
                         "commits (its per-version spec builds the environment)")
     parser.add_argument("--max-commits", type=int, default=200,

@@ -59,6 +59,7 @@ def run_mine(args: argparse.Namespace, say: Callable[[str], None]) -> int:
         git_dir, args.repo, environments_for(settings, sandbox), sandbox, since=args.since or "",
         max_commits=args.max_commits, timeout=args.timeout,
         read_issue=_issue_reader(settings, args.repo), progress=say, version=args.version or "",
+        until=args.until or "",
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("".join(json.dumps(row) + "\n" for row in rows))

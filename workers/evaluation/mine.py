@@ -52,12 +52,16 @@ def _git(git_dir: Path, *args: str) -> str:
     ).stdout
 
 
-def candidates(git_dir: Path, since: str = "", max_commits: int = 200) -> list[Candidate]:
+def candidates(
+    git_dir: Path, since: str = "", max_commits: int = 200, until: str = ""
+) -> list[Candidate]:
     """Commits on the first-parent line of HEAD (merges and squashed PRs alike) that change
     Python code and tests together and read like a fix; newest first."""
     args = ["log", "--first-parent", "--format=%H%x00%P%x00%cI%x00%B%x01", "HEAD"]
     if since:
         args.insert(1, f"--since={since}")
+    if until:
+        args.insert(1, f"--until={until}")
     found = []
     for record in _git(git_dir, *args).split("\x01"):
         if not record.strip():
@@ -115,6 +119,7 @@ def mine(
     read_issue: IssueReader | None = None,
     progress: Callable[[str], None] = lambda message: None,
     version: str = "",
+    until: str = "",
 ) -> list[dict]:
     """Instances (SWE-bench's format, lists as JSON strings) for every candidate with a test
     that fails before its fix and passes after it. `version`: SWE-bench's version of the
@@ -122,7 +127,7 @@ def mine(
     plan derived from the repository's files)."""
     owner, name = repo.split("/", 1)
     found = []
-    listed = candidates(git_dir, since, max_commits)
+    listed = candidates(git_dir, since, max_commits, until)
     progress(f"{len(listed)} candidate commits change code and tests together")
     for number, candidate in enumerate(listed, 1):
         patch = _git(git_dir, "diff", "--no-renames", candidate.parent, candidate.sha, "--", *candidate.code_files)
