@@ -8,6 +8,7 @@ import hashlib
 import re
 import shlex
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -18,6 +19,7 @@ from workers.environments.mount import BuildFailure
 from workers.environments.plan import EnvironmentSettings, derive_plan
 from workers.evaluation.environment import PreparedEnv, WorkerPythonEnvironments
 from workers.evaluation.specs import EnvSpec
+from workers.sandbox.bwrap import WORKDIR
 
 _PIP_INSTALL = re.compile(r"^\s*(?:python\d?(?:\.\d+)? -m )?pip3? install\s+(.*)$")
 # pip's own flags that uv does not take (or that only change pip's output).
@@ -43,6 +45,14 @@ def split_install(commands: Sequence[str]) -> tuple[list[str], list[str]]:
         if args:
             lines.append(shlex.join(args))
     return lines, other
+
+
+_NO_EDITABLE = "has no attribute 'build_editable'"
+
+
+def _not_editable(line: str) -> str:
+    args = shlex.split(line)
+    return shlex.join(a for a in args if a not in ("-e", "--editable"))
 
 
 def _editable(args: list[str]) -> list[str]:
@@ -121,6 +131,16 @@ class UvEnvironments:
         if plan.interpreter is None:
             return PreparedEnv(error=f"{note}no Python for this instance: {plan.interpreter_reason}")
         built = self.cache.ensure(plan, tree)
+        extra_env: dict[str, str] = {}
+        if isinstance(built, BuildFailure) and settings is not None and _NO_EDITABLE in built.log_tail:
+            # The project pins a setuptools older than editable wheels (PEP 660), which pip
+            # served with `setup.py develop`: install it plainly and put the tree first on the
+            # path, so the tests still import the patched sources.
+            plain = replace(settings, install=tuple(_not_editable(line) for line in settings.install))
+            plan = derive_plan(tree, plain, interpreters=found, commit_date=commit_date)
+            built = self.cache.ensure(plan, tree)
+            extra_env = {"PYTHONPATH": WORKDIR}
+            note += "installed without -e (its setuptools has no editable builds); "
         if isinstance(built, BuildFailure):
             return PreparedEnv(error=note + built.reason(), build_seconds=built.seconds)
         for path, data in built.overlay().items():
@@ -129,7 +149,7 @@ class UvEnvironments:
             target.write_bytes(data)
         return PreparedEnv(
             mounts=built.mounts(),
-            env=built.env(),
+            env={**built.env(), **extra_env},
             setup=tuple(spec.pre_install),
             build_seconds=built.seconds,
             note=f"{note}python {plan.interpreter.version}, env {plan.key[:12]}"

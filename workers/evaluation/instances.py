@@ -103,7 +103,8 @@ def parse_instance(row: dict, where: str) -> Instance:
 
 def _rows(path: Path) -> Iterable[tuple[str, dict]]:
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        # "\n" only: a JSON string may hold U+2028 and friends raw, which splitlines() splits on.
+        lines = path.read_text(encoding="utf-8").split("\n")
     except OSError as error:
         raise InstanceError(f"cannot read {path}: {error.strerror}") from None
     for number, line in enumerate(lines, 1):

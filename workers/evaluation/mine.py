@@ -46,10 +46,11 @@ def is_test_path(path: str) -> bool:
 
 
 def _git(git_dir: Path, *args: str) -> str:
+    # Bytes, decoded here: text mode would turn a file's CRLF line endings in a diff into LF,
+    # and the patch would no longer apply to that file.
     return subprocess.run(
-        ["git", "-C", str(git_dir), *args], capture_output=True, text=True,
-        errors="replace", check=True, timeout=600,
-    ).stdout
+        ["git", "-C", str(git_dir), *args], capture_output=True, check=True, timeout=600,
+    ).stdout.decode("utf-8", "replace")
 
 
 def candidates(
