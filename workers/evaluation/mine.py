@@ -10,7 +10,7 @@ import re
 import subprocess
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from workers.evaluation.checkout import archive_into, commit_date
@@ -19,6 +19,7 @@ from workers.evaluation.instances import EnvironmentOverride, Instance
 from workers.evaluation.judge import run_tests
 from workers.evaluation.logparse import Status
 from workers.evaluation.patches import apply_patch
+from workers.evaluation.requirements import requirements_text
 from workers.evaluation.scm_version import pretend_version
 from workers.evaluation.specs import EnvSpec, spec_for
 from workers.sandbox.port import Sandbox
@@ -51,6 +52,13 @@ def _git(git_dir: Path, *args: str) -> str:
     return subprocess.run(
         ["git", "-C", str(git_dir), *args], capture_output=True, check=True, timeout=600,
     ).stdout.decode("utf-8", "replace")
+
+
+def _show(git_dir: Path, commit: str, path: str) -> str | None:
+    try:
+        return _git(git_dir, "show", f"{commit}:{path}")
+    except subprocess.CalledProcessError:
+        return None
 
 
 def candidates(
@@ -139,6 +147,10 @@ def mine(
             version=version,
         )
         spec = spec_for(probe)
+        if spec.requirement_files:
+            # As SWE-bench reads them: includes inlined, the project's own `-e .` left out.
+            text = requirements_text(spec.requirement_files, lambda path, c=candidate: _show(git_dir, c.parent, path))
+            spec = replace(spec, requirements=text) if text is not None else spec
         args = (git_dir, repo, candidate)
         before, why = _statuses(*args, [test_patch], test_patch, spec, environments, sandbox, timeout)
         after, why_after = (None, "") if before is None else _statuses(
