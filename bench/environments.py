@@ -82,7 +82,8 @@ def best_of(action) -> tuple[object, float]:
 def plain_venv(plan, tree: Path, folder: Path) -> Path:
     """A venv on the host from the same plan (the baseline: what a developer would have)."""
     uv = str(default_uv())
-    env = {**os.environ, "UV_CACHE_DIR": str(folder / "uv-cache"), "UV_PYTHON_DOWNLOADS": "never"}
+    env = {**os.environ, "UV_CACHE_DIR": str(folder / "uv-cache"), "UV_PYTHON_DOWNLOADS": "never",
+           **({"SETUPTOOLS_SCM_PRETEND_VERSION": plan.scm_version} if plan.scm_version else {})}
     venv = folder / "venv"
     subprocess.run([uv, "venv", "-q", "--python", str(plan.interpreter.executable), str(venv)], check=True, env=env)
     subprocess.run([uv, "pip", "install", "-q", "--python", str(venv / "bin" / "python"), *plan.install_args()],
@@ -136,7 +137,10 @@ def main() -> int:
     rows = []
     with tempfile.TemporaryDirectory(prefix="iquest-bench-env-") as work:
         for name in args.only.split(","):
-            row = measure(name, args.repos_dir, Path(work), sandbox)
+            try:
+                row = measure(name, args.repos_dir, Path(work), sandbox)
+            except (subprocess.CalledProcessError, OSError) as error:
+                row = {"repo": name, "error": f"{type(error).__name__}: {error}"[:300]}
             print(json.dumps(row), flush=True)
             rows.append(row)
     print("\n| repo | python | cold build s | rebuild (downloads cached) s | warm hit s | size MiB "

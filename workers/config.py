@@ -130,6 +130,9 @@ class Settings(BaseSettings):
     env_index_url: SecretStr | None = None  # a private index: given to builds only, never to tests
     env_find_links: str = ""  # colon-separated local folders of wheels
     env_no_index: bool = False  # builds use env_find_links only (an offline deployment)
+    # proxy: builds reach public addresses only, through the worker (workers/environments/egress);
+    # host: builds share the worker's network (behind an upstream HTTP(S)_PROXY this is used).
+    env_build_network: Literal["proxy", "host"] = "proxy"
     # Sandbox walls (issue 21): /tmp is a tmpfs of this size; the scratch copy's cap.
     sandbox_tmp_bytes: int = Field(default=512 << 20, ge=1 << 20)
     sandbox_scratch_bytes: int = Field(default=2 << 30, ge=1 << 20)

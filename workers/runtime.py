@@ -178,6 +178,10 @@ class Runtime:
         sandbox = build_sandbox(SandboxBackend(settings.sandbox), settings.data_dir / "sandbox")
         if not sandbox.available:
             log.warning("tests of fixes will not run: %s", sandbox.reason)
+        cgroups = getattr(sandbox, "cgroups", None)
+        if cgroups is not None and cgroups.path is None:
+            # Said once: the rlimits and the /tmp cap hold, the whole-run memory cap does not.
+            log.info("the sandbox runs without a cgroup memory and pids limit: %s", cgroups.reason)
         limits = Limits(
             wall_seconds=settings.sandbox_timeout_seconds,
             memory_bytes=settings.sandbox_memory_mb << 20,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import sys
 from datetime import UTC, datetime
@@ -60,7 +61,7 @@ def _tree_options(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from workers.config import Settings
 
-    settings = Settings()
+    settings = _user_cache(Settings())
     if args.action in ("list", "prune"):
         return _list(settings, args) if args.action == "list" else _prune(settings, args)
     root = args.root.resolve()
@@ -75,7 +76,8 @@ def run(args: argparse.Namespace) -> int:
     sandbox, cache = _cache(settings)
     if cache is None:
         return _fail(EXIT_NO_SANDBOX, f"no test environments here: {sandbox.reason or 'uv is missing'}")
-    built = cache.ensure(plan, root)
+    # Asked by a person: a build that failed a moment ago is tried again.
+    built = cache.ensure(plan, root, retry_failed=True)
     from workers.environments.mount import BuildFailure
 
     if isinstance(built, BuildFailure):
@@ -107,6 +109,15 @@ def _plan(settings, root: Path, args):
         when = datetime.fromisoformat(args.exclude_newer).replace(tzinfo=UTC)
     environment = EnvironmentSettings(python=args.python) if args.python else None
     return derive_plan(root, environment, commit_date=when, index=index)
+
+
+def _user_cache(settings):
+    """Without IQUEST_DATA_DIR or IQUEST_ENV_CACHE_DIR, one cache per user (not per working
+    directory): `iquest env build` from anywhere reuses what an earlier one built."""
+    if os.environ.get("IQUEST_DATA_DIR") or os.environ.get("IQUEST_ENV_CACHE_DIR"):
+        return settings
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "iquest"
+    return settings.model_copy(update={"data_dir": base, "env_cache_dir": base / "environments"})
 
 
 def _cache(settings):

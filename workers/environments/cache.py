@@ -61,7 +61,7 @@ class EnvironmentCache:
         cap_bytes: int = DEFAULT_CAP_BYTES,
         tools: BuildTools | None = None,
         metrics: EnvironmentMetrics | None = None,
-        failure_ttl: float = 3600.0,
+        failure_ttl: float = 600.0,
         wait_seconds: float | None = None,
         clock: Callable[[], float] = time.time,
     ):
@@ -79,8 +79,9 @@ class EnvironmentCache:
     def envs(self) -> Path:
         return self.root / "envs"
 
-    def ensure(self, plan: EnvironmentPlan, tree: Path) -> BuiltEnvironment | BuildFailure:
-        """The environment of plan: reused when published, else built once (others wait)."""
+    def ensure(self, plan: EnvironmentPlan, tree: Path, retry_failed: bool = False) -> BuiltEnvironment | BuildFailure:
+        """The environment of plan: reused when published, else built once (others wait).
+        A build that failed within `failure_ttl` fails again at once unless retry_failed."""
         deadline = time.monotonic() + self.wait_seconds
         while True:
             found = self.lookup(plan.key)
@@ -88,7 +89,7 @@ class EnvironmentCache:
                 if self.metrics:
                     self.metrics.environment_reused()
                 return found
-            failure = self._recent_failure(plan.key)
+            failure = None if retry_failed else self._recent_failure(plan.key)
             if failure is not None:
                 return failure
             token = self.lease.acquire(plan.key, self.wait_seconds)
@@ -113,7 +114,8 @@ class EnvironmentCache:
             (folder / "last-used").touch()
         prefix = meta.get("prefix")
         return BuiltEnvironment(
-            key, folder, Path(prefix) if prefix else None, True, 0.0, meta["size_bytes"], meta.get("python", "")
+            key, folder, Path(prefix) if prefix else None, True, 0.0, meta["size_bytes"], meta.get("python", ""),
+            meta.get("ecosystem", "python"), meta.get("package", ""),
         )
 
     def _build(self, plan: EnvironmentPlan, tree: Path) -> BuiltEnvironment | BuildFailure:
@@ -136,6 +138,8 @@ class EnvironmentCache:
                 "prefix": str(plan.interpreter.prefix) if plan.interpreter else None,
                 "python": plan.interpreter.version if plan.interpreter else "",
                 "size_bytes": size,
+                "ecosystem": plan.ecosystem,
+                "package": plan.package,
                 "built_at": self.clock(),
                 "seconds": seconds,
                 "log_tail": "\n".join(log.splitlines()[-15:]),
@@ -150,7 +154,9 @@ class EnvironmentCache:
             self.evict(keep=plan.key)
             prefix = plan.interpreter.prefix if plan.interpreter else None
             python = plan.interpreter.version if plan.interpreter else ""
-            return BuiltEnvironment(plan.key, self.envs / plan.key, prefix, False, seconds, size, python)
+            return BuiltEnvironment(
+                plan.key, self.envs / plan.key, prefix, False, seconds, size, python, plan.ecosystem, plan.package
+            )
         finally:
             shutil.rmtree(out, ignore_errors=True)
 

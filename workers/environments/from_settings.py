@@ -43,7 +43,7 @@ def cache_from_settings(
         return None
     root = cache_root(settings)
     limits = replace(BUILD_LIMITS, wall_seconds=settings.env_build_timeout_seconds)
-    tools = BuildTools(uv, root / "uv-cache", limits, proxies_from_environment())
+    tools = BuildTools(uv, root / "uv-cache", limits, proxies_from_environment(), settings.env_build_network)
     return EnvironmentCache(
         root, sandbox, lease=lease, cap_bytes=settings.env_cache_bytes, tools=tools, metrics=metrics
     )

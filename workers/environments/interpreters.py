@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -79,12 +80,12 @@ def candidate_paths() -> list[Path]:
 def find_interpreters() -> tuple[Interpreter, ...]:
     """Every distinct CPython 3 found, newest first (probed once per process)."""
     seen: dict[Path, Interpreter] = {}
-    for path in candidate_paths():
-        if not path.is_file() or not os.access(path, os.X_OK):
-            continue
-        interpreter = probe(path)
-        if interpreter is not None and interpreter.prefix not in seen:
-            seen[interpreter.prefix] = interpreter
+    paths = dict.fromkeys(p.resolve() for p in candidate_paths() if p.is_file() and os.access(p, os.X_OK))
+    # Probed side by side: each is a process start, and a busy machine makes them slow.
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for interpreter in pool.map(probe, paths):
+            if interpreter is not None and interpreter.prefix not in seen:
+                seen[interpreter.prefix] = interpreter
     return tuple(sorted(seen.values(), key=lambda i: Version(i.version), reverse=True))
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from workers.sandbox.port import Command, Mount
 from workers.sandbox.tools import pytest_mounts
 
+WORKDIR = "/repo"  # where the sandbox shows the tree (workers/sandbox/bwrap.py)
 ENV_DIR = "/opt/iquest/env"  # where a build writes and every run sees the environment
 VENV = f"{ENV_DIR}/venv"
 SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
@@ -23,9 +24,14 @@ class BuiltEnvironment:
     reused: bool  # True: a cache hit (built earlier, by this worker or another)
     seconds: float  # build seconds when built now; 0 when reused
     size_bytes: int
-    python: str = ""  # the interpreter's version, "3.11.7"
+    python: str = ""  # the interpreter's version, "3.11.7" (node's for a node environment)
+    ecosystem: str = "python"
+    package: str = ""  # node: the folder of the tree whose node_modules this is
 
     def mounts(self) -> tuple[Mount, ...]:
+        if self.ecosystem == "node":
+            where = f"{WORKDIR}/{self.package}/node_modules" if self.package else f"{WORKDIR}/node_modules"
+            return (Mount(self.path / "node_modules", where),)
         mounts = [Mount(self.path / "venv", VENV)]
         if self.interpreter_prefix is not None and not self.interpreter_prefix.is_relative_to("/usr"):
             mounts.append(Mount(self.interpreter_prefix, str(self.interpreter_prefix)))
@@ -33,6 +39,11 @@ class BuiltEnvironment:
         return (*mounts, *pytest_mounts()[0])
 
     def env(self) -> dict[str, str]:
+        if self.ecosystem == "node":
+            modules = f"{WORKDIR}/{self.package}/node_modules" if self.package else f"{WORKDIR}/node_modules"
+            # Offline: npm answers from nothing but what is installed.
+            return {"PATH": f"{modules}/.bin:{SYSTEM_PATH}", "npm_config_offline": "true",
+                    "npm_config_update_notifier": "false", "npm_config_cache": "/tmp/.npm"}
         return {
             "PATH": f"{VENV}/bin:{SYSTEM_PATH}",
             "VIRTUAL_ENV": VENV,

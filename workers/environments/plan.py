@@ -14,7 +14,10 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from packaging.version import Version
+
 from workers.environments.interpreters import Interpreter, choose_interpreter, find_interpreters
+from workers.environments.node import NPM_CI, find_node, read_lockfile
 from workers.environments.sources import Declared, read_declared
 
 # Bump when the way environments are built changes: every key changes with it.
@@ -79,10 +82,13 @@ class EnvironmentPlan:
     # SETUPTOOLS_SCM_PRETEND_VERSION for a project versioned by git tags (the tree has no .git).
     scm_version: str = ""
     scm_version_reason: str = ""
+    package: str = ""  # the package's folder in a monorepo ("" = the tree's root)
     key: str = ""
 
-    def install_args(self) -> list[str]:
-        """`uv pip install` options and requirements, in plan order (paths relative to the tree)."""
+    def install_args(self, index_url: bool = True) -> list[str]:
+        """`uv pip install` options and requirements, in plan order (paths relative to the tree).
+        index_url False leaves the index out (a build passes it in the environment instead, so
+        a private index's credentials never show in a process list)."""
         options: list[str] = []
         if self.exclude_newer:
             options += ["--exclude-newer", self.exclude_newer]
@@ -93,7 +99,7 @@ class EnvironmentPlan:
                 options += ["--exclude-newer-package", f"{package}={NO_CUTOFF}"]
         if self.index.no_index:
             options.append("--no-index")
-        elif self.index.index_url:
+        elif self.index.index_url and index_url:
             options += ["--index-url", self.index.index_url]
         for folder in self.index.find_links:
             options += ["--find-links", folder]
@@ -101,18 +107,21 @@ class EnvironmentPlan:
 
     def install_command(self) -> str:
         """The install as a person would type it (shown when it fails)."""
+        if self.ecosystem == "node":
+            return "npm ci"
         return "uv pip install " + shlex.join(arg for step in self.steps for arg in step.args)
 
     def render(self) -> str:
         lines = [f"environment {self.key[:16]} ({self.ecosystem})"]
-        python = self.interpreter.version if self.interpreter else "none found"
-        lines.append(f"python {python}  # {self.interpreter_reason}")
+        version = self.interpreter.version if self.interpreter else "none found"
+        lines.append(f"{'node' if self.ecosystem == 'node' else 'python'} {version}  # {self.interpreter_reason}")
         if self.exclude_newer:
             lines.append(f"--exclude-newer {self.exclude_newer}  # packages as of the commit's date")
         if self.scm_version:
             lines.append(f"SETUPTOOLS_SCM_PRETEND_VERSION={self.scm_version}  # no git metadata in the tree: "
                          f"{self.scm_version_reason}")
-        lines += [f"uv pip install {step.text()}  # {step.reason}" for step in self.steps]
+        tool = "" if self.ecosystem == "node" else "uv pip install "
+        lines += [f"{tool}{step.text()}  # {step.reason}" for step in self.steps]
         lines += [f"{step.args[0]}  # {step.reason}" for step in self.commands]
         lines += [f"# key input: {path}" for path, _ in self.inputs]
         return "\n".join(lines)
@@ -136,11 +145,13 @@ def derive_plan(
     commit_date: datetime | None = None,
     index: IndexSettings | None = None,
     package: str = "",
+    below: str | None = None,
 ) -> EnvironmentPlan:
     """The plan for the tree at root: `settings` when given, else what its files declare.
 
     `package` is a folder of the tree holding one package of a monorepo: its files are read,
-    and the plan's paths stay relative to the tree's root (the build runs there)."""
+    and the plan's paths stay relative to the tree's root (the build runs there). `below`
+    ("3.11") keeps only older interpreters: the fallback when the tests could not import."""
     settings = settings or EnvironmentSettings()
     package = posixpath.normpath(package).strip("/") if package else ""
     if package.startswith(".."):
@@ -149,12 +160,19 @@ def derive_plan(
     if package:
         _under(declared, package)
     index = index or IndexSettings()
+    lockfile = read_lockfile(root / package if package else root)
+    if lockfile is not None and not (declared.steps or settings.install or settings.packages):
+        return _node_plan(lockfile, settings, package, index)
     steps = _steps(declared, settings, runner=not index.no_index)
     into = f"cd {shlex.quote(package)} && " if package else ""
     commands = tuple(Step((into + c,), "from .github/iquest.yml environment.commands") for c in settings.commands)
     found = list(interpreters) if interpreters is not None else find_interpreters()
+    if below is not None:
+        found = [i for i in found if Version(i.minor) < Version(below)]
     when = commit_date.date() if commit_date else None
     interpreter, why = choose_interpreter(found, declared, settings.python, when)
+    if below is not None:
+        why = f"{why}; the tests could not import on Python {below}, so an older one"
     if settings.index_url and not index.no_index:
         index = IndexSettings(settings.index_url, index.find_links, False)
     newer = when.isoformat() if when and settings.exclude_newer else None
@@ -171,6 +189,28 @@ def derive_plan(
         declared=bool(settings.install or settings.packages or settings.commands or declared.steps),
         scm_version=declared.scm_version,
         scm_version_reason=declared.scm_version_from,
+        package=package,
+    )
+    return _with_key(plan)
+
+
+def _node_plan(lockfile, settings: EnvironmentSettings, package: str, index: IndexSettings) -> EnvironmentPlan:
+    inputs, reason = lockfile
+    node = find_node()
+    into = f"cd {shlex.quote(package)} && " if package else ""
+    commands = tuple(Step((into + c,), "from .github/iquest.yml environment.commands") for c in settings.commands)
+    plan = EnvironmentPlan(
+        ecosystem="node",
+        interpreter=node,
+        interpreter_reason="the node on this machine" if node else "node is not installed on this machine",
+        steps=(Step(NPM_CI, reason),),
+        commands=commands,
+        inputs=tuple(sorted((posixpath.join(package, k) if package else k, v) for k, v in inputs.items())),
+        exclude_newer=None,
+        index=IndexSettings(),  # npm's registry; the Python index settings do not apply
+        platform=f"{platform.system()}-{platform.machine()}-{'-'.join(platform.libc_ver())}",
+        declared=True,
+        package=package,
     )
     return _with_key(plan)
 
@@ -217,6 +257,7 @@ def _with_key(plan: EnvironmentPlan) -> EnvironmentPlan:
         "inputs": plan.inputs,
         "platform": plan.platform,
         "scm_version": plan.scm_version,
+        "package": plan.package,
     }
     digest = hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
     return EnvironmentPlan(**{**plan.__dict__, "key": digest})

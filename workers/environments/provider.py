@@ -20,18 +20,44 @@ from workers.environments.plan import EnvironmentSettings, IndexSettings, derive
 EnvironmentProvider = Callable[[Path], BuiltEnvironment | BuildFailure | None]
 
 
+class EnvironmentSource:
+    """Callable as an `EnvironmentProvider`; `older` is the fallback a verifier asks for when
+    the baseline's tests could not even be imported on the chosen interpreter."""
+
+    def __init__(self, cache: EnvironmentCache, settings: EnvironmentSettings | None, index: IndexSettings | None):
+        self.cache = cache
+        self.settings = settings
+        self.index = index
+
+    def __call__(self, root: Path) -> BuiltEnvironment | BuildFailure | None:
+        try:
+            plan = derive_plan(root, self.settings, commit_date=tree_date(root), index=self.index)
+            if not plan.declared and self.settings is None:
+                return None
+            return self.cache.ensure(plan, root)
+        except (OSError, ValueError) as error:
+            # A full disk or an unreadable file: the fix goes out unverified, saying why.
+            return BuildFailure("", "prepare the environment", f"{type(error).__name__}: {error}", 0.0)
+
+    def older(self, root: Path, than: BuiltEnvironment) -> BuiltEnvironment | None:
+        """The environment on the newest older interpreter that fits, or None (none left, the
+        repository pins its Python, or it is not a Python environment)."""
+        if than.ecosystem != "python" or not than.python or (self.settings and self.settings.python):
+            return None
+        minor = ".".join(than.python.split(".")[:2])
+        plan = derive_plan(root, self.settings, commit_date=tree_date(root), index=self.index, below=minor)
+        if plan.interpreter is None:
+            return None
+        built = self.cache.ensure(plan, root)
+        return built if isinstance(built, BuiltEnvironment) else None
+
+
 def environment_for(
     cache: EnvironmentCache,
     settings: EnvironmentSettings | None = None,
     index: IndexSettings | None = None,
-) -> EnvironmentProvider:
-    def provide(root: Path) -> BuiltEnvironment | BuildFailure | None:
-        plan = derive_plan(root, settings, commit_date=tree_date(root), index=index)
-        if not plan.declared and settings is None:
-            return None
-        return cache.ensure(plan, root)
-
-    return provide
+) -> EnvironmentSource:
+    return EnvironmentSource(cache, settings, index)
 
 
 def tree_date(root: Path) -> datetime | None:
@@ -40,7 +66,8 @@ def tree_date(root: Path) -> datetime | None:
     if (root / ".git").exists():
         try:
             out = subprocess.run(
-                ["git", "-c", "core.fsmonitor=false", "-C", str(root), "log", "-1", "--format=%cI"],
+                ["git", "-c", "core.fsmonitor=false", "-c", "safe.directory=*", "-C", str(root),
+                 "log", "-1", "--format=%cI"],
                 capture_output=True, text=True, timeout=10,
             )
             if out.returncode == 0 and out.stdout.strip():

@@ -14,7 +14,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from packaging.version import InvalidVersion, Version
+from workers.environments.versioning import scm_version
 
 TEST_WORDS = ("test", "tests", "testing", "dev", "develop")
 VERSION = re.compile(r"(?<![\d.])3\.(\d{1,2})(?![\d])")
@@ -58,47 +58,10 @@ def read_declared(root: Path) -> Declared:
     _tox(found, tox)
     _workflows(root, found)
     if pyproject is not None or setup_py is not None or setup_cfg is not None:
-        _scm_version(root, found)
+        found.scm_version, found.scm_version_from = scm_version(root)
+        if found.scm_version_from.startswith("the newest release in "):
+            _remember(root, found.scm_version_from.removeprefix("the newest release in "), found)
     return found
-
-
-SCM_USERS = ("setuptools_scm", "setuptools-scm", "hatch-vcs", "use_scm_version")
-CHANGELOGS = ("CHANGELOG*", "CHANGES*", "HISTORY*", "NEWS*", "doc/en/changelog.rst", "docs/changelog.*",
-              "doc/changelog.*", "docs/changes.*")
-RELEASE = re.compile(r"^\W*(?:v|version\s+|release\s+|[\w-]+\s+)?(\d+\.\d+(?:\.\d+)?)\b", re.MULTILINE | re.IGNORECASE)
-
-
-def _scm_version(root: Path, found: Declared) -> None:
-    """A version for projects whose version comes from git (setuptools-scm, hatch-vcs), which a
-    tarball lacks: PKG-INFO's, else the newest release heading of the changelog, else 0.0.0."""
-    text = "".join((root / n).read_text(errors="replace")[:5000] for n in ("pyproject.toml", "setup.py", "setup.cfg")
-                   if (root / n).is_file())
-    if not any(word in text for word in SCM_USERS) or (root / ".git").exists():
-        return
-    pkg_info = root / "PKG-INFO"
-    if pkg_info.is_file() and (match := re.search(r"^Version: (\S+)", pkg_info.read_text(errors="replace"), re.M)):
-        found.scm_version, found.scm_version_from = match.group(1), "PKG-INFO"
-        return
-    for pattern in CHANGELOGS:
-        for path in sorted(root.glob(pattern)):
-            if not path.is_file():
-                continue
-            head = "\n".join(path.read_text(errors="replace").splitlines()[:300])
-            versions = [Version(v) for v in RELEASE.findall(head)[:20] if _parses(v)]
-            if versions:
-                found.scm_version = str(max(versions))
-                found.scm_version_from = f"the newest release in {path.relative_to(root).as_posix()}"
-                _remember(root, path.relative_to(root).as_posix(), found)
-                return
-    found.scm_version, found.scm_version_from = "0.0.0", "nothing tells the version"
-
-
-def _parses(text: str) -> bool:
-    try:
-        Version(text)
-    except InvalidVersion:
-        return False
-    return True
 
 
 def _project(found: Declared, pyproject: dict | None, setup_py: str | None, setup_cfg) -> None:

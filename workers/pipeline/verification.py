@@ -27,7 +27,8 @@ class EnvironmentReceipt:
 
     def __str__(self) -> str:
         how = "reused from the cache" if self.reused else f"built in {self.seconds:.1f} s"
-        python = f", Python {self.python}" if self.python else ""
+        runtime = self.python if self.python[:1].isalpha() else f"Python {self.python}"
+        python = f", {runtime}" if self.python else ""
         return f"`{self.key[:12]}`{python}, {how}"
 
 

@@ -1,11 +1,15 @@
 """The bubblewrap backend: a scratch copy of the tree, the system read-only, nothing else.
 
 Inside: the scratch copy at /repo (writable), /usr and the worker's Python read-only, a few
-files of /etc, a fresh /proc, /dev and /tmp, no network (own namespace: not even the host's
-loopback), an empty environment, its own pid namespace (the tree dies with its first
-process). Limits: RLIMIT_AS per process, RLIMIT_NPROC, RLIMIT_FSIZE via `prlimit` inside
-(no cgroup is needed, so it runs where cgroupfs is read-only); wall clock and output size
-from outside (`process.run_tree`).
+files of /etc (in a 0755 /etc, so any uid reads passwd), a fresh /proc, /dev and a size-capped
+/tmp tmpfs, no network (own namespace: not even the host's loopback), an empty environment,
+its own pid namespace (the tree dies with its first process). Limits: RLIMIT_AS per process,
+RLIMIT_NPROC, RLIMIT_FSIZE via `prlimit` inside; a cgroup v2 memory and pids limit for the
+whole run where the host delegates one (`cgroup`; skipped elsewhere); the scratch copy's size
+after each command; wall clock and output size from outside (`process.run_tree`).
+
+A test environment's build (workers/environments) is the one command that keeps the network
+(`Command.network`) and gets a writable mount (`Mount.writable`) for its output.
 
 A root worker (CI) runs bwrap privileged and drops to a throwaway uid inside with `setpriv`:
 RLIMIT_NPROC does not bind root, and a fresh uid makes it count this run's processes only.
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import sys
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
@@ -87,9 +92,10 @@ class BubblewrapSandbox:
             (etc / "group").write_text(GROUP.format(uid=self.uid))
             if self.privileged:
                 _chown_tree(repo, self.uid)
+            start_bytes = _tree_bytes(repo)
             results = []
             for command in commands:
-                result = _explain(self._run_one(repo, etc, command, limits), repo, limits)
+                result = _explain(self._run_one(repo, etc, command, limits), repo, limits, start_bytes)
                 results.append(result)
                 if not result.passed:
                     break
@@ -154,10 +160,15 @@ class BubblewrapSandbox:
         # /tmp first: a mount whose host path lies under /tmp must land on top of the tmpfs.
         args += ["--proc", "/proc", "--dev", "/dev"]
         args += ["--perms", "1777", "--size", str(limits.tmp_bytes), "--tmpfs", "/tmp"]
-        for mount in mounts:
+        inside = [m for m in mounts if m.target.startswith(WORKDIR + "/")]
+        for mount in (m for m in mounts if m not in inside):
             args += _parents(mount.target, made)
             args += ["--bind" if mount.writable else "--ro-bind", str(mount.source), mount.target]
-        args += ["--bind", str(repo), WORKDIR, "--chdir", WORKDIR]
+        args += ["--bind", str(repo), WORKDIR]
+        # Mounts inside the tree (a node environment's node_modules) go over the scratch copy.
+        for mount in inside:
+            args += ["--bind" if mount.writable else "--ro-bind", str(mount.source), mount.target]
+        args += ["--chdir", WORKDIR]
         env = {
             "PATH": f"{self.python_prefix.resolve()}/bin:{PATH}",
             "HOME": "/tmp",
@@ -194,9 +205,9 @@ class BubblewrapSandbox:
         return args
 
 
-def _explain(result: RunResult, repo: Path, limits: Limits) -> RunResult:
+def _explain(result: RunResult, repo: Path, limits: Limits, start_bytes: int) -> RunResult:
     """Say which wall a run hit: the /tmp cap (the write failed inside) or the scratch cap."""
-    used = _tree_bytes(repo)
+    used = _tree_bytes(repo) - start_bytes  # what the runs wrote, not the tree itself
     if used > limits.scratch_bytes:
         return replace(
             result,
@@ -211,7 +222,8 @@ def _explain(result: RunResult, repo: Path, limits: Limits) -> RunResult:
             reason=f"a write failed with \"{NO_SPACE}\": /tmp in the sandbox is capped at "
             f"{limits.tmp_bytes >> 20} MiB (IQUEST_SANDBOX_TMP_BYTES)",
         )
-    if not result.passed and any(text in result.output for text in TOO_LARGE) and not result.reason:
+    too_large = any(text in result.output for text in TOO_LARGE) or result.exit_code == 128 + signal.SIGXFSZ
+    if not result.passed and too_large and not result.reason:
         return replace(
             result,
             reason=f"a file grew past the sandbox's cap of {limits.max_file_bytes >> 20} MiB per file "

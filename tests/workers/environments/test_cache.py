@@ -6,6 +6,7 @@ so these tests are offline and deterministic. The sandbox is the real bubblewrap
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from pathlib import Path
 
@@ -146,3 +147,95 @@ def test_least_recently_used_go_first_past_the_cap(bwrap_sandbox, tmp_path, whee
     removed = cache.evict(cap_bytes=a.size_bytes + 1)
     assert [e.key for e in removed] == [b.key]
     assert cache.lookup(b.key) is None and cache.lookup(a.key) is not None
+
+
+def test_the_worker_metrics_count_builds_hits_and_bytes(bwrap_sandbox, tmp_path, wheels):
+    from workers.operations.metrics import WorkerMetrics
+
+    metrics = WorkerMetrics()
+    tree = repo(tmp_path / "repo")
+    cache = EnvironmentCache(tmp_path / "cache", bwrap_sandbox, metrics=metrics)
+    built = cache.ensure(derive_plan(tree, index=wheels), tree)
+    cache.ensure(derive_plan(tree, index=wheels), tree)
+    broken = repo(tmp_path / "broken", "no-such-thing\n")
+    cache.ensure(derive_plan(broken, index=wheels), broken)
+    value = metrics.registry.get_sample_value
+    assert value("iquest_environment_builds_total", {"outcome": "built"}) == 1
+    assert value("iquest_environment_builds_total", {"outcome": "failed"}) == 1
+    assert value("iquest_environment_build_seconds_count") == 2
+    assert value("iquest_environment_cache_hits_total") == 1
+    assert value("iquest_environment_cache_bytes") == built.size_bytes
+
+
+def test_a_private_index_on_loopback_reaches_the_build_only(bwrap_sandbox, tmp_path, wheels):
+    import functools
+    import http.server
+    import json
+
+    # A PEP 503 simple index of the wheel folder, with a password in its URL.
+    root = tmp_path / "index"
+    (root / "simple" / "tinydep").mkdir(parents=True)
+    wheel = Path(wheels.find_links[0]) / "tinydep-1.0-py3-none-any.whl"
+    (root / "simple" / "tinydep" / wheel.name).write_bytes(wheel.read_bytes())
+    (root / "simple" / "tinydep" / "index.html").write_text(f'<a href="{wheel.name}">{wheel.name}</a>')
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://reader:s3cret@127.0.0.1:{server.server_address[1]}/simple"
+        tree = repo(tmp_path / "repo")
+        (tree / "requirements-test.txt").write_text("tinydep\n")
+        plan = derive_plan(tree, EnvironmentSettings(install=("-r requirements-test.txt",)),
+                           index=IndexSettings(index_url=url))
+        assert "s3cret" not in plan.render() and "s3cret" not in json.dumps(plan.as_json())
+        # The runner the plan adds (pytest) is not on this index: the build installs tinydep only.
+        plan = dataclasses.replace(plan, steps=plan.steps[:1])
+        built = EnvironmentCache(tmp_path / "cache", bwrap_sandbox).ensure(plan, tree)
+        assert isinstance(built, BuiltEnvironment), built
+        assert "s3cret" not in (built.path / "build.log").read_text()
+        [result] = bwrap_sandbox.run(tree, [built.command("python -c 'import tinydep; print(tinydep.answer())'")], Limits())
+        assert result.passed and "42" in result.output
+    finally:
+        server.shutdown()
+
+
+def test_a_build_reaches_no_service_on_the_worker_s_loopback(bwrap_sandbox, tmp_path, wheels):
+    import http.server
+
+    class Secret(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"worker secret")
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Secret)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        tree = repo(tmp_path / "repo")
+        fetch = (f"python -c \"import urllib.request; print(urllib.request.urlopen("
+                 f"'http://127.0.0.1:{server.server_address[1]}/', timeout=10).read())\"")
+        # With an index (network on, through the egress proxy), the build's command tries loopback.
+        plan = derive_plan(tree, EnvironmentSettings(install=("tinydep",), commands=(fetch,)),
+                           index=IndexSettings(find_links=wheels.find_links))
+        plan = dataclasses.replace(plan, steps=plan.steps[:1])  # tinydep only: no PyPI needed
+        failure = EnvironmentCache(tmp_path / "cache", bwrap_sandbox).ensure(plan, tree)
+        assert isinstance(failure, BuildFailure), failure
+        assert "worker secret" not in failure.log_tail
+        assert "403" in failure.log_tail or "Forbidden" in failure.log_tail or "Refused" in failure.log_tail
+    finally:
+        server.shutdown()
+
+
+def test_the_egress_rules():
+    from workers.environments.egress import check_destination
+
+    assert check_destination("127.0.0.1", 443, frozenset()) == "127.0.0.1 resolves to a local or private address (127.0.0.1)"
+    assert "local or private" in check_destination("169.254.169.254", 80, frozenset())
+    assert "local or private" in check_destination("10.1.2.3", 443, frozenset())
+    assert check_destination("8.8.8.8", 6379, frozenset()) == "port 6379 is not allowed"
+    assert check_destination("127.0.0.1", 8080, frozenset({"127.0.0.1"})) == ("127.0.0.1", 8080)
+    assert check_destination("8.8.8.8", 443, frozenset()) == ("8.8.8.8", 443)

@@ -157,3 +157,36 @@ def test_a_package_of_a_monorepo_keeps_paths_relative_to_the_tree(tmp_path):
     assert [s.args for s in plan.steps] == [("-e", "./packages/api[test]"), ("-r", "./packages/api/requirements-test.txt")]
     assert [path for path, _ in plan.inputs] == ["packages/api/pyproject.toml", "packages/api/requirements-test.txt"]
     assert plan.key != derive_plan(root, interpreters=PYTHONS, package="packages/web").key
+
+
+def test_a_project_versioned_by_git_tags_gets_a_version_from_its_changelog(tmp_path):
+    root = write(tmp_path, {
+        "pyproject.toml": "[build-system]\nrequires = ['setuptools', 'setuptools_scm']\n[project]\nname = 'demo'\n",
+        "CHANGELOG.rst": "Changes\n=======\n\nv2.3.1 (2021-01-01)\n-------------------\n- fix\n\nv2.3.0\n------\n",
+    })
+    plan = derive_plan(root, interpreters=PYTHONS)
+    assert plan.scm_version == "2.3.1"
+    assert "SETUPTOOLS_SCM_PRETEND_VERSION=2.3.1  # no git metadata in the tree: the newest release in CHANGELOG.rst" \
+        in plan.render()
+    (root / "PKG-INFO").write_text("Metadata-Version: 2.1\nName: demo\nVersion: 2.4.0.dev3\n")
+    assert derive_plan(root, interpreters=PYTHONS).scm_version == "2.4.0.dev3"
+    plain = write(tmp_path / "plain", {"pyproject.toml": "[project]\nname = 'p'\nversion = '1.0'\n"})
+    assert derive_plan(plain, interpreters=PYTHONS).scm_version == ""
+
+
+def test_the_commit_date_from_git_or_from_a_tarball_s_file_times(tmp_path):
+    import os
+    import subprocess
+
+    from workers.environments.provider import tree_date
+
+    tarball = write(tmp_path / "tarball", {"a.py": "x = 1\n", "b/c.py": "y = 2\n", "setup.py": ""})
+    stamp = datetime(2019, 5, 17, 12, 0, tzinfo=UTC).timestamp()
+    for path in tarball.rglob("*"):
+        os.utime(path, (stamp, stamp))
+    assert tree_date(tarball) == datetime(2019, 5, 17, 12, 0, tzinfo=UTC)
+    clone = write(tmp_path / "clone", {"a.py": "x = 1\n"})
+    env = {**os.environ, "GIT_COMMITTER_DATE": "2016-02-03T04:05:06+00:00", "GIT_AUTHOR_DATE": "2016-02-03T04:05:06+00:00"}
+    for args in (["init", "-q"], ["add", "."], ["-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "x"]):
+        subprocess.run(["git", "-C", str(clone), *args], check=True, env=env)
+    assert tree_date(clone) == datetime(2016, 2, 3, 4, 5, 6, tzinfo=UTC)

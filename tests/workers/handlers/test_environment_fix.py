@@ -76,3 +76,29 @@ def test_the_tests_run_in_the_built_environment_and_a_second_job_reuses_it(
     assert "reused from the cache" in second
     [built] = [p for p in (tmp_path / "environments" / "envs").iterdir()]
     assert built.name[:12] in first and built.name[:12] in second
+
+
+@pytest.fixture
+def broken_repo(fake_github):
+    files = repo_files()
+    files["requirements-test.txt"] = "tinydep\nnot-on-any-index>=1\n"
+    fake_github.create_repo(REPO, files)
+    fake_github.add_installation(INSTALLATION_ID, "acme")
+    fake_github.add_collaborator(REPO, "alice", "maintain")
+    title, _, body = (SHOWCASE / "issue.md").read_text().partition("\n")
+    return fake_github.open_issue(REPO, title, body.strip(), user="carol")
+
+
+def test_a_build_that_fails_leaves_the_pr_unverified_with_the_reason(
+    fake_github, model_server, broken_repo, receiver, worker
+) -> None:
+    model_server.script(ChatReply(GOOD))
+    assert post_webhook(receiver.url, "issues", labeled(broken_repo.number)).status_code == 202
+    wait_until(lambda: "Opened draft pull request" in status_comment(fake_github, broken_repo.number),
+               timeout=180, what="the draft PR")
+    [pull] = fake_github.pulls(REPO)
+    body = fake_github.issue(REPO, pull.number).body
+    assert "Nothing was run: the test environment could not be built: " \
+           "`uv pip install -r requirements-test.txt` failed:" in body
+    assert "not-on-any-index" in body
+    assert "Before the fix" not in body

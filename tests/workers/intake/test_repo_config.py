@@ -57,3 +57,19 @@ def test_test_and_candidates_settings_are_validated():
     assert parse_repo_config("").config.test is None
     broken = parse_repo_config("test:\n  command: ''\ncandidates: 9\n")
     assert "`test.command`" in broken.error and "`candidates`" in broken.error
+
+
+def test_the_environment_setting_is_read_and_checked() -> None:
+    from workers.handlers.context import environment_settings
+
+    loaded = parse_repo_config(
+        "environment:\n  python: '3.10'\n  install: ['-e .[test]']\n  packages: [pytest-timeout]\n"
+        "  commands: ['python setup.py build_ext --inplace']\n  exclude_newer: false\n"
+    )
+    assert loaded.error is None
+    settings = environment_settings(loaded.config)
+    assert settings.python == "3.10" and settings.install == ("-e .[test]",)
+    assert settings.packages == ("pytest-timeout",) and not settings.exclude_newer
+    assert environment_settings(parse_repo_config("").config) is None
+    bad = parse_repo_config("environment:\n  python: 'three'\n  pip: x\n")
+    assert "`environment.python`" in bad.error and "`environment.pip`" in bad.error

@@ -35,10 +35,14 @@ def test_one_huge_file_stops_at_the_file_cap_with_a_reason(bwrap_sandbox, tmp_pa
 
 
 def test_the_scratch_copy_is_capped(bwrap_sandbox, tmp_path):
+    (tmp_path / "big-already").write_bytes(b"x" * (12 << 20))  # the tree itself does not count
     script = "for i in 1 2 3 4 5 6; do head -c 4000000 /dev/zero > /repo/blob$i; done"
     [result] = bwrap_sandbox.run(tmp_path, [Command(script)], Limits(scratch_bytes=10 << 20))
     assert result.verdict is Verdict.DISK_LIMIT
     assert "past the sandbox's cap of 10 MiB" in result.reason
+    [small] = bwrap_sandbox.run(tmp_path, [Command("head -c 4000000 /dev/zero > /repo/one")],
+                                Limits(scratch_bytes=10 << 20))
+    assert small.passed, small
 
 
 def test_passwd_awk_and_getent_work_inside(bwrap_sandbox, tmp_path):

@@ -6,7 +6,9 @@ import posixpath
 import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
+from workers.environments.node import has_test_script
 from workers.pipeline.context.covering_test import find_test_file
 from workers.pipeline.context.localize.tree import FileKind, classify_path
 
@@ -61,3 +63,10 @@ def plan_tests(
         return "no test file relates to the change and the fix adds none"
     files = " ".join(shlex.quote(p) for p in sorted(related) if posixpath.basename(p))
     return TestPlan(f"{PYTEST} {files}", (), default_timeout, True, new_tests)
+
+
+def node_test_plan(root: Path, default_timeout: int) -> TestPlan | None:
+    """`npm test`, offline, for a Node repository with a lockfile and a test script."""
+    if not (root / "package-lock.json").is_file() or not has_test_script(root):
+        return None
+    return TestPlan("npm test", (), default_timeout, False, ())

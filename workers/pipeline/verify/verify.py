@@ -18,7 +18,7 @@ from pathlib import Path
 from workers.environments.mount import BuildFailure, BuiltEnvironment
 from workers.environments.provider import EnvironmentProvider
 from workers.pipeline.verification import Counts, EnvironmentReceipt, Verification
-from workers.pipeline.verify.plan import TestPlan, TestSettings, plan_tests
+from workers.pipeline.verify.plan import TestPlan, TestSettings, node_test_plan, plan_tests
 from workers.pipeline.verify.results import read_outcomes
 from workers.sandbox.port import Command, Limits, RunResult, Sandbox, Verdict
 from workers.sandbox.tools import pytest_mounts
@@ -57,6 +57,8 @@ class Verifier:
         if not self.sandbox.available:
             return Verification(False, reason=f"{self.sandbox.reason}.")
         plan = plan_tests(all_paths, changes, self.settings, int(self.limits.wall_seconds))
+        if isinstance(plan, str) and self.environment is not None:
+            plan = node_test_plan(root, int(self.limits.wall_seconds)) or plan
         if isinstance(plan, str):
             return Verification(False, reason=f"{plan}.")
         built = self.environment(root) if self.environment is not None else None
@@ -68,12 +70,24 @@ class Verifier:
         generated: dict[str, bytes | None] = dict(built.overlay()) if built else {}
         new_tests = {**generated, **{p: (changes[p] or "").encode() for p in plan.new_test_files}}
         before = self._baseline(root, plan, commands, limits, new_tests, built)
+        older = getattr(self.environment, "older", None)
+        while built is not None and older is not None and _could_not_import(before):
+            # The tests cannot even be imported on this interpreter: an older declared one.
+            fallback = older(root, built)
+            if fallback is None:
+                break
+            built = fallback
+            commands = self._commands(plan, built)
+            generated = dict(built.overlay())
+            new_tests = {**generated, **{p: (changes[p] or "").encode() for p in plan.new_test_files}}
+            before = self._baseline(root, plan, commands, limits, new_tests, built)
         overlay = {**generated, **{p: None if text is None else text.encode() for p, text in changes.items()}}
         after = _read(self.sandbox.run(root, commands, limits, overlay), plan.command)
         verification = _compare(root, plan, before, after)
         if built is None:
             return verification
-        receipt = EnvironmentReceipt(built.key, built.reused, built.seconds, built.python)
+        runtime = built.python if built.ecosystem == "python" else f"{built.ecosystem} {built.python}"
+        receipt = EnvironmentReceipt(built.key, built.reused, built.seconds, runtime)
         return replace(verification, environment=receipt)
 
     def _commands(self, plan: TestPlan, built: BuiltEnvironment | None) -> list[Command]:
@@ -123,6 +137,14 @@ def _read(results: list[RunResult], command: str) -> _Run:
         outcomes[command] = last.passed
     output = "\n".join(r.output for r in results)
     return _Run(outcomes, output, seconds)
+
+
+COLLECTION_ERRORS = ("ImportError while importing test module", "ERROR collecting", "SyntaxError")
+
+
+def _could_not_import(run: _Run) -> bool:
+    """No test passed and collection failed: the environment, not the code, is wrong."""
+    return not any(run.outcomes.values()) and any(text in run.output for text in COLLECTION_ERRORS)
 
 
 def _defines(root: Path, path: str, name: str) -> bool:

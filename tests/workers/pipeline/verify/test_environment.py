@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.support.wheels import make_wheel
 from workers.environments.cache import EnvironmentCache
 from workers.environments.plan import IndexSettings
@@ -56,3 +58,19 @@ def test_a_build_that_fails_leaves_the_fix_unverified_with_the_reason(bwrap_sand
     assert "missing-dependency" in result.reason
     assert "Nothing was run: the test environment could not be built" in result.render_markdown()
     assert result.summary().startswith("Not run: the test environment could not be built")
+
+
+def test_tests_that_cannot_import_on_the_newest_python_fall_back_to_an_older_one(bwrap_sandbox, tmp_path):
+    from workers.environments.interpreters import find_interpreters
+
+    minors = {tuple(int(x) for x in i.minor.split(".")) for i in find_interpreters()}
+    if not any(m >= (3, 12) for m in minors) or not any((3, 7) <= m < (3, 12) for m in minors):
+        pytest.skip("needs a Python >= 3.12 and one older on this machine")
+    root = tree(tmp_path / "repo", "tinydep\n")
+    # asynchat left the standard library in 3.12: collection fails there, not on 3.11.
+    (root / "tests" / "test_calc.py").write_text("import asynchat  # noqa\n" + TEST)
+    changes = {"calc.py": SOURCE}
+    result = verifier(bwrap_sandbox, tmp_path).verify(root, ["calc.py", "tests/test_calc.py"], changes)
+    assert result.ran, result.reason
+    assert (result.after.passed, result.after.failed) == (1, 0)
+    assert tuple(int(x) for x in result.environment.python.split(".")[:2]) < (3, 12)
