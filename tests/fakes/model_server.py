@@ -8,7 +8,7 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -67,6 +67,8 @@ class RawReply:
 
 
 Reply = ChatReply | ErrorReply | RawReply
+# Answers a chat request (its JSON body) when no scripted reply is queued; None: unexpected.
+Responder = Callable[[dict], "Reply | None"]
 
 
 @dataclass(frozen=True)
@@ -112,15 +114,19 @@ class ScriptedModelServer:
         tokenize: bool = True,
         supports_n: bool = True,
         profile: ServerProfile = SCRIPTED,
+        responder: Responder | None = None,
+        port: int = 0,
     ):
         """`profile` answers the way one server family does (tests/fakes/model_profiles.py);
-        `tokenize=False` takes /tokenize away and `supports_n=False` makes `n` ignored."""
+        `tokenize=False` takes /tokenize away and `supports_n=False` makes `n` ignored;
+        `responder` computes answers (the oracle of `iquest eval`) instead of a script."""
         self.model = model
         if not tokenize:
             profile = replace(profile, tokenize=None)
         if not supports_n:
             profile = replace(profile, n_mode="one")
         self.profile = profile
+        self.responder = responder
         self.tokenize_enabled = profile.tokenize is not None
         # Like vLLM: a request with `n` gets that many choices (the next n scripted replies).
         # False: like servers that ignore `n` and answer one choice.
@@ -134,7 +140,7 @@ class ScriptedModelServer:
         # Chat completions being answered right now, and the most there ever were at once.
         self.in_flight = 0
         self.max_in_flight = 0
-        self._httpd = _QuietServer(("127.0.0.1", 0), _handler_for(self))
+        self._httpd = _QuietServer(("127.0.0.1", port), _handler_for(self))
         self._httpd.owner = self
         self._httpd.daemon_threads = True
         # A short poll interval keeps shutdown (and so every test's teardown) fast.
@@ -210,14 +216,19 @@ class ScriptedModelServer:
         with self._lock:
             self.in_flight -= 1
 
-    def _next_reply(self) -> Reply | None:
+    def _next_reply(self, payload: dict) -> Reply | None:
         with self._lock:
-            return self._script.pop(0) if self._script else None
+            if self._script:
+                return self._script.pop(0)
+        return self.responder(payload) if self.responder is not None else None
 
-    def _more_choices(self, n: object) -> list[ChatReply]:
+    def _more_choices(self, n: object, payload: dict) -> list[ChatReply]:
         """The scripted replies for choices 2..n of a request with `n` (none if unsupported)."""
         if not self.supports_n or not isinstance(n, int) or n <= 1:
             return []
+        if self.responder is not None and not self._script:
+            answers = [self.responder(payload) for _ in range(n - 1)]
+            return [a for a in answers if isinstance(a, ChatReply)]
         with self._lock:
             extra = []
             while len(extra) < n - 1 and self._script and isinstance(self._script[0], ChatReply):
@@ -328,7 +339,7 @@ def _handler_for(server: ScriptedModelServer) -> type[BaseHTTPRequestHandler]:
             ):
                 self._unexpected("chat completion without model and messages")
                 return
-            reply = server._next_reply()
+            reply = server._next_reply(payload)
             if reply is None:
                 self._unexpected("chat completion with no scripted reply left")
                 return
@@ -349,7 +360,7 @@ def _handler_for(server: ScriptedModelServer) -> type[BaseHTTPRequestHandler]:
             elif payload.get("stream"):
                 self._stream(reply, payload)
             else:
-                extra = server._more_choices(payload.get("n", 1))
+                extra = server._more_choices(payload.get("n", 1), payload)
                 self._send_json(
                     200, _completion(reply, payload, extra, server.profile.reasoning_field)
                 )

@@ -24,6 +24,7 @@ SUBCOMMANDS: dict[str, str] = {
     "doctor": "doctor",
     "db": "db",
     "report": "report",
+    "eval": "eval",
     "env": "env",
 }
 
