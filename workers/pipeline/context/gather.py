@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workers.model.port import Tokenizer
-from workers.pipeline.context.localize import locate_files
-from workers.pipeline.context.pack import CodeContext, pack_context
+from workers.pipeline.context.localize import Localization, locate_files
+from workers.pipeline.context.pack import CodeContext, PackOptions, pack_context
 from workers.pipeline.timing import Stage, StageTimer, untimed
 
 LOCALIZE_TOP_K = 15
@@ -43,6 +43,21 @@ def gather_code(
     # The issue is read once: the ranking's evidence also picks what packing shows.
     with timer(Stage.LOCALIZE):
         localization = locate_files(root, query, top_k=LOCALIZE_TOP_K)
+    return pack_located(root, localization, budget_tokens, tokenizer, ranked_first, timer)
+
+
+def pack_located(
+    root: str | Path,
+    localization: Localization,
+    budget_tokens: int,
+    tokenizer: Tokenizer,
+    ranked_first: Sequence[str] = (),
+    timer: StageTimer = untimed,
+    options: PackOptions = PackOptions(),
+) -> GatheredCode:
+    """The packing half of `gather_code`, for a localization already made (benchmarks pack
+    one localization at several budgets)."""
+    root = Path(root)
     ranked = localization.paths
     if ranked_first:
         first = [p for p in ranked_first if (root / p).is_file()]
@@ -51,6 +66,12 @@ def gather_code(
         return GatheredCode((), CodeContext("", 0, budget_tokens, (), ()), localization.all_paths)
     with timer(Stage.PACK):
         code = pack_context(
-            root, ranked, localization.issue, budget_tokens, tokenizer, all_paths=localization.all_paths
+            root,
+            ranked,
+            localization.issue,
+            budget_tokens,
+            tokenizer,
+            all_paths=localization.all_paths,
+            options=options,
         )
     return GatheredCode(tuple(ranked), code, localization.all_paths)

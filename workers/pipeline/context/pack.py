@@ -8,6 +8,7 @@ from enum import Enum
 from pathlib import Path
 
 from workers.model.port import Tokenizer
+from workers.pipeline.context.blocks import merge_spans, parents, render, split_lines
 from workers.pipeline.context.covering_test import find_test_file
 from workers.pipeline.context.estimate import TokenEstimate, line_sizes
 from workers.pipeline.context.localize.evidence import IssueEvidence
@@ -64,6 +65,14 @@ class CodeContext:
 
 
 @dataclass(frozen=True)
+class PackOptions:
+    """Knobs of the packing method (benchmarks sweep them; the defaults are the product's)."""
+
+    max_files: int = DEFAULT_MAX_FILES
+    test_share: float = TEST_SHARE
+
+
+@dataclass(frozen=True)
 class _Unit:
     start: int
     end: int
@@ -96,7 +105,7 @@ class _Packer:
             text = self.text(path)
             lines = text.splitlines() if text else []
             if lines:
-                blocks.append(_render(path, lines, [(1, len(lines))], whole=True))
+                blocks.append(render(path, lines, [(1, len(lines))], whole=True))
         self.estimates = TokenEstimate.measured(self.tokenizer, blocks)
 
     def estimate(self, text: str) -> int:
@@ -111,7 +120,7 @@ class _Packer:
         lines = split_lines(text, truncated)
         if not lines:
             return None
-        whole = _render(path, lines, [(1, len(lines))], whole=True)
+        whole = render(path, lines, [(1, len(lines))], whole=True)
         whole_tokens = self.estimate(whole)
         if whole_tokens <= allowance and not truncated:
             return PackedFile(path, role, True, ((1, len(lines)),), whole, whole_tokens)
@@ -126,8 +135,8 @@ class _Packer:
         kept = [(n, n) for n in structure.imports if n <= len(lines)]
         chosen = self._choose(units, kept, lines, line_sizes(lines), allowance, path)
         while chosen:
-            spans = _merge(chosen, lines)
-            block = _render(path, lines, spans, whole=False)
+            spans = merge_spans(chosen, lines)
+            block = render(path, lines, spans, whole=False)
             tokens = self.estimate(block)
             if tokens <= allowance:
                 return PackedFile(path, role, False, tuple(spans), block, tokens)
@@ -145,7 +154,7 @@ class _Packer:
         allowance: int,
         path: str,
     ) -> list[tuple[int, int]]:
-        header_cost = self.estimate(_render(path, lines[:1], [(1, 1)], whole=False))
+        header_cost = self.estimate(render(path, lines[:1], [(1, 1)], whole=False))
         used = header_cost + self.estimates.of_lines(sizes, kept)
         if used > allowance:
             kept, used = [], header_cost
@@ -171,10 +180,10 @@ class _Packer:
                 )
                 for start in range(1, len(lines) + 1, FALLBACK_CHUNK_LINES)
             ]
-        parents = _parents(definitions)
+        enclosing = parents(definitions)
         first_child: dict[int, int] = {}
         in_function: list[bool] = []
-        for index, parent in enumerate(parents):
+        for index, parent in enumerate(enclosing):
             if parent is not None:
                 first_child.setdefault(parent, definitions[index].start)
             in_function.append(
@@ -185,7 +194,7 @@ class _Packer:
         for index, definition in enumerate(definitions):
             if in_function[index]:
                 continue  # a function nested in a function is shown with its parent
-            parent = parents[index]
+            parent = enclosing[index]
             anchor = None
             if parent is not None and definitions[parent].kind == DefinitionKind.CLASS:
                 header = definitions[parent]
@@ -216,60 +225,6 @@ class _Packer:
         return _Unit(start, end, score, anchor)
 
 
-def split_lines(text: str, truncated: bool = False) -> list[str]:
-    """The file's lines as git, editors and tracebacks number them: split on "\\n" only.
-
-    `str.splitlines` also breaks at form feeds, lone carriage returns and other separators,
-    which would shift every later line number away from the file's own (and from the
-    definitions' numbers, which count "\\n"). A final newline starts no extra line; a line's
-    "\\r" of a CRLF ending is dropped. In a truncated read the last line may be cut, so it goes.
-    """
-    lines = text.split("\n")
-    if truncated or lines[-1] == "":
-        lines.pop()
-    return [line[:-1] if line.endswith("\r") else line for line in lines]
-
-
-def _parents(definitions: list[Definition]) -> list[int | None]:
-    """Index of each definition's innermost enclosing definition (input sorted by start, -end)."""
-    parents: list[int | None] = []
-    stack: list[int] = []
-    for index, definition in enumerate(definitions):
-        while stack and definitions[stack[-1]].end < definition.start:
-            stack.pop()
-        parents.append(stack[-1] if stack else None)
-        stack.append(index)
-    return parents
-
-
-def _merge(spans: list[tuple[int, int]], lines: list[str]) -> list[tuple[int, int]]:
-    """Sorted, non-overlapping spans; spans apart only by blank lines become one."""
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(spans):
-        if merged and all(not line.strip() for line in lines[merged[-1][1] : start - 1]):
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
-
-
-def _render(path: str, lines: list[str], spans: list[tuple[int, int]], whole: bool) -> str:
-    """A file block: its path, then numbered lines (cat -n style) in a fence the code cannot close."""
-    fence = "```"
-    while any(line.lstrip().startswith(fence) for line in lines):
-        fence += "`"
-    total = len(lines)
-    note = "whole file" if whole else f"excerpt of a {total}-line file"
-    body: list[str] = []
-    for index, (start, end) in enumerate(spans):
-        if index or start > 1:
-            body.append("   ...")
-        body.extend(f"{n:6d}\t{lines[n - 1]}" for n in range(start, end + 1))
-    if spans and spans[-1][1] < total:
-        body.append("   ...")
-    return f"### {path} ({note})\n{fence}\n" + "\n".join(body) + f"\n{fence}\n"
-
-
 def pack_context(
     root: str | Path,
     ranked: Sequence[str],
@@ -277,8 +232,7 @@ def pack_context(
     budget_tokens: int,
     tokenizer: Tokenizer,
     all_paths: Sequence[str] | None = None,
-    max_files: int = DEFAULT_MAX_FILES,
-    test_share: float = TEST_SHARE,
+    options: PackOptions = PackOptions(),
 ) -> CodeContext:
     """Pack the ranked files (best first) and the top file's test into at most budget_tokens.
 
@@ -290,6 +244,7 @@ def pack_context(
     when not given). The same inputs give the same text.
     """
     root = Path(root)
+    max_files, test_share = options.max_files, options.test_share
     ranked = list(dict.fromkeys(ranked))
     if ranked and all_paths is None:
         all_paths = [f.path for f in walk_tree(root)]

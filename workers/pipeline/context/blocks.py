@@ -1,0 +1,59 @@
+"""A file's lines as the prompt shows them: split, merged into spans, rendered as a numbered block."""
+
+from __future__ import annotations
+
+from workers.pipeline.context.localize.symbols import Definition
+
+
+def split_lines(text: str, truncated: bool = False) -> list[str]:
+    """The file's lines as git, editors and tracebacks number them: split on "\\n" only.
+
+    `str.splitlines` also breaks at form feeds, lone carriage returns and other separators,
+    which would shift every later line number away from the file's own (and from the
+    definitions' numbers, which count "\\n"). A final newline starts no extra line; a line's
+    "\\r" of a CRLF ending is dropped. In a truncated read the last line may be cut, so it goes.
+    """
+    lines = text.split("\n")
+    if truncated or lines[-1] == "":
+        lines.pop()
+    return [line[:-1] if line.endswith("\r") else line for line in lines]
+
+
+def parents(definitions: list[Definition]) -> list[int | None]:
+    """Index of each definition's innermost enclosing definition (input sorted by start, -end)."""
+    parents: list[int | None] = []
+    stack: list[int] = []
+    for index, definition in enumerate(definitions):
+        while stack and definitions[stack[-1]].end < definition.start:
+            stack.pop()
+        parents.append(stack[-1] if stack else None)
+        stack.append(index)
+    return parents
+
+
+def merge_spans(spans: list[tuple[int, int]], lines: list[str]) -> list[tuple[int, int]]:
+    """Sorted, non-overlapping spans; spans apart only by blank lines become one."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and all(not line.strip() for line in lines[merged[-1][1] : start - 1]):
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def render(path: str, lines: list[str], spans: list[tuple[int, int]], whole: bool) -> str:
+    """A file block: its path, then numbered lines (cat -n style) in a fence the code cannot close."""
+    fence = "```"
+    while any(line.lstrip().startswith(fence) for line in lines):
+        fence += "`"
+    total = len(lines)
+    note = "whole file" if whole else f"excerpt of a {total}-line file"
+    body: list[str] = []
+    for index, (start, end) in enumerate(spans):
+        if index or start > 1:
+            body.append("   ...")
+        body.extend(f"{n:6d}\t{lines[n - 1]}" for n in range(start, end + 1))
+    if spans and spans[-1][1] < total:
+        body.append("   ...")
+    return f"### {path} ({note})\n{fence}\n" + "\n".join(body) + f"\n{fence}\n"
