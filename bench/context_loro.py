@@ -181,7 +181,7 @@ def _print(summary: dict, budgets) -> None:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--bench-dir", type=Path, default=ROOT.parent / "shared/bench/context-dev")
+    parser.add_argument("--bench-dir", type=Path, default=Path(os.environ.get("CONTEXT_DEV_DIR", "/work/shared/bench/context-dev")))
     parser.add_argument("--variant", action="append", default=[], help="NAME=JSON options")
     parser.add_argument("--budgets", default=",".join(map(str, BUDGETS)))
     parser.add_argument("--tune-budget", type=int, default=32000)

@@ -163,6 +163,9 @@ class Runtime:
             timer=self.metrics.time_stage,
             verification=self.verification,
             candidates=self.settings.candidates,
+            narrow_tokens=(
+                self.settings.context_narrowing_tokens if self.settings.context_narrowing else 0
+            ),
         )
 
     @cached_property

@@ -36,6 +36,8 @@ class FixServices:
     # nothing and the pull request says why.
     verification: VerifyServices | None = None
     candidates: int = 1  # the deployment's default (IQUEST_CANDIDATES)
+    # Model-assisted narrowing's budget; 0 (IQUEST_CONTEXT_NARROWING off) skips it.
+    narrow_tokens: int = 0
 
 
 def trusted_comments(comments: list[Comment], required: Permission, sender: str = "") -> list[str]:
@@ -109,6 +111,7 @@ def compute_issue_fix(
         progress=progress,
         timer=services.timer,
         verify=verifier_for(services.verification, config),
+        narrow_tokens=services.narrow_tokens,
     )
     return ComputedFix(issue, repository.default_branch, outcome, head)
 

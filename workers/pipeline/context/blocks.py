@@ -2,7 +2,41 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from enum import Enum
+
 from workers.pipeline.context.localize.symbols import Definition
+
+
+class ContextRole(Enum):
+    """Why a file is in the prompt."""
+
+    EDIT = "edit"
+    TEST = "test"
+
+
+@dataclass(frozen=True)
+class PackedFile:
+    """One file's block in the prompt: whole, or the listed 1-based inclusive line spans."""
+
+    path: str
+    role: ContextRole
+    whole: bool
+    spans: tuple[tuple[int, int], ...]
+    text: str
+    # The estimate packing planned with; the joined text is measured (CodeContext.tokens).
+    tokens: int
+
+
+@dataclass(frozen=True)
+class CodeContext:
+    """The prompt's code section, what it holds, and what did not fit."""
+
+    text: str
+    tokens: int
+    budget: int
+    files: tuple[PackedFile, ...]
+    omitted: tuple[str, ...]
 
 
 def split_lines(text: str, truncated: bool = False) -> list[str]:

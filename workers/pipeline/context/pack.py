@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from enum import Enum
 from pathlib import Path
 
 from workers.model.port import Tokenizer
-from workers.pipeline.context.blocks import merge_spans, parents, render, split_lines
+from workers.pipeline.context.blocks import (
+    CodeContext,
+    ContextRole,
+    PackedFile,
+    merge_spans,
+    parents,
+    render,
+    split_lines,
+)
 from workers.pipeline.context.covering_test import find_test_file
 from workers.pipeline.context.estimate import TokenEstimate, line_sizes
 from workers.pipeline.context.localize.evidence import IssueEvidence
@@ -31,37 +38,8 @@ TEST_SHARE = 0.2
 # Below this many tokens a further file adds headers, not understanding.
 MIN_USEFUL_TOKENS = 64
 FALLBACK_CHUNK_LINES = 60
-
-
-class ContextRole(Enum):
-    """Why a file is in the prompt."""
-
-    EDIT = "edit"
-    TEST = "test"
-
-
-@dataclass(frozen=True)
-class PackedFile:
-    """One file's block in the prompt: whole, or the listed 1-based inclusive line spans."""
-
-    path: str
-    role: ContextRole
-    whole: bool
-    spans: tuple[tuple[int, int], ...]
-    text: str
-    # The estimate packing planned with; the joined text is measured (CodeContext.tokens).
-    tokens: int
-
-
-@dataclass(frozen=True)
-class CodeContext:
-    """The prompt's code section, what it holds, and what did not fit."""
-
-    text: str
-    tokens: int
-    budget: int
-    files: tuple[PackedFile, ...]
-    omitted: tuple[str, ...]
+# A definition the narrowing model named counts like a traceback line inside it.
+FOCUS_SCORE = 10.0
 
 
 @dataclass(frozen=True)
@@ -70,6 +48,9 @@ class PackOptions:
 
     max_files: int = DEFAULT_MAX_FILES
     test_share: float = TEST_SHARE
+    # Share of what is left that a file too large to show whole may take before the rest
+    # (bench/context_loro.py chose 0.7 on every leave-one-repository-out fold).
+    partial_share: float = 0.7
 
 
 @dataclass(frozen=True)
@@ -84,13 +65,21 @@ class _Packer:
     """Plans with estimates calibrated by one measurement of the candidates (estimate.py);
     the model server is asked twice in all (that and the joined result), not once per piece."""
 
-    def __init__(self, root: Path, issue: IssueEvidence, tokenizer: Tokenizer):
+    def __init__(
+        self,
+        root: Path,
+        issue: IssueEvidence,
+        tokenizer: Tokenizer,
+        options: PackOptions = PackOptions(),
+    ):
         self.root = root
+        self.options = options
         self.tokenizer = tokenizer
         self.issue = issue
         self.query = set(issue.query)
         self.estimates = TokenEstimate()  # until measure() calibrates it
         self._texts: dict[str, str | None] = {}
+        self._path = ""  # the file whose units are being scored
 
     def text(self, path: str) -> str | None:
         if path not in self._texts:
@@ -107,6 +96,14 @@ class _Packer:
             if lines:
                 blocks.append(render(path, lines, [(1, len(lines))], whole=True))
         self.estimates = TokenEstimate.measured(self.tokenizer, blocks)
+
+    def whole_tokens(self, path: str) -> int:
+        """The estimate of the file's whole block (large when it cannot be read)."""
+        text = self.text(path)
+        if not text:
+            return 1 << 30
+        lines = split_lines(text)
+        return self.estimate(render(path, lines, [(1, len(lines))], whole=True))
 
     def estimate(self, text: str) -> int:
         return self.estimates.of(text)
@@ -172,6 +169,7 @@ class _Packer:
     def _units(self, structure: FileOutline, lines: list[str], path: str) -> list[_Unit]:
         """Whole functions and class headers (methods apart), scored by relevance to the issue."""
         definitions = sorted(structure.definitions, key=lambda d: (d.start, -d.end))
+        self._path = path
         hints = self.issue.pointed_lines(path)
         if not definitions:
             return [
@@ -222,6 +220,9 @@ class _Packer:
         score += 10.0 * sum(1 for line in hints if start <= line <= end)
         if definition is not None:
             score += 5.0 * self.issue.identifiers.get(definition.name, 0.0)
+            focus = self.issue.focus.get(self._path, ())
+            if definition.name in focus or definition.qualname in focus:
+                score += FOCUS_SCORE
         return _Unit(start, end, score, anchor)
 
 
@@ -240,7 +241,9 @@ def pack_context(
     identifiers and the lines it points at choose what of a large file is shown.
 
     Files come in rank order, whole when they fit, else as their imports and most relevant
-    definitions; the covering test file comes last (looked up in all_paths, or in the tree
+    definitions within `options.partial_share` of what is left, so the next files still
+    get room; then the cut files, in rank order, grow into what the others left. The
+    covering test file comes last (looked up in all_paths, or in the tree
     when not given). The same inputs give the same text.
     """
     root = Path(root)
@@ -249,26 +252,40 @@ def pack_context(
     if ranked and all_paths is None:
         all_paths = [f.path for f in walk_tree(root)]
     test = find_test_file(ranked[0], all_paths or ranked) if ranked else None
-    packer = _Packer(root, issue, tokenizer)
+    packer = _Packer(root, issue, tokenizer, options)
     readable = [p for p in ranked if p != test and packer.text(p)][:max_files]
     packer.measure([*readable, *([test] if test else [])])
     reserve = int(budget_tokens * test_share) if test else 0
     separator = packer.estimate("\n")
+    edit_budget = budget_tokens - reserve
+    candidates = [p for p in ranked if p != test]
     packed: list[PackedFile] = []
     omitted: list[str] = []
     used = 0
-    for path in ranked:
-        if path == test:
-            continue
-        allowance = budget_tokens - reserve - used - separator
-        block = (
-            packer.pack_file(path, ContextRole.EDIT, allowance) if len(packed) < max_files else None
-        )
+    for index, path in enumerate(candidates):
+        allowance = edit_budget - used - separator
+        block = None
+        if len(packed) < max_files:
+            if packer.whole_tokens(path) > allowance and index + 1 < len(candidates):
+                # Parts of a file too large to show whole leave room for the next files;
+                # what those do not take comes back to it below.
+                block = packer.pack_file(
+                    path, ContextRole.EDIT, int(allowance * options.partial_share)
+                )
+            block = block or packer.pack_file(path, ContextRole.EDIT, allowance)
         if block is None:
             omitted.append(path)
             continue
         packed.append(block)
         used += block.tokens + separator
+    for index, block in enumerate(packed):
+        spare = edit_budget - used
+        if block.whole or spare < MIN_USEFUL_TOKENS:
+            continue
+        grown = packer.pack_file(block.path, ContextRole.EDIT, block.tokens + spare)
+        if grown is not None and grown.tokens > block.tokens:
+            packed[index] = grown
+            used += grown.tokens - block.tokens
     if test:
         block = packer.pack_file(test, ContextRole.TEST, budget_tokens - used - separator)
         if block is not None:
