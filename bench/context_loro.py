@@ -10,9 +10,10 @@ gold hunk inside one merged span of its file), then reports per variant and budg
 
 * pooled: share of all instances;
 * repo mean: the mean of per-repository shares (each repository counts once);
-* LORO: for each repository, the variant that scores best at the tuning budget on the
-  *other* repositories (mean of their per-repository shares) is scored on it; the mean of
-  those is what tuning among the variants is expected to give on unseen repositories.
+* LORO: for each repository, the variant that scores best on the *other* repositories
+  (mean of their per-repository shares over every budget, or at `--tune-budget`) is scored
+  on it; the mean of those is what tuning among the variants is expected to give on
+  unseen repositories.
 
 The trees come from the dev harness's cache (`$LOCALIZE_REPOS_DIR` mirrors); results go to
 `--out` as JSON with the machine.
@@ -141,8 +142,12 @@ def summarise(results: list[dict], variants: list[str], budgets, tune_budget: in
     for held in repos:
         others = [repo for repo in repos if repo != held]
 
-        def tuned(name: str, others=others) -> float:
-            return sum(table[name][str(tune_budget)]["per_repo"][o] for o in others) / len(others)
+        tuning = budgets if tune_budget == 0 else [tune_budget]
+
+        def tuned(name: str, others=others, tuning=tuning) -> float:
+            return sum(
+                table[name][str(b)]["per_repo"][o] for o in others for b in tuning
+            ) / (len(others) * len(tuning))
 
         # Ties go to the earlier variant (the baseline first): a change must earn its place.
         loro["chosen"][held] = max(variants, key=lambda n: (tuned(n), -variants.index(n)))
@@ -184,13 +189,21 @@ def main(argv=None) -> int:
     parser.add_argument("--bench-dir", type=Path, default=Path(os.environ.get("CONTEXT_DEV_DIR", "/work/shared/bench/context-dev")))
     parser.add_argument("--variant", action="append", default=[], help="NAME=JSON options")
     parser.add_argument("--budgets", default=",".join(map(str, BUDGETS)))
-    parser.add_argument("--tune-budget", type=int, default=32000)
+    # 0: tune on the mean over every budget (the bar names all three).
+    parser.add_argument("--tune-budget", type=int, default=0)
+    parser.add_argument("--resummarise", type=Path, help="a results file: only recompute the tables")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--repo", action="append", default=[])
     parser.add_argument("--cache-dir", default=os.environ.get("CONTEXT_CACHE_DIR", "/tmp/iquest-context-cache"))
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
     budgets = [int(b) for b in args.budgets.split(",")]
+    if args.resummarise:
+        saved = json.loads(args.resummarise.read_text())
+        variants = list(saved["summary"]["options"])
+        summary = summarise(saved["results"], variants, budgets, args.tune_budget)
+        _print(summary, budgets)
+        return 0
     variants = {"base": {}}
     for spec in args.variant:
         name, _, options = spec.partition("=")
