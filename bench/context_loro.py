@@ -196,6 +196,7 @@ def main(argv=None) -> int:
     parser.add_argument("--repo", action="append", default=[])
     parser.add_argument("--cache-dir", default=os.environ.get("CONTEXT_CACHE_DIR", "/tmp/iquest-context-cache"))
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--spans", action="store_true", help="keep the packed spans in --out")
     args = parser.parse_args(argv)
     budgets = [int(b) for b in args.budgets.split(",")]
     if args.resummarise:
@@ -232,6 +233,11 @@ def main(argv=None) -> int:
     _print(summary, budgets)
     out = args.out or ROOT / "bench/results" / f"context-loro-{time.strftime('%Y%m%dT%H%M%S')}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
+    if not args.spans:
+        for result in results:
+            for variant in result["variants"].values():
+                for scored in variant["budgets"].values():
+                    scored.pop("files")
     out.write_text(json.dumps({"summary": summary, "results": results}, indent=1))
     print(f"wrote {out}")
     return 0
