@@ -255,8 +255,11 @@ def pack_context(
     packer = _Packer(root, issue, tokenizer, options)
     readable = [p for p in ranked if p != test and packer.text(p)][:max_files]
     packer.measure([*readable, *([test] if test else [])])
-    reserve = int(budget_tokens * test_share) if test else 0
     separator = packer.estimate("\n")
+    # The test's share is kept for it, but never more than its whole block needs.
+    reserve = (
+        min(int(budget_tokens * test_share), packer.whole_tokens(test) + separator) if test else 0
+    )
     edit_budget = budget_tokens - reserve
     candidates = [p for p in ranked if p != test]
     packed: list[PackedFile] = []

@@ -268,3 +268,17 @@ def test_a_file_cut_to_parts_leaves_room_for_the_next_file_then_grows(tmp_path):
     assert not big.whole and shared.tokens <= 4000
     # The second pass gave the big file back what the small one left.
     assert big.tokens > 0.7 * (4000 - small.tokens) * 0.9
+
+
+def test_a_small_covering_test_leaves_the_rest_of_its_share_to_the_code(tmp_path):
+    relevant = "\n".join(
+        f"def settle_balance_{n}(amount):\n    return round(amount, {n})  # settle balance\n"
+        for n in range(400)
+    )
+    files = {"pkg/big.py": relevant, "pkg/tests/test_big.py": "def test_it():\n    pass\n"}
+    root = write_tree(tmp_path, files)
+    context = pack_context(root, ["pkg/big.py"], ISSUE, 3000, EstimatingTokenizer(), list(files))
+    code, test = context.files
+    assert test.role == ContextRole.TEST and test.whole
+    # The test needs far less than its 20% share: the code got more than the other 80%.
+    assert code.tokens > 0.8 * 3000 and context.tokens <= 3000
