@@ -1,10 +1,13 @@
-"""A file's lines as the prompt shows them: split, merged into spans, rendered as a numbered block."""
+"""A file's lines as the prompt shows them: split, merged into spans, rendered as numbered
+blocks, and the blocks joined and measured into the code section (`assemble`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
 
+from workers.model.port import Tokenizer
+from workers.pipeline.context.estimate import TokenEstimate
 from workers.pipeline.context.localize.symbols import Definition
 
 
@@ -91,3 +94,19 @@ def render(path: str, lines: list[str], spans: list[tuple[int, int]], whole: boo
     if spans and spans[-1][1] < total:
         body.append("   ...")
     return f"### {path} ({note})\n{fence}\n" + "\n".join(body) + f"\n{fence}\n"
+
+
+def assemble(
+    packed: list[PackedFile], omitted: list[str], budget: int, tokenizer: Tokenizer
+) -> CodeContext:
+    """Join the blocks and measure them; when the estimates fell short and the joined text is
+    over the budget, drop trailing blocks until its own measured ratio says it fits, and
+    measure again."""
+    while True:
+        text = "\n".join(block.text for block in packed)
+        tokens = tokenizer.count_tokens(text) if text else 0
+        if tokens <= budget or not packed:
+            return CodeContext(text, tokens, budget, tuple(packed), tuple(omitted))
+        measured = TokenEstimate.from_count(tokens, text)
+        while packed and measured.of("\n".join(block.text for block in packed)) > budget:
+            omitted.append(packed.pop().path)

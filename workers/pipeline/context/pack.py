@@ -11,6 +11,7 @@ from workers.pipeline.context.blocks import (
     CodeContext,
     ContextRole,
     PackedFile,
+    assemble,
     merge_spans,
     parents,
     render,
@@ -293,20 +294,4 @@ def pack_context(
         block = packer.pack_file(test, ContextRole.TEST, budget_tokens - used - separator)
         if block is not None:
             packed.append(block)
-    return _assemble(packed, omitted, budget_tokens, tokenizer)
-
-
-def _assemble(
-    packed: list[PackedFile], omitted: list[str], budget: int, tokenizer: Tokenizer
-) -> CodeContext:
-    """Join the blocks and measure them; when the estimates fell short and the joined text is
-    over the budget, drop trailing blocks until its own measured ratio says it fits, and
-    measure again."""
-    while True:
-        text = "\n".join(block.text for block in packed)
-        tokens = tokenizer.count_tokens(text) if text else 0
-        if tokens <= budget or not packed:
-            return CodeContext(text, tokens, budget, tuple(packed), tuple(omitted))
-        measured = TokenEstimate.from_count(tokens, text)
-        while packed and measured.of("\n".join(block.text for block in packed)) > budget:
-            omitted.append(packed.pop().path)
+    return assemble(packed, omitted, budget_tokens, tokenizer)
