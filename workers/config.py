@@ -93,6 +93,11 @@ class Settings(BaseSettings):
     # before the job's own (slower) retries take over.
     model_timeout_seconds: float = 600.0
     model_max_retries: int = 2
+    # Model-assisted narrowing (docs/context.md): before packing, the model sees the tree's
+    # paths and outlines and names files and functions to open; off by default, and its
+    # answer is one more piece of evidence. The token budget covers both of its requests.
+    context_narrowing: bool = False
+    context_narrowing_tokens: int = Field(default=8000, ge=1000)
 
     # Operations: logs, and the worker's Prometheus endpoint (0 turns it off). The worker
     # listens on loopback unless told otherwise; containers set 0.0.0.0.

@@ -220,6 +220,9 @@ class Runtime:
             verification=self.verification,
             candidates=self.settings.candidates,
             record_fix=FixRecorder(self.ledger, self.metrics),
+            narrow_tokens=(
+                self.settings.context_narrowing_tokens if self.settings.context_narrowing else 0
+            ),
         )
 
     @cached_property

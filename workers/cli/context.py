@@ -68,6 +68,25 @@ def _tokenizer():
     return estimate
 
 
+def _narrower(query: str):
+    """With IQUEST_CONTEXT_NARROWING on, the model server narrows first (docs/context.md)."""
+    from workers.config import Settings
+
+    settings = Settings()
+    if not settings.context_narrowing:
+        return None
+    from workers.model.from_settings import model_from_settings
+    from workers.pipeline.context.narrow import Narrower
+    from workers.pipeline.prompts.sanitize import sanitize_untrusted
+
+    _say(f"model-assisted narrowing on ({settings.context_narrowing_tokens} tokens)")
+    return Narrower(
+        model_from_settings(settings),
+        sanitize_untrusted(query),
+        settings.context_narrowing_tokens,
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     """Pack and print; exit 2 with a reason on stderr when the inputs are unusable."""
     from workers.pipeline.context.gather import gather_code
@@ -89,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
     query = IssueText(0, title.strip(), body.strip()).as_query()
     tokenizer = _tokenizer()
     try:
-        code = gather_code(args.root, query, args.budget, tokenizer).code
+        code = gather_code(args.root, query, args.budget, tokenizer, narrower=_narrower(query)).code
     finally:
         close = getattr(tokenizer, "close", None)
         if close:

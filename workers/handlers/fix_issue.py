@@ -44,6 +44,8 @@ class FixServices:
     candidates: int = 1  # the deployment's default (IQUEST_CANDIDATES)
     # The outcome ledger's "a fix was published"; records nothing unless given a ledger.
     record_fix: FixRecorder = field(default_factory=lambda: FixRecorder(None))
+    # Model-assisted narrowing's budget; 0 (IQUEST_CONTEXT_NARROWING off) skips it.
+    narrow_tokens: int = 0
 
 
 def trusted_comments(comments: list[Comment], required: Permission, sender: str = "") -> list[str]:
@@ -117,6 +119,7 @@ def compute_issue_fix(
         progress=progress,
         timer=services.timer,
         verify=verifier_for(services.verification, config),
+        narrow_tokens=services.narrow_tokens,
     )
     return ComputedFix(issue, repository.default_branch, outcome, head)
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from workers.model.port import ChatModel, Tokenizer
 from workers.model.reply import ChatMessage, ModelError, ModelReply
 from workers.pipeline.context.gather import gather_code
+from workers.pipeline.context.narrow import Narrower
 from workers.pipeline.edits.apply import ApplyPlan, plan_edits
 from workers.pipeline.edits.diffs import render_diff, verify_diff
 from workers.pipeline.edits.parse import parse_response
@@ -29,6 +30,7 @@ from workers.pipeline.prompts.fix import (
     render_verify_repair_prompt,
 )
 from workers.pipeline.prompts.guidance import render_guidance
+from workers.pipeline.prompts.sanitize import sanitize_untrusted
 from workers.pipeline.proposal import FixOutcome, FixProposal, FixStatus
 from workers.pipeline.receipt import CandidateNote, ModelUse, Receipt
 from workers.pipeline.timing import Stage, StageTimer, untimed
@@ -122,8 +124,12 @@ def propose_fix(
     render_prompt: PromptRenderer = render_fix_prompt,
     timer: StageTimer = untimed,
     verify: Verify | None = None,
+    narrow_tokens: int = 0,
 ) -> FixOutcome:
     """`ranked_first`: paths put ahead of localization's picks (a PR's changed files).
+
+    `narrow_tokens` > 0 turns on model-assisted narrowing with that budget (two short model
+    requests before packing; docs/context.md).
 
     `verify` runs the repository's tests on a fix that applied (None: nothing is run, as
     before verification existed); regressions and a new test that reproduces nothing go
@@ -139,8 +145,14 @@ def propose_fix(
     frame_tokens = tokenizer.count_tokens("\n".join(m.content for m in frame)) + len(frame)
     guidance_cap = _guidance_cap(limits.guidance, context_tokens)
     budget = context_tokens - frame_tokens - 2 * reply_tokens - REPAIR_PROMPT_TOKENS - guidance_cap
+    narrower = (
+        Narrower(model, sanitize_untrusted(issue.as_query()), narrow_tokens)
+        if narrow_tokens > 0
+        else None
+    )
     gathered = gather_code(
-        root, issue.as_query(), max(budget, 0), tokenizer, ranked_first, timer=timer
+        root, issue.as_query(), max(budget, 0), tokenizer, ranked_first, timer=timer,
+        narrower=narrower,
     )
     if not gathered.ranked:
         return FixOutcome(FixStatus.REFUSED, reason="I found no source files to work on.")

@@ -151,3 +151,24 @@ def test_an_empty_tree_gives_an_empty_context(tmp_path, capsys, offline):
     issue.write_text("anything\n")
     assert main(context(tmp_path / "empty", issue, 1000, "--json")) == 0
     assert json.loads(capsys.readouterr().out) == {"tokens": 0, "files": []}
+
+
+def test_narrowing_on_asks_the_model_and_keeps_the_output_contract(tmp_path, capsys, monkeypatch):
+    from tests.fakes.model_server import ChatReply
+
+    root, issue = make_repo(tmp_path, ledger_module())
+    with ScriptedModelServer() as server:
+        server.script(ChatReply("pkg/small.py"), ChatReply("pkg/small.py::helper"))
+        monkeypatch.setenv("IQUEST_MODEL_BASE_URL", server.base_url)
+        monkeypatch.setenv("IQUEST_MODEL", server.model)
+        monkeypatch.setenv("IQUEST_CONTEXT_NARROWING", "true")
+        assert main(context(root, issue, 3000, "--json")) == 0
+        asked = server.chat_requests()
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
+    assert set(report) == {"tokens", "files"} and report["tokens"] <= 3000
+    paths = [entry["path"] for entry in report["files"]]
+    assert paths[0] == "pkg/ledger.py"  # the file the issue names stays first
+    assert "pkg/small.py" in paths  # the model's pick is shown too
+    assert len(asked) == 2 and "pkg/small.py" in asked[0].json["messages"][0]["content"]
+    assert "narrowing on" in captured.err

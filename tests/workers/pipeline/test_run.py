@@ -124,3 +124,21 @@ def test_counting_tokens_takes_three_requests_on_a_2000_file_repository(
     [request] = model_server.chat_requests()
     sent = sum(count_fake_tokens(m["content"]) for m in request.json["messages"])
     assert sent + 2 * 8192 <= 32768
+
+
+def test_narrowing_on_asks_two_questions_first_and_counts_no_extra_tokens(
+    repo, model_server
+) -> None:
+    picks = sorted(p.relative_to(repo).as_posix() for p in repo.rglob("*.py"))[:1]
+    model_server.script(ChatReply("\n".join(picks)), ChatReply(""), ChatReply(GOOD))
+    model = OpenAICompatModel(model_server.base_url, model_server.model, max_retries=0)
+    tokenizer = VllmTokenizer(model_server.base_url, model_server.model)
+    outcome = propose_fix(
+        repo, "acme/login", ISSUE, model, tokenizer, 32768, narrow_tokens=4000
+    )
+    assert outcome.status is FixStatus.PROPOSED
+    narrowing, _, fix = model_server.chat_requests()
+    assert narrowing.json["max_tokens"] < 1000 and picks[0] in narrowing.json["messages"][0]["content"]
+    assert "SEARCH" in fix.json["messages"][0]["content"] + fix.json["messages"][1]["content"]
+    # The narrowing prompts are cut by size, not counted: still three /tokenize requests.
+    assert _tokenize_requests(model_server) == 3

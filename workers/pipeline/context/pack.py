@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from enum import Enum
 from pathlib import Path
 
 from workers.model.port import Tokenizer
+from workers.pipeline.context.blocks import (
+    CodeContext,
+    ContextRole,
+    PackedFile,
+    assemble,
+    merge_spans,
+    parents,
+    render,
+    split_lines,
+)
 from workers.pipeline.context.covering_test import find_test_file
 from workers.pipeline.context.estimate import TokenEstimate, line_sizes
 from workers.pipeline.context.localize.evidence import IssueEvidence
@@ -30,37 +39,19 @@ TEST_SHARE = 0.2
 # Below this many tokens a further file adds headers, not understanding.
 MIN_USEFUL_TOKENS = 64
 FALLBACK_CHUNK_LINES = 60
-
-
-class ContextRole(Enum):
-    """Why a file is in the prompt."""
-
-    EDIT = "edit"
-    TEST = "test"
+# A definition the narrowing model named counts like a traceback line inside it.
+FOCUS_SCORE = 10.0
 
 
 @dataclass(frozen=True)
-class PackedFile:
-    """One file's block in the prompt: whole, or the listed 1-based inclusive line spans."""
+class PackOptions:
+    """Knobs of the packing method (benchmarks sweep them; the defaults are the product's)."""
 
-    path: str
-    role: ContextRole
-    whole: bool
-    spans: tuple[tuple[int, int], ...]
-    text: str
-    # The estimate packing planned with; the joined text is measured (CodeContext.tokens).
-    tokens: int
-
-
-@dataclass(frozen=True)
-class CodeContext:
-    """The prompt's code section, what it holds, and what did not fit."""
-
-    text: str
-    tokens: int
-    budget: int
-    files: tuple[PackedFile, ...]
-    omitted: tuple[str, ...]
+    max_files: int = DEFAULT_MAX_FILES
+    test_share: float = TEST_SHARE
+    # Share of what is left that a file too large to show whole may take before the rest
+    # (bench/context_loro.py: 0.85, tuned on every budget; docs/context.md).
+    partial_share: float = 0.85
 
 
 @dataclass(frozen=True)
@@ -75,13 +66,21 @@ class _Packer:
     """Plans with estimates calibrated by one measurement of the candidates (estimate.py);
     the model server is asked twice in all (that and the joined result), not once per piece."""
 
-    def __init__(self, root: Path, issue: IssueEvidence, tokenizer: Tokenizer):
+    def __init__(
+        self,
+        root: Path,
+        issue: IssueEvidence,
+        tokenizer: Tokenizer,
+        options: PackOptions = PackOptions(),
+    ):
         self.root = root
+        self.options = options
         self.tokenizer = tokenizer
         self.issue = issue
         self.query = set(issue.query)
         self.estimates = TokenEstimate()  # until measure() calibrates it
         self._texts: dict[str, str | None] = {}
+        self._path = ""  # the file whose units are being scored
 
     def text(self, path: str) -> str | None:
         if path not in self._texts:
@@ -96,8 +95,16 @@ class _Packer:
             text = self.text(path)
             lines = text.splitlines() if text else []
             if lines:
-                blocks.append(_render(path, lines, [(1, len(lines))], whole=True))
+                blocks.append(render(path, lines, [(1, len(lines))], whole=True))
         self.estimates = TokenEstimate.measured(self.tokenizer, blocks)
+
+    def whole_tokens(self, path: str) -> int:
+        """The estimate of the file's whole block (large when it cannot be read)."""
+        text = self.text(path)
+        if not text:
+            return 1 << 30
+        lines = split_lines(text)
+        return self.estimate(render(path, lines, [(1, len(lines))], whole=True))
 
     def estimate(self, text: str) -> int:
         return self.estimates.of(text)
@@ -111,7 +118,7 @@ class _Packer:
         lines = split_lines(text, truncated)
         if not lines:
             return None
-        whole = _render(path, lines, [(1, len(lines))], whole=True)
+        whole = render(path, lines, [(1, len(lines))], whole=True)
         whole_tokens = self.estimate(whole)
         if whole_tokens <= allowance and not truncated:
             return PackedFile(path, role, True, ((1, len(lines)),), whole, whole_tokens)
@@ -126,8 +133,8 @@ class _Packer:
         kept = [(n, n) for n in structure.imports if n <= len(lines)]
         chosen = self._choose(units, kept, lines, line_sizes(lines), allowance, path)
         while chosen:
-            spans = _merge(chosen, lines)
-            block = _render(path, lines, spans, whole=False)
+            spans = merge_spans(chosen, lines)
+            block = render(path, lines, spans, whole=False)
             tokens = self.estimate(block)
             if tokens <= allowance:
                 return PackedFile(path, role, False, tuple(spans), block, tokens)
@@ -145,7 +152,7 @@ class _Packer:
         allowance: int,
         path: str,
     ) -> list[tuple[int, int]]:
-        header_cost = self.estimate(_render(path, lines[:1], [(1, 1)], whole=False))
+        header_cost = self.estimate(render(path, lines[:1], [(1, 1)], whole=False))
         used = header_cost + self.estimates.of_lines(sizes, kept)
         if used > allowance:
             kept, used = [], header_cost
@@ -163,6 +170,7 @@ class _Packer:
     def _units(self, structure: FileOutline, lines: list[str], path: str) -> list[_Unit]:
         """Whole functions and class headers (methods apart), scored by relevance to the issue."""
         definitions = sorted(structure.definitions, key=lambda d: (d.start, -d.end))
+        self._path = path
         hints = self.issue.pointed_lines(path)
         if not definitions:
             return [
@@ -171,10 +179,10 @@ class _Packer:
                 )
                 for start in range(1, len(lines) + 1, FALLBACK_CHUNK_LINES)
             ]
-        parents = _parents(definitions)
+        enclosing = parents(definitions)
         first_child: dict[int, int] = {}
         in_function: list[bool] = []
-        for index, parent in enumerate(parents):
+        for index, parent in enumerate(enclosing):
             if parent is not None:
                 first_child.setdefault(parent, definitions[index].start)
             in_function.append(
@@ -185,7 +193,7 @@ class _Packer:
         for index, definition in enumerate(definitions):
             if in_function[index]:
                 continue  # a function nested in a function is shown with its parent
-            parent = parents[index]
+            parent = enclosing[index]
             anchor = None
             if parent is not None and definitions[parent].kind == DefinitionKind.CLASS:
                 header = definitions[parent]
@@ -213,61 +221,10 @@ class _Packer:
         score += 10.0 * sum(1 for line in hints if start <= line <= end)
         if definition is not None:
             score += 5.0 * self.issue.identifiers.get(definition.name, 0.0)
+            focus = self.issue.focus.get(self._path, ())
+            if definition.name in focus or definition.qualname in focus:
+                score += FOCUS_SCORE
         return _Unit(start, end, score, anchor)
-
-
-def split_lines(text: str, truncated: bool = False) -> list[str]:
-    """The file's lines as git, editors and tracebacks number them: split on "\\n" only.
-
-    `str.splitlines` also breaks at form feeds, lone carriage returns and other separators,
-    which would shift every later line number away from the file's own (and from the
-    definitions' numbers, which count "\\n"). A final newline starts no extra line; a line's
-    "\\r" of a CRLF ending is dropped. In a truncated read the last line may be cut, so it goes.
-    """
-    lines = text.split("\n")
-    if truncated or lines[-1] == "":
-        lines.pop()
-    return [line[:-1] if line.endswith("\r") else line for line in lines]
-
-
-def _parents(definitions: list[Definition]) -> list[int | None]:
-    """Index of each definition's innermost enclosing definition (input sorted by start, -end)."""
-    parents: list[int | None] = []
-    stack: list[int] = []
-    for index, definition in enumerate(definitions):
-        while stack and definitions[stack[-1]].end < definition.start:
-            stack.pop()
-        parents.append(stack[-1] if stack else None)
-        stack.append(index)
-    return parents
-
-
-def _merge(spans: list[tuple[int, int]], lines: list[str]) -> list[tuple[int, int]]:
-    """Sorted, non-overlapping spans; spans apart only by blank lines become one."""
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(spans):
-        if merged and all(not line.strip() for line in lines[merged[-1][1] : start - 1]):
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
-
-
-def _render(path: str, lines: list[str], spans: list[tuple[int, int]], whole: bool) -> str:
-    """A file block: its path, then numbered lines (cat -n style) in a fence the code cannot close."""
-    fence = "```"
-    while any(line.lstrip().startswith(fence) for line in lines):
-        fence += "`"
-    total = len(lines)
-    note = "whole file" if whole else f"excerpt of a {total}-line file"
-    body: list[str] = []
-    for index, (start, end) in enumerate(spans):
-        if index or start > 1:
-            body.append("   ...")
-        body.extend(f"{n:6d}\t{lines[n - 1]}" for n in range(start, end + 1))
-    if spans and spans[-1][1] < total:
-        body.append("   ...")
-    return f"### {path} ({note})\n{fence}\n" + "\n".join(body) + f"\n{fence}\n"
 
 
 def pack_context(
@@ -277,8 +234,7 @@ def pack_context(
     budget_tokens: int,
     tokenizer: Tokenizer,
     all_paths: Sequence[str] | None = None,
-    max_files: int = DEFAULT_MAX_FILES,
-    test_share: float = TEST_SHARE,
+    options: PackOptions = PackOptions(),
 ) -> CodeContext:
     """Pack the ranked files (best first) and the top file's test into at most budget_tokens.
 
@@ -286,52 +242,56 @@ def pack_context(
     identifiers and the lines it points at choose what of a large file is shown.
 
     Files come in rank order, whole when they fit, else as their imports and most relevant
-    definitions; the covering test file comes last (looked up in all_paths, or in the tree
+    definitions within `options.partial_share` of what is left, so the next files still
+    get room; then the cut files, in rank order, grow into what the others left. The
+    covering test file comes last (looked up in all_paths, or in the tree
     when not given). The same inputs give the same text.
     """
     root = Path(root)
+    max_files, test_share = options.max_files, options.test_share
     ranked = list(dict.fromkeys(ranked))
     if ranked and all_paths is None:
         all_paths = [f.path for f in walk_tree(root)]
     test = find_test_file(ranked[0], all_paths or ranked) if ranked else None
-    packer = _Packer(root, issue, tokenizer)
+    packer = _Packer(root, issue, tokenizer, options)
     readable = [p for p in ranked if p != test and packer.text(p)][:max_files]
     packer.measure([*readable, *([test] if test else [])])
-    reserve = int(budget_tokens * test_share) if test else 0
     separator = packer.estimate("\n")
+    # The test's share is kept for it, but never more than its whole block needs.
+    reserve = (
+        min(int(budget_tokens * test_share), packer.whole_tokens(test) + separator) if test else 0
+    )
+    edit_budget = budget_tokens - reserve
+    candidates = [p for p in ranked if p != test]
     packed: list[PackedFile] = []
     omitted: list[str] = []
     used = 0
-    for path in ranked:
-        if path == test:
-            continue
-        allowance = budget_tokens - reserve - used - separator
-        block = (
-            packer.pack_file(path, ContextRole.EDIT, allowance) if len(packed) < max_files else None
-        )
+    for index, path in enumerate(candidates):
+        allowance = edit_budget - used - separator
+        block = None
+        if len(packed) < max_files:
+            if packer.whole_tokens(path) > allowance and index + 1 < len(candidates):
+                # Parts of a file too large to show whole leave room for the next files;
+                # what those do not take comes back to it below.
+                block = packer.pack_file(
+                    path, ContextRole.EDIT, int(allowance * options.partial_share)
+                )
+            block = block or packer.pack_file(path, ContextRole.EDIT, allowance)
         if block is None:
             omitted.append(path)
             continue
         packed.append(block)
         used += block.tokens + separator
+    for index, block in enumerate(packed):
+        spare = edit_budget - used
+        if block.whole or spare < MIN_USEFUL_TOKENS:
+            continue
+        grown = packer.pack_file(block.path, ContextRole.EDIT, block.tokens + spare)
+        if grown is not None and grown.tokens > block.tokens:
+            packed[index] = grown
+            used += grown.tokens - block.tokens
     if test:
         block = packer.pack_file(test, ContextRole.TEST, budget_tokens - used - separator)
         if block is not None:
             packed.append(block)
-    return _assemble(packed, omitted, budget_tokens, tokenizer)
-
-
-def _assemble(
-    packed: list[PackedFile], omitted: list[str], budget: int, tokenizer: Tokenizer
-) -> CodeContext:
-    """Join the blocks and measure them; when the estimates fell short and the joined text is
-    over the budget, drop trailing blocks until its own measured ratio says it fits, and
-    measure again."""
-    while True:
-        text = "\n".join(block.text for block in packed)
-        tokens = tokenizer.count_tokens(text) if text else 0
-        if tokens <= budget or not packed:
-            return CodeContext(text, tokens, budget, tuple(packed), tuple(omitted))
-        measured = TokenEstimate.from_count(tokens, text)
-        while packed and measured.of("\n".join(block.text for block in packed)) > budget:
-            omitted.append(packed.pop().path)
+    return assemble(packed, omitted, budget_tokens, tokenizer)

@@ -7,7 +7,7 @@ from workers.model.tokenizer import EstimatingTokenizer
 from workers.pipeline.context.covering_test import find_test_file
 from workers.pipeline.context.localize import IssueEvidence, read_issue
 from workers.pipeline.context.localize.tree import walk_tree
-from workers.pipeline.context.pack import ContextRole, pack_context
+from workers.pipeline.context.pack import ContextRole, PackOptions, pack_context
 
 SMALL = "import os\n\n\ndef helper():\n    return os.getcwd()\n"
 
@@ -244,3 +244,41 @@ def test_budgets_hold_when_one_file_is_far_denser_than_the_measured_mix(tmp_path
             # One measurement, then one count of the result per retreat (at most two here).
             assert len(server.requests) - before <= 4
         tokenizer.close()
+
+
+def test_a_file_cut_to_parts_leaves_room_for_the_next_file_then_grows(tmp_path):
+    # A large best-ranked file with many relevant units would take the whole budget as
+    # parts; the small second file must still come in whole, and the large one keeps
+    # growing into what is left.
+    relevant = "\n".join(
+        f"def settle_balance_{n}(amount):\n    return round(amount, {n})  # settle balance\n"
+        for n in range(400)
+    )
+    small_text = "\n".join(f"def helper_{n}():\n    return {n}\n" for n in range(30))
+    root = write_tree(tmp_path, {"pkg/big.py": relevant, "pkg/small.py": small_text})
+    tokenizer = EstimatingTokenizer()
+    ranked = ["pkg/big.py", "pkg/small.py"]
+    greedy = pack_context(
+        root, ranked, ISSUE, 4000, tokenizer, options=PackOptions(partial_share=1.0)
+    )
+    assert [block.path for block in greedy.files] == ["pkg/big.py"]
+    shared = pack_context(root, ranked, ISSUE, 4000, tokenizer)
+    big, small = shared.files
+    assert small.path == "pkg/small.py" and small.whole
+    assert not big.whole and shared.tokens <= 4000
+    # The second pass gave the big file back what the small one left.
+    assert big.tokens > 0.7 * (4000 - small.tokens) * 0.9
+
+
+def test_a_small_covering_test_leaves_the_rest_of_its_share_to_the_code(tmp_path):
+    relevant = "\n".join(
+        f"def settle_balance_{n}(amount):\n    return round(amount, {n})  # settle balance\n"
+        for n in range(400)
+    )
+    files = {"pkg/big.py": relevant, "pkg/tests/test_big.py": "def test_it():\n    pass\n"}
+    root = write_tree(tmp_path, files)
+    context = pack_context(root, ["pkg/big.py"], ISSUE, 3000, EstimatingTokenizer(), list(files))
+    code, test = context.files
+    assert test.role == ContextRole.TEST and test.whole
+    # The test needs far less than its 20% share: the code got more than the other 80%.
+    assert code.tokens > 0.8 * 3000 and context.tokens <= 3000

@@ -33,6 +33,8 @@ class IssueEvidence:
     query: Counter[str] = field(default_factory=Counter)
     # The title is the reporter's own summary: it gets a retrieval of its own.
     title_query: Counter[str] = field(default_factory=Counter)
+    # Definitions to favour per path when a file is cut to parts (model-assisted narrowing).
+    focus: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def pointed_lines(self, path: str) -> set[int]:
         """Lines of `path` the issue points at (traceback frames, blob URLs with a line)."""
