@@ -118,18 +118,19 @@ def test_leaving_the_block_verifies():
 
 def test_calls_in_flight_are_counted_with_the_most_at_once():
     with ScriptedModelServer() as server:
-        # Long enough that all three reach the server before the first answers, even when
-        # building an HTTP client is slow on a busy machine.
-        server.script(*[ChatReply("ok", delay_seconds=3.0) for _ in range(3)])
-        threads = [threading.Thread(target=chat, args=(server,)) for _ in range(3)]
+        # Held until all three are in flight, however slowly a busy machine starts the clients.
+        release = threading.Event()
+        server.script(*[ChatReply("ok", hold=release) for _ in range(3)])
+        threads = [threading.Thread(target=chat, args=(server, 60.0)) for _ in range(3)]
         for thread in threads:
             thread.start()
-        deadline = time.monotonic() + 3
+        deadline = time.monotonic() + 60
         while server.in_flight < 3:
             assert time.monotonic() < deadline, "three calls never overlapped"
             time.sleep(0.01)
+        release.set()
         for thread in threads:
-            thread.join(timeout=10)
+            thread.join(timeout=60)
         assert (server.in_flight, server.max_in_flight) == (0, 3)
         server.script(ErrorReply(500))
         chat(server)
