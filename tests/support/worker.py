@@ -79,15 +79,62 @@ def worker_env(fake_github: object, redis_url: str, data_dir: Path, **extra: str
             # Keeps end-to-end tests quick; pacing itself is tested in tests/workers/github.
             "IQUEST_GITHUB_WRITE_INTERVAL_SECONDS": "0.05",
             "IQUEST_LOG_LEVEL": "INFO",
-            # Tests that scrape the worker choose a free port; the rest need none.
+            # Tests that scrape the worker drop this and read the port it logs; the rest need none.
             "IQUEST_WORKER_METRICS_PORT": "0",
             # Flows tested without running the fixes' tests; tests of verification pass
             # IQUEST_SANDBOX="auto" (tests/workers/handlers/test_verified_fix.py).
             "IQUEST_SANDBOX": "none",
+            # Celery's soft shutdown waits this long once a job has run, even a finished one;
+            # tests of the shutdown window set their own (tests/workers/cli/test_worker_shutdown.py).
+            "IQUEST_WORKER_SHUTDOWN_SECONDS": "1",
         }
     )
     env.update(extra)
     return env
+
+
+def start_worker(
+    fake_github, model_server, redis_server: TestRedis, tmp_path: Path, name: str = "worker",
+    pool: str = "solo", concurrency: int = 1, wait: bool = True, **settings: str,
+) -> WorkerProcess:
+    """`iquest worker` on this test's fake GitHub, scripted model and Redis, logging to
+    `tmp_path/NAME.log`; `settings` are extra IQUEST_* variables. The caller stops it."""
+    env = worker_env(
+        fake_github, redis_server.url, tmp_path / "data",
+        IQUEST_MODEL_BASE_URL=model_server.base_url,
+        IQUEST_MODEL_CONTEXT_TOKENS="32768",
+        **settings,
+    )
+    process = WorkerProcess(env, tmp_path / f"{name}.log", pool, concurrency)
+    if wait:
+        try:
+            process.wait_ready()
+        except BaseException:
+            process.stop()
+            raise
+    return process
+
+
+@pytest.fixture
+def launch_worker(
+    fake_github, model_server, redis_server: TestRedis, redis_client, tmp_path: Path
+) -> Iterator[Callable[..., WorkerProcess]]:
+    """`launch_worker(name=, pool=, concurrency=, wait=, redis=, **IQUEST_settings)`: start a
+    worker as `start_worker` does (on `redis`, a `TestRedis`, when given); every worker
+    launched is stopped when the test ends. The crash, fault and flow tests share it."""
+    launched: list[WorkerProcess] = []
+
+    def launch(redis: TestRedis | None = None, **options) -> WorkerProcess:
+        process = start_worker(fake_github, model_server, redis or redis_server, tmp_path,
+                               **options)
+        launched.append(process)
+        return process
+
+    try:
+        yield launch
+    finally:
+        for process in launched:
+            process.stop()
 
 
 @pytest.fixture
@@ -98,24 +145,6 @@ def worker_settings() -> dict[str, str]:
 
 @pytest.fixture
 def worker(
-    fake_github,
-    model_server,
-    redis_server: TestRedis,
-    redis_client,
-    tmp_path: Path,
-    worker_settings: dict[str, str],
-) -> Iterator[WorkerProcess]:
-    env = worker_env(
-        fake_github,
-        redis_server.url,
-        tmp_path / "data",
-        IQUEST_MODEL_BASE_URL=model_server.base_url,
-        IQUEST_MODEL_CONTEXT_TOKENS="32768",
-        **worker_settings,
-    )
-    process = WorkerProcess(env, tmp_path / "worker.log")
-    try:
-        process.wait_ready()
-        yield process
-    finally:
-        process.stop()
+    launch_worker: Callable[..., WorkerProcess], worker_settings: dict[str, str]
+) -> WorkerProcess:
+    return launch_worker(**worker_settings)

@@ -6,15 +6,14 @@ import psutil
 
 from tests.support.webhooks import post_webhook, repo_variant
 from tests.support.worker import WorkerProcess
-from tests.workers.handlers.calc_repo import ADD_FIX, INSTALLATION_ID, MAIN, REPO, model_reply
+from tests.workers.handlers import calc_repo
+from tests.workers.handlers.calc_repo import ADD_FIX, INSTALLATION_ID, REPO, model_reply
 
 OPENED = "Opened draft pull request"
 
 
 def seed_calc(fake_github) -> None:
-    fake_github.create_repo(REPO, {"calc.py": MAIN, "README.md": "# calc\n"})
-    fake_github.add_installation(INSTALLATION_ID, "acme")
-    fake_github.add_collaborator(REPO, "alice", "maintain")
+    calc_repo.seed_calc(fake_github, alice="maintain")
 
 
 def open_autofix_issue(fake_github, receiver_url: str, title: str = "add() subtracts") -> int:

@@ -16,7 +16,7 @@ import pytest
 
 from tests.support.receiver import ReceiverThread, receiver_settings
 from tests.support.redis_server import TestRedis
-from tests.support.worker import WorkerProcess, wait_until, worker_env
+from tests.support.worker import wait_until
 from tests.workers.crash_flow import (
     OPENED,
     add_fix_reply,
@@ -39,15 +39,12 @@ def own_redis(tmp_path: Path) -> Iterator[TestRedis]:
 
 
 def test_jobs_queued_and_running_survive_a_redis_restart_and_run_once(
-    fake_github, model_server, own_redis: TestRedis, tmp_path: Path
+    fake_github, model_server, own_redis: TestRedis, launch_worker
 ) -> None:
     seed_calc(fake_github)
     receiver = ReceiverThread(receiver_settings(), own_redis.url)
     receiver.start()
-    env = worker_env(fake_github, own_redis.url, tmp_path / "data",
-                     IQUEST_MODEL_BASE_URL=model_server.base_url,
-                     IQUEST_MODEL_CONTEXT_TOKENS="32768")
-    worker = WorkerProcess(env, tmp_path / "worker.log", pool="solo")
+    worker = launch_worker(redis=own_redis, wait=False)
     running = threading.Event()
     reply = add_fix_reply()
     model_server.script(type(reply)(reply.content, hold=running), add_fix_reply(), add_fix_reply())
@@ -76,7 +73,6 @@ def test_jobs_queued_and_running_survive_a_redis_restart_and_run_once(
         client.close()
     finally:
         running.set()
-        worker.stop()
         receiver.stop()
     for number in [first, *queued]:
         assert_one_fix(fake_github, number)

@@ -10,7 +10,14 @@ import pytest
 from tests.fakes.model_server import ErrorReply
 from tests.support.webhooks import post_webhook, repo_variant
 from tests.support.worker import wait_until
-from tests.workers.handlers.calc_repo import INSTALLATION_ID, PERCENT_FIX, REPO, status_comment
+from tests.workers.handlers.calc_repo import (
+    INSTALLATION_ID,
+    PERCENT_FIX,
+    REPO,
+    open_percent_pull,
+    seed_calc,
+    status_comment,
+)
 from tests.workers.handlers.test_fix_pull import _ask, _reply
 
 CREATE = "POST /repos/{owner}/{repo}/check-runs"
@@ -19,15 +26,8 @@ UPDATE = "PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}"
 
 @pytest.fixture
 def pull(fake_github):
-    from tests.workers.handlers.calc_repo import MAIN, PR_HEAD
-
-    fake_github.create_repo(REPO, {"calc.py": MAIN, "README.md": "# calc\n"})
-    fake_github.add_installation(INSTALLATION_ID, "acme")
-    fake_github.add_collaborator(REPO, "alice", "write")
-    fake_github.add_collaborator(REPO, "mallory", "read")
-    return fake_github.open_pull(REPO, head="feature", title="Add percent",
-                                 body="Adds a percent helper.", user="alice",
-                                 files={"calc.py": PR_HEAD})
+    seed_calc(fake_github, alice="write", mallory="read")
+    return open_percent_pull(fake_github)
 
 
 def _runs(fake_github) -> dict[int, list[dict]]:

@@ -13,11 +13,12 @@ from tests.support.worker import wait_until
 from tests.workers.handlers.calc_repo import (
     ADD_FIX,
     INSTALLATION_ID,
-    MAIN,
     PERCENT_FIX,
     PR_HEAD,
     REPO,
     model_reply,
+    open_percent_pull,
+    seed_calc,
     status_comment,
 )
 
@@ -28,12 +29,8 @@ def _reply(*blocks: str) -> ChatReply:
 
 @pytest.fixture
 def pull(fake_github):
-    fake_github.create_repo(REPO, {"calc.py": MAIN, "README.md": "# calc\n"})
-    fake_github.add_installation(INSTALLATION_ID, "acme")
-    fake_github.add_collaborator(REPO, "alice", "write")
-    return fake_github.open_pull(REPO, head="feature", title="Add percent",
-                                 body="Adds a percent helper.", user="alice",
-                                 files={"calc.py": PR_HEAD})
+    seed_calc(fake_github, alice="write")
+    return open_percent_pull(fake_github)
 
 
 def _ask(fake_github, receiver, number: int, body: str) -> None:

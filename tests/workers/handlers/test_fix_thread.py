@@ -12,10 +12,11 @@ from tests.support.worker import wait_until
 from tests.workers.handlers.calc_repo import (
     ADD_FIX,
     INSTALLATION_ID,
-    MAIN,
     PERCENT_FIX,
     PR_HEAD,
     REPO,
+    open_percent_pull,
+    seed_calc,
     status_comment,
 )
 from tests.workers.handlers.test_fix_pull import _reply
@@ -25,13 +26,8 @@ from workers.intake.jobs import job_id_for_delivery
 @pytest.fixture
 def thread(fake_github):
     """A PR adding `percent` (lines 22–23) and a reviewer's thread on those two lines."""
-    fake_github.create_repo(REPO, {"calc.py": MAIN, "README.md": "# calc\n"})
-    fake_github.add_installation(INSTALLATION_ID, "acme")
-    fake_github.add_collaborator(REPO, "alice", "write")
-    fake_github.add_collaborator(REPO, "bob", "write")
-    pull = fake_github.open_pull(REPO, head="feature", title="Add percent",
-                                 body="Adds a percent helper.", user="alice",
-                                 files={"calc.py": PR_HEAD})
+    seed_calc(fake_github, alice="write", bob="write")
+    pull = open_percent_pull(fake_github)
     fake_github.add_review(REPO, pull.number, user="bob", comments=[{
         "path": "calc.py", "start_line": 22, "line": 23,
         "body": "A percentage is out of 100, and whole may be zero."}])

@@ -13,11 +13,11 @@ from tests.support.worker import wait_until
 from tests.workers.handlers.calc_repo import (
     ADD_FIX,
     INSTALLATION_ID,
-    MAIN,
     PERCENT_FIX,
     PR_HEAD,
     REPO,
     model_reply,
+    seed_calc,
     status_comment,
 )
 
@@ -26,10 +26,7 @@ _REPLY = model_reply("`add` subtracts.", ADD_FIX)
 
 @pytest.fixture
 def calc(fake_github) -> None:
-    fake_github.create_repo(REPO, {"calc.py": MAIN, "README.md": "# calc\n"})
-    fake_github.add_installation(INSTALLATION_ID, "acme")
-    fake_github.add_collaborator(REPO, "alice", "write")
-    fake_github.add_collaborator(REPO, "mallory", "read")
+    seed_calc(fake_github, alice="write", mallory="read")
 
 
 def _ask(fake_github, receiver, number: int, login: str, on_pull: bool) -> None:

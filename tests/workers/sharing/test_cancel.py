@@ -10,13 +10,12 @@ import pytest
 
 from tests.fakes.model_server import ChatReply, ErrorReply
 from tests.support.webhooks import post_webhook, repo_variant
-from tests.support.worker import wait_until
+from tests.support.worker import start_worker, wait_until
 from tests.workers.sharing.support import (
     bot_comments,
     bot_status,
     is_final,
     label_issue,
-    start_worker,
 )
 
 REPO = "north/app"

@@ -11,14 +11,13 @@ import pytest
 
 from tests.fakes.model_server import ErrorReply
 from tests.support.webhooks import post_webhook, repo_variant
-from tests.support.worker import wait_until
+from tests.support.worker import start_worker, wait_until
 from tests.workers.handlers.calc_repo import BOT_BRANCH, INSTALLATION_ID, MAIN, REPO, open_bot_draft
 from tests.workers.sharing.support import (
     bot_comments,
     bot_status,
     is_final,
     label_issue,
-    start_worker,
     status_writes,
 )
 from workers.model.slots import ModelSlots, SlotPolicy
