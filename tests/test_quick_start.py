@@ -132,7 +132,8 @@ def _status(fake_github, number: int) -> str:
 def test_the_readme_quick_start_runs_only_tested_commands() -> None:
     """Every command the quick start shows is one this file (or the fresh-clone check) runs."""
     readme = (ROOT / "README.md").read_text()
-    section = readme[readme.index("## Quick start"):readme.index("## What it does today")]
+    start = readme.index("## Quick start")
+    section = readme[start:readme.index("\n## ", start)]
     commands = [line.split("#")[0].strip() for block in re.findall(r"```sh\n(.*?)```", section,
                                                                     re.S)
                 for line in block.splitlines() if line.strip()]

@@ -2,7 +2,7 @@
 
 End to end — real receiver, real Redis, a real worker, the fake GitHub, the scripted model —
 because what matters is what actually reaches the model and what the bot actually does.
-The README's rule: issue and comment text is untrusted; HTML comments and invisible
+The rule (docs/usage.md): issue and comment text is untrusted; HTML comments and invisible
 characters are stripped, only text by people allowed to trigger the app is included, and it
 is fenced as data.
 """

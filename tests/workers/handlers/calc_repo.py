@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.fakes.model_server import ChatReply
+from tests.support.webhooks import post_webhook, repo_variant
 
 REPO = "acme/calc"
 INSTALLATION_ID = 4242
@@ -105,3 +106,13 @@ def open_bot_draft(fake_github, first_fix: str, issue_title: str, issue_body: st
 
 def branch_head(fake_github) -> str:
     return fake_github.refs(REPO)[f"refs/heads/{BOT_BRANCH}"]
+
+
+def deliver(receiver, event: str, example: str, delivery_id: str | None = None,
+            **changes: object) -> None:
+    """POST GitHub's example delivery `example` (under tests/data/github/webhooks/) as `event`,
+    moved to the calc repository and installation with `changes` (dotted paths) applied, and
+    check the receiver queued it (202)."""
+    payload = repo_variant(example, REPO, INSTALLATION_ID, **changes)
+    answer = post_webhook(receiver.url, event, payload, delivery_id)
+    assert answer.status_code == 202, answer.text

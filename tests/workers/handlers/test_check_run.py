@@ -8,12 +8,11 @@ from __future__ import annotations
 import pytest
 
 from tests.fakes.model_server import ErrorReply
-from tests.support.webhooks import post_webhook, repo_variant
 from tests.support.worker import wait_until
 from tests.workers.handlers.calc_repo import (
-    INSTALLATION_ID,
     PERCENT_FIX,
     REPO,
+    deliver,
     open_percent_pull,
     seed_calc,
     status_comment,
@@ -43,13 +42,10 @@ def _runs(fake_github) -> dict[int, list[dict]]:
 
 def _press(fake_github, receiver, run_id: int, identifier: str, login: str) -> None:
     run = fake_github.repo(REPO).check_runs[run_id]
-    payload = repo_variant(
-        "check_run/requested_action.json", REPO, INSTALLATION_ID,
-        **{"check_run.id": run_id, "check_run.name": "iquest", "check_run.head_sha": run.head_sha,
-           "check_run.external_id": run.external_id, "requested_action.identifier": identifier,
-           "sender.login": login},
-    )
-    assert post_webhook(receiver.url, "check_run", payload).status_code == 202
+    deliver(receiver, "check_run", "check_run/requested_action.json", **{
+        "check_run.id": run_id, "check_run.name": "iquest", "check_run.head_sha": run.head_sha,
+        "check_run.external_id": run.external_id, "requested_action.identifier": identifier,
+        "sender.login": login})
 
 
 def test_suggestions_get_a_check_run_and_open_as_draft_pr_pushes_one(

@@ -8,14 +8,13 @@ from __future__ import annotations
 import pytest
 
 from tests.fakes.model_server import ChatReply
-from tests.support.webhooks import post_webhook, repo_variant
 from tests.support.worker import wait_until
 from tests.workers.handlers.calc_repo import (
     ADD_FIX,
-    INSTALLATION_ID,
     PERCENT_FIX,
     PR_HEAD,
     REPO,
+    deliver,
     model_reply,
     open_percent_pull,
     seed_calc,
@@ -35,21 +34,15 @@ def pull(fake_github):
 
 def _ask(fake_github, receiver, number: int, body: str) -> None:
     asking = fake_github.add_issue_comment(REPO, number, body, user="alice")
-    payload = repo_variant(
-        "issue_comment/created.pull_request.json",
-        REPO,
-        INSTALLATION_ID,
-        **{
-            "issue.number": number,
-            "issue.pull_request": {"url": f"https://api.github.com/repos/{REPO}/pulls/{number}"},
-            "comment.id": asking.id,
-            "comment.body": body,
-            "comment.user.login": "alice",
-            "comment.author_association": "OWNER",
-            "sender.login": "alice",
-        },
-    )
-    assert post_webhook(receiver.url, "issue_comment", payload).status_code == 202
+    deliver(receiver, "issue_comment", "issue_comment/created.pull_request.json", **{
+        "issue.number": number,
+        "issue.pull_request": {"url": f"https://api.github.com/repos/{REPO}/pulls/{number}"},
+        "comment.id": asking.id,
+        "comment.body": body,
+        "comment.user.login": "alice",
+        "comment.author_association": "OWNER",
+        "sender.login": "alice",
+    })
 
 
 def test_fix_inside_the_diff_becomes_one_review_of_suggestions(

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.webhooks import post_webhook, repo_variant
 from tests.support.worker import wait_until
 from tests.workers.handlers.calc_repo import (
     ADD_FIX,
-    INSTALLATION_ID,
     PERCENT_FIX,
     PR_HEAD,
     REPO,
+    deliver,
     open_percent_pull,
     seed_calc,
     status_comment,
@@ -39,25 +38,19 @@ def _ask(fake_github, receiver, pull, root, body: str, delivery_id: str | None =
          asking=None):
     asking = asking or fake_github.reply_to_review_comment(REPO, pull.number, root.id, body,
                                                            user="alice")
-    payload = repo_variant(
-        "pull_request_review_comment/created.json",
-        REPO,
-        INSTALLATION_ID,
-        **{
-            "pull_request.number": pull.number,
-            "pull_request.head.ref": "feature",
-            "comment.id": asking.id,
-            "comment.in_reply_to_id": root.id,
-            "comment.body": body,
-            "comment.path": "calc.py",
-            "comment.line": 23,
-            "comment.user.login": "alice",
-            "comment.author_association": "COLLABORATOR",
-            "sender.login": "alice",
-        },
-    )
-    response = post_webhook(receiver.url, "pull_request_review_comment", payload, delivery_id)
-    assert response.status_code == 202
+    deliver(receiver, "pull_request_review_comment", "pull_request_review_comment/created.json",
+            delivery_id=delivery_id, **{
+                "pull_request.number": pull.number,
+                "pull_request.head.ref": "feature",
+                "comment.id": asking.id,
+                "comment.in_reply_to_id": root.id,
+                "comment.body": body,
+                "comment.path": "calc.py",
+                "comment.line": 23,
+                "comment.user.login": "alice",
+                "comment.author_association": "COLLABORATOR",
+                "sender.login": "alice",
+            })
     return asking
 
 

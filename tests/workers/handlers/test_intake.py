@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.webhooks import post_webhook, repo_variant
 from tests.support.worker import wait_until
 from tests.workers.handlers.calc_repo import (
     ADD_FIX,
-    INSTALLATION_ID,
     PERCENT_FIX,
     PR_HEAD,
     REPO,
+    deliver,
     model_reply,
     seed_calc,
     status_comment,
@@ -43,8 +42,7 @@ def _ask(fake_github, receiver, number: int, login: str, on_pull: bool) -> None:
     if on_pull:
         changes["issue.pull_request"] = {"url": f"https://api.github.com/repos/{REPO}/pulls/{number}"}
     fixture = "created.pull_request" if on_pull else "created.with-installation"
-    payload = repo_variant(f"issue_comment/{fixture}.json", REPO, INSTALLATION_ID, **changes)
-    assert post_webhook(receiver.url, "issue_comment", payload).status_code == 202
+    deliver(receiver, "issue_comment", f"issue_comment/{fixture}.json", **changes)
 
 
 def _bots(fake_github, number: int) -> list:
