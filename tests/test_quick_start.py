@@ -85,7 +85,7 @@ def test_quick_start_from_an_empty_folder(fake_github, model_server, tmp_path) -
         assert done.status_code == 200 and "/installations/new" in done.text
         assert (tmp_path / "github-app.pem").exists()
         # 3. No restart: the worker starts once the credentials exist.
-        wait_until(lambda: out.find("worker started"), timeout=30, what="the worker")
+        wait_until(lambda: out.find("worker started"), timeout=120, what="the worker")
         # 4. Install on a repository, label an issue: GitHub posts to the channel, and the
         #    delivery reaches the receiver with its signature intact.
         fake_github.create_repo(REPO, {"README.md": "# service\n", "app.py": "print('hi')\n"})

@@ -32,7 +32,7 @@ class ScrapedWorker(WorkerProcess):
         super().__init__(env, log_path, pool="prefork", concurrency=1)
         self.metrics_url = ""
 
-    def wait_ready(self, timeout: float = 30) -> None:
+    def wait_ready(self, timeout: float = 120) -> None:
         super().wait_ready(timeout)
         [url] = re.findall(r"worker metrics on (http://\S+/metrics)", self.log())
         self.metrics_url = url
