@@ -27,9 +27,11 @@ def isolated_store() -> CredentialsStore:
 class ReceiverThread:
     def __init__(self, settings: Settings, redis_url: str,
                  credentials: CredentialsStore | None = None) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+        # Bound here and handed to uvicorn, so no other test can take the port meanwhile.
+        self._socket = socket.socket()
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind(("127.0.0.1", 0))
+        self.port = self._socket.getsockname()[1]
         config = uvicorn.Config(
             # Never the checkout's own .env: a test receiver saves credentials under a temp dir.
             create_app(settings, redis_url, credentials or isolated_store()),
@@ -39,7 +41,8 @@ class ReceiverThread:
             access_log=False,
         )
         self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self._socket]},
+                                       daemon=True)
 
     @property
     def url(self) -> str:
@@ -56,6 +59,7 @@ class ReceiverThread:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
+        self._socket.close()
 
 
 def receiver_settings(**overrides: object) -> Settings:

@@ -7,8 +7,6 @@ was met by the job.
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from tests.support.webhooks import post_webhook, repo_variant
@@ -18,6 +16,7 @@ from tests.workers.crash_flow import (
     add_fix_reply,
     assert_one_fix,
     open_autofix_issue,
+    script_held_fix,
     seed_calc,
     status,
 )
@@ -88,9 +87,7 @@ def test_a_revoked_token_is_replaced_and_an_uninstalled_app_ends_its_waiting_job
     fake_github.create_repo(other_repo, {"calc.py": MAIN})
     fake_github.add_installation(other_installation, "other")
     fake_github.add_collaborator(other_repo, "alice", "maintain")
-    answer = threading.Event()
-    reply = add_fix_reply()
-    model_server.script(type(reply)(reply.content, hold=answer), add_fix_reply())
+    answer = script_held_fix(model_server, then=1)
     try:
         number = open_autofix_issue(fake_github, receiver.url)
         wait_until(lambda: len(model_server.chat_requests()) == 1, timeout=60,

@@ -8,34 +8,20 @@ is left queued or unacknowledged that could run again.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
 from tests.support.receiver import ReceiverThread, receiver_settings
 from tests.support.redis_server import TestRedis
 from tests.support.worker import wait_until
 from tests.workers.crash_flow import (
     OPENED,
-    add_fix_reply,
     assert_one_fix,
     open_autofix_issue,
+    script_held_fix,
     seed_calc,
     status,
 )
 
 QUEUE = "iquest"
 UNACKED = "unacked"  # kombu's Redis transport: messages delivered to a worker, not yet acked
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[TestRedis]:
-    server = TestRedis(tmp_path / "redis")
-    server.start()
-    yield server
-    server.stop()
 
 
 def test_jobs_queued_and_running_survive_a_redis_restart_and_run_once(
@@ -45,9 +31,7 @@ def test_jobs_queued_and_running_survive_a_redis_restart_and_run_once(
     receiver = ReceiverThread(receiver_settings(), own_redis.url)
     receiver.start()
     worker = launch_worker(redis=own_redis, wait=False)
-    running = threading.Event()
-    reply = add_fix_reply()
-    model_server.script(type(reply)(reply.content, hold=running), add_fix_reply(), add_fix_reply())
+    running = script_held_fix(model_server, then=2)
     try:
         worker.wait_ready()
         first = open_autofix_issue(fake_github, receiver.url, "add() subtracts (running)")

@@ -12,7 +12,6 @@ restore sweep. The job time limit is cut to a few seconds here so that wait stay
 from __future__ import annotations
 
 import signal
-import threading
 import time
 
 import pytest
@@ -20,11 +19,11 @@ import pytest
 from tests.support.worker import WorkerProcess, wait_until
 from tests.workers.crash_flow import (
     OPENED,
-    add_fix_reply,
     assert_one_fix,
     connected_to,
     open_autofix_issue,
     port_of,
+    script_held_fix,
     seed_calc,
     status,
 )
@@ -59,9 +58,7 @@ def test_a_worker_killed_mid_model_call_has_its_job_finished_by_the_other_worker
     fake_github, model_server, receiver, two_workers
 ) -> None:
     seed_calc(fake_github)
-    dead_call = threading.Event()
-    reply = add_fix_reply()
-    model_server.script(type(reply)(reply.content, hold=dead_call), add_fix_reply())
+    dead_call = script_held_fix(model_server, then=1)
     try:
         number = open_autofix_issue(fake_github, receiver.url)
         wait_until(lambda: len(model_server.chat_requests()) == 1, timeout=60,
@@ -93,9 +90,7 @@ def test_a_worker_told_to_stop_mid_job_finishes_it_within_its_shutdown_window(
     fake_github, model_server, receiver, prefork_worker
 ) -> None:
     seed_calc(fake_github)
-    answer = threading.Event()
-    reply = add_fix_reply()
-    model_server.script(type(reply)(reply.content, hold=answer))
+    answer = script_held_fix(model_server)
     try:
         number = open_autofix_issue(fake_github, receiver.url)
         wait_until(lambda: len(model_server.chat_requests()) == 1, timeout=60,

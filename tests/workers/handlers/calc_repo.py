@@ -93,6 +93,13 @@ def open_percent_pull(fake_github):
                                  files={"calc.py": PR_HEAD})
 
 
+def open_fork_pull(fake_github):
+    """mallory's pull request adding `percent`, from branch `idea` of the fork mallory/calc."""
+    fake_github.create_repo("mallory/calc", fork_of=REPO)
+    return fake_github.open_pull(REPO, head="idea", head_repo="mallory/calc",
+                                 title="Add percent", user="mallory", files={"calc.py": PR_HEAD})
+
+
 def open_bot_draft(fake_github, first_fix: str, issue_title: str, issue_body: str,
                    collaborators: tuple[str, ...] = ()):
     """The app's own draft PR for issue #1: one commit of its first fix on `BOT_BRANCH`."""

@@ -16,6 +16,7 @@ from tests.workers.handlers.calc_repo import (
     REPO,
     deliver,
     model_reply,
+    open_fork_pull,
     open_percent_pull,
     seed_calc,
     status_comment,
@@ -102,10 +103,7 @@ def test_fix_outside_the_diff_becomes_a_stacked_draft_pr(
 def test_fork_pull_gets_the_patch_in_a_comment(
     fake_github, model_server, pull, receiver, worker
 ) -> None:
-    fake_github.create_repo("mallory/calc", fork_of=REPO)
-    fork_pull = fake_github.open_pull(REPO, head="idea", head_repo="mallory/calc",
-                                      title="Add percent", user="mallory",
-                                      files={"calc.py": PR_HEAD})
+    fork_pull = open_fork_pull(fake_github)
     model_server.script(_reply(PERCENT_FIX, ADD_FIX))
     _ask(fake_github, receiver, fork_pull.number, "/iquest fix")
     wait_until(lambda: "from a fork" in status_comment(fake_github, fork_pull.number),

@@ -12,10 +12,10 @@ from tests.support.worker import wait_until
 from tests.workers.handlers.calc_repo import (
     ADD_FIX,
     PERCENT_FIX,
-    PR_HEAD,
     REPO,
     deliver,
     model_reply,
+    open_fork_pull,
     seed_calc,
     status_comment,
 )
@@ -85,10 +85,7 @@ def test_refused_trigger_on_an_issue_keeps_the_draft_pr_status(
 def test_refused_trigger_on_a_fork_pull_keeps_the_patch_status(
     fake_github, model_server, calc, receiver, worker
 ) -> None:
-    fake_github.create_repo("mallory/calc", fork_of=REPO)
-    fork_pull = fake_github.open_pull(REPO, head="idea", head_repo="mallory/calc",
-                                      title="Add percent", user="mallory",
-                                      files={"calc.py": PR_HEAD})
+    fork_pull = open_fork_pull(fake_github)
     model_server.script(model_reply("`percent` scales by 10.", PERCENT_FIX, ADD_FIX))
     _ask(fake_github, receiver, fork_pull.number, "alice", on_pull=True)
     wait_until(lambda: "from a fork" in status_comment(fake_github, fork_pull.number),
