@@ -1,7 +1,4 @@
-"""A failed check on the app's own draft PR: one follow-up commit per run, bounded by ci_rounds.
-
-Real receiver, real Redis, real Celery worker, the fake GitHub and the scripted model server.
-"""
+"""A failed check on the app's own draft PR: one follow-up commit per run, bounded by ci_rounds."""
 
 from __future__ import annotations
 

@@ -1,6 +1,4 @@
 """`/iquest fix` on a pull request: suggestions when the fix stays inside the diff, else a stacked PR.
-
-Real receiver, real Redis, real Celery worker, the fake GitHub and the scripted model server.
 """
 
 from __future__ import annotations

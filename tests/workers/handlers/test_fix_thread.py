@@ -1,6 +1,4 @@
 """`/iquest fix` inside a review thread: one suggestion for exactly its lines, or the diff beyond.
-
-Real receiver, real Redis, real Celery worker, the fake GitHub and the scripted model server.
 """
 
 from __future__ import annotations

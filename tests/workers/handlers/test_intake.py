@@ -63,6 +63,17 @@ def _assert_refused_on_its_own(fake_github, number: int, status_before: str) -> 
     assert len([c for c in _bots(fake_github, number) if "iquest:status" in c.body]) == 1
 
 
+def _mallory_is_refused_on_her_own(fake_github, receiver, number: int, on_pull: bool) -> None:
+    """After a job succeeded on `number`, a read-only user's trigger is answered on its own and
+    the status comment is not edited again."""
+    before = status_comment(fake_github, number)
+    edits = fake_github.call_count("PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}")
+    _ask(fake_github, receiver, number, "mallory", on_pull=on_pull)
+    _assert_refused_on_its_own(fake_github, number, before)
+    assert fake_github.call_count(
+        "PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}") == edits
+
+
 def test_refused_trigger_on_an_issue_keeps_the_draft_pr_status(
     fake_github, model_server, calc, receiver, worker
 ) -> None:
@@ -71,13 +82,7 @@ def test_refused_trigger_on_an_issue_keeps_the_draft_pr_status(
     _ask(fake_github, receiver, issue.number, "alice", on_pull=False)
     wait_until(lambda: "Opened draft pull request" in status_comment(fake_github, issue.number),
                timeout=60, what="the draft PR")
-    before = status_comment(fake_github, issue.number)
-    edits = fake_github.call_count("PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}")
-
-    _ask(fake_github, receiver, issue.number, "mallory", on_pull=False)
-    _assert_refused_on_its_own(fake_github, issue.number, before)
-    assert fake_github.call_count(
-        "PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}") == edits
+    _mallory_is_refused_on_her_own(fake_github, receiver, issue.number, on_pull=False)
     assert len(model_server.chat_requests()) == 1  # the refused trigger ran nothing
     assert len(fake_github.pulls(REPO)) == 1
 
@@ -90,11 +95,5 @@ def test_refused_trigger_on_a_fork_pull_keeps_the_patch_status(
     _ask(fake_github, receiver, fork_pull.number, "alice", on_pull=True)
     wait_until(lambda: "from a fork" in status_comment(fake_github, fork_pull.number),
                timeout=60, what="the patch comment")
-    before = status_comment(fake_github, fork_pull.number)
-    edits = fake_github.call_count("PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}")
-
-    _ask(fake_github, receiver, fork_pull.number, "mallory", on_pull=True)
-    _assert_refused_on_its_own(fake_github, fork_pull.number, before)
-    assert fake_github.call_count(
-        "PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}") == edits
+    _mallory_is_refused_on_her_own(fake_github, receiver, fork_pull.number, on_pull=True)
     assert len(model_server.chat_requests()) == 1

@@ -1,7 +1,4 @@
-"""A review of the app's own draft PR: one follow-up commit on its branch, each thread answered.
-
-Real receiver, real Redis, real Celery worker, the fake GitHub and the scripted model server.
-"""
+"""A review of the app's own draft PR: one follow-up commit on its branch, each thread answered."""
 
 from __future__ import annotations
 
