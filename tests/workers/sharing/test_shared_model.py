@@ -161,7 +161,9 @@ def test_over_quota_the_job_is_refused_politely_before_any_model_call(
     finally:
         worker.stop()
     # A reply of its own: the refused trigger starts no job, so no status comment either.
-    [refusal] = bot_comments(fake_github, repos[101], second)
+    comments = bot_comments(fake_github, repos[101], second)
+    assert len(comments) == 1, comments
+    [refusal] = comments
     assert "reached today's limit of 1 fix job" in refusal and "resets at 00:00 UTC" in refusal
     assert "iquest:status" not in refusal
     assert fake_github.reactions(repos[101], second) == []
