@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from workers.cli.local_tree import UnusableInput, add_tree_arguments, read_tree_and_issue, say
+from workers.cli.local_tree import add_tree_arguments, read_inputs, say
 
 # A model server that does not answer this fast is treated as absent: the command must work
 # offline, with the estimate.
@@ -68,12 +68,8 @@ def run(args: argparse.Namespace) -> int:
     from workers.pipeline.context.gather import gather_code
     from workers.pipeline.prompts.fix import IssueText
 
-    try:
-        if args.budget < 0:
-            raise UnusableInput("--budget must be zero or more")
-        issue = read_tree_and_issue(args)
-    except UnusableInput as error:
-        _say(str(error))
+    issue = read_inputs(args, "context", non_negative=("budget",))
+    if issue is None:
         return 2
     title, _, body = issue.partition("\n")
     # The pipeline searches with the issue as `IssueText.as_query` joins it.

@@ -27,6 +27,21 @@ def say(command: str, message: str) -> None:
     print(f"iquest {command}: {message}", file=sys.stderr, flush=True)
 
 
+def read_inputs(
+    args: argparse.Namespace, command: str, non_negative: tuple[str, ...] = ()
+) -> str | None:
+    """The issue's text; None once the reason it cannot be had is said on stderr (exit 2).
+    `non_negative` names options (`top_k`) that must be zero or more."""
+    try:
+        for name in non_negative:
+            if getattr(args, name) < 0:
+                raise UnusableInput(f"--{name.replace('_', '-')} must be zero or more")
+        return read_tree_and_issue(args)
+    except UnusableInput as error:
+        say(command, str(error))
+        return None
+
+
 def read_tree_and_issue(args: argparse.Namespace) -> str:
     """The issue's text, once `--root` is known to be a folder; raises UnusableInput."""
     if not args.root.is_dir():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from workers.cli.local_tree import UnusableInput, add_tree_arguments, read_tree_and_issue, say
+from workers.cli.local_tree import add_tree_arguments, read_inputs
 
 DEFAULT_TOP_K = 10
 
@@ -26,12 +26,8 @@ def run(args: argparse.Namespace) -> int:
     """Rank and print; exit 2 with a reason on stderr when the inputs are unusable."""
     from workers.pipeline.context.localize import localize
 
-    try:
-        if args.top_k < 0:
-            raise UnusableInput("--top-k must be zero or more")
-        issue = read_tree_and_issue(args)
-    except UnusableInput as error:
-        say("localize", str(error))
+    issue = read_inputs(args, "localize", non_negative=("top_k",))
+    if issue is None:
         return 2
     print(json.dumps(localize(args.root, issue, args.top_k)))
     return 0

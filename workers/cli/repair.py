@@ -9,7 +9,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from workers.cli.local_tree import UnusableInput, add_tree_arguments, read_tree_and_issue, say
+from workers.cli.local_tree import add_tree_arguments, read_inputs, say
 
 EXIT_PROPOSED = 0
 EXIT_REFUSED = 1  # no usable fix: edits that never applied, limits, nothing to change
@@ -112,10 +112,8 @@ def run(args: argparse.Namespace) -> int:
     from workers.pipeline.proposal import FixOutcome, FixStatus
 
     root: Path = args.root
-    try:
-        issue = read_tree_and_issue(args)
-    except UnusableInput as error:
-        _say(str(error))
+    issue = read_inputs(args, "repair")
+    if issue is None:
         return EXIT_USAGE
     title, _, body = issue.strip().partition("\n")
     title, body = title.strip(), body.strip()
