@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -13,6 +14,9 @@ import pytest
 
 from tests.support.redis_server import TestRedis
 from tests.support.webhooks import TEST_SECRET
+
+# Celery's log line for each step of a task: received, then succeeded / raised / retry / ….
+_TASK_EVENT = re.compile(r"Task [\w.]+\[(\w+)\] (received|succeeded|raised|retry|failed|rejected)")
 
 
 class WorkerProcess:
@@ -45,10 +49,23 @@ class WorkerProcess:
         self.process.kill()
         self.process.wait(timeout=15)
 
+    def busy(self) -> bool:
+        """A task received and not yet finished, by the worker's own log."""
+        last: dict[str, str] = {}
+        for task_id, event in _TASK_EVENT.findall(self.log()):
+            last[task_id] = event
+        return "received" in last.values()
+
     def stop(self) -> None:
         if self.process.poll() is not None:
             self._log.close()
             return
+        # A job may still be finishing after what the test waited for (its lease released, its
+        # ticket closed): stopping mid-way would cut it short (IQUEST_WORKER_SHUTDOWN_SECONDS is
+        # 1 here) and report a crash on GitHub. Bounded: a stuck job is the test's failure.
+        deadline = time.monotonic() + 20
+        while self.busy() and self.process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
         self.process.terminate()
         try:
             self.process.wait(timeout=15)
