@@ -23,7 +23,8 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 # Test processes side by side. Most tests wait on real processes (workers, subprocesses, the
-# sandbox) rather than compute, so more of them than cores pays; 4 was fastest on 2 cores.
+# sandbox) rather than compute — the suite spends about a third of its time on CPU — so more
+# of them than cores pays (measured runs: docs/development.md).
 # worksteal: an idle process takes tests queued for a busy one (the long ones run first).
 PYTEST_WORKERS ?= 4
 
