@@ -105,7 +105,7 @@ class Settings(BaseSettings):
     log_format: LogFormat = LogFormat.TEXT
     worker_metrics_port: int = 9191
     worker_metrics_host: str = "127.0.0.1"
-    # Verified fixes: the repository's tests run in a sandbox (README "Verification").
+    # Verified fixes: the repository's tests run in a sandbox (docs/pipeline.md).
     # auto: bubblewrap when it works on this worker, else nothing runs and the PR says so.
     sandbox: Literal["auto", "bubblewrap", "none"] = "auto"
     sandbox_timeout_seconds: int = 600

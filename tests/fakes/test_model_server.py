@@ -116,24 +116,36 @@ def test_leaving_the_block_verifies():
         server.script(ChatReply("unused"))
 
 
+def _settled(server: ScriptedModelServer) -> None:
+    """The server counts a call out after its answer is sent, so the client may return first."""
+    deadline = time.monotonic() + 30
+    while server.in_flight:
+        assert time.monotonic() < deadline, "a finished call is still counted in flight"
+        time.sleep(0.01)
+
+
 def test_calls_in_flight_are_counted_with_the_most_at_once():
     with ScriptedModelServer() as server:
-        # Held until all three are in flight, however slowly a busy machine starts the clients.
-        release = threading.Event()
-        server.script(*[ChatReply("ok", hold=release) for _ in range(3)])
+        # Held until all three are in: they overlap however slowly the threads start.
+        answer = threading.Event()
+        server.script(*[ChatReply("ok", hold=answer) for _ in range(3)])
         threads = [threading.Thread(target=chat, args=(server, 60.0)) for _ in range(3)]
         for thread in threads:
             thread.start()
-        deadline = time.monotonic() + 60
-        while server.in_flight < 3:
-            assert time.monotonic() < deadline, "three calls never overlapped"
-            time.sleep(0.01)
-        release.set()
+        deadline = time.monotonic() + 30
+        try:
+            while server.in_flight < 3:
+                assert time.monotonic() < deadline, "three calls never overlapped"
+                time.sleep(0.01)
+        finally:
+            answer.set()
         for thread in threads:
-            thread.join(timeout=60)
+            thread.join(timeout=30)
+        _settled(server)
         assert (server.in_flight, server.max_in_flight) == (0, 3)
         server.script(ErrorReply(500))
         chat(server)
+        _settled(server)
         assert (server.in_flight, server.max_in_flight) == (0, 3)
 
 

@@ -13,10 +13,6 @@ import json
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 
 from tests.support.receiver import ReceiverThread, receiver_settings
 from tests.support.redis_server import TestRedis
@@ -27,15 +23,6 @@ from workers.intake.jobs import job_id_for_delivery
 LABELED = variant("issues/labeled.json", **{"label.name": "autofix", "installation": {"id": 7}})
 QUEUE = "iquest"
 PHASE = 25  # answers to see in each phase: before, during and after the outage
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[TestRedis]:
-    """Its own server: stopping it must not disturb the session's Redis."""
-    server = TestRedis(tmp_path / "redis")
-    server.start()
-    yield server
-    server.stop()
 
 
 class Load:

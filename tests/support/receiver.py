@@ -28,9 +28,11 @@ def isolated_store() -> CredentialsStore:
 class ReceiverThread:
     def __init__(self, settings: Settings, redis_url: str,
                  credentials: CredentialsStore | None = None) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+        # Bound here and handed to uvicorn, so no other test can take the port meanwhile.
+        self._socket = socket.socket()
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind(("127.0.0.1", 0))
+        self.port = self._socket.getsockname()[1]
         if settings.public_url is None:  # what `iquest serve` does: the URL it listens on
             settings = settings.model_copy(update={"public_url": self.url})
         # The same uvicorn configuration as `iquest serve`: deadlines, limits, h11.
@@ -40,7 +42,8 @@ class ReceiverThread:
             settings, "127.0.0.1", self.port,
         )
         self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self._socket]},
+                                       daemon=True)
 
     @property
     def url(self) -> str:
@@ -57,6 +60,7 @@ class ReceiverThread:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
+        self._socket.close()
 
 
 def receiver_settings(**overrides: object) -> Settings:

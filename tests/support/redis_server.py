@@ -54,6 +54,16 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestRedis
 
 
 @pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[TestRedis]:
+    """A server of the test's own, for tests that stop and restart it: the session's Redis
+    stays undisturbed for the other tests of this process."""
+    server = TestRedis(tmp_path / "redis")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def redis_client(redis_server: TestRedis) -> Iterator[redis.Redis]:
     if redis_server.endpoint is None:  # a test that stopped it failed before restarting
         redis_server.start()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -13,6 +14,9 @@ import pytest
 
 from tests.support.redis_server import TestRedis
 from tests.support.webhooks import TEST_SECRET
+
+# Celery's log line for each step of a task: received, then succeeded / raised / retry / ….
+_TASK_EVENT = re.compile(r"Task [\w.]+\[(\w+)\] (received|succeeded|raised|retry|failed|rejected)")
 
 
 class WorkerProcess:
@@ -33,7 +37,7 @@ class WorkerProcess:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
-    def wait_ready(self, timeout: float = 30) -> None:
+    def wait_ready(self, timeout: float = 120) -> None:
         deadline = time.monotonic() + timeout
         while "ready." not in self.log():
             if self.process.poll() is not None or time.monotonic() > deadline:
@@ -45,10 +49,23 @@ class WorkerProcess:
         self.process.kill()
         self.process.wait(timeout=15)
 
+    def busy(self) -> bool:
+        """A task received and not yet finished, by the worker's own log."""
+        last: dict[str, str] = {}
+        for task_id, event in _TASK_EVENT.findall(self.log()):
+            last[task_id] = event
+        return "received" in last.values()
+
     def stop(self) -> None:
         if self.process.poll() is not None:
             self._log.close()
             return
+        # A job may still be finishing after what the test waited for (its lease released, its
+        # ticket closed): stopping mid-way would cut it short (IQUEST_WORKER_SHUTDOWN_SECONDS is
+        # 1 here) and report a crash on GitHub. Bounded: a stuck job is the test's failure.
+        deadline = time.monotonic() + 20
+        while self.busy() and self.process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
         self.process.terminate()
         try:
             self.process.wait(timeout=15)
@@ -79,15 +96,62 @@ def worker_env(fake_github: object, redis_url: str, data_dir: Path, **extra: str
             # Keeps end-to-end tests quick; pacing itself is tested in tests/workers/github.
             "IQUEST_GITHUB_WRITE_INTERVAL_SECONDS": "0.05",
             "IQUEST_LOG_LEVEL": "INFO",
-            # Tests that scrape the worker choose a free port; the rest need none.
+            # Tests that scrape the worker drop this and read the port it logs; the rest need none.
             "IQUEST_WORKER_METRICS_PORT": "0",
             # Flows tested without running the fixes' tests; tests of verification pass
             # IQUEST_SANDBOX="auto" (tests/workers/handlers/test_verified_fix.py).
             "IQUEST_SANDBOX": "none",
+            # Celery's soft shutdown waits this long once a job has run, even a finished one;
+            # tests of the shutdown window set their own (tests/workers/cli/test_worker_shutdown.py).
+            "IQUEST_WORKER_SHUTDOWN_SECONDS": "1",
         }
     )
     env.update(extra)
     return env
+
+
+def start_worker(
+    fake_github, model_server, redis_server: TestRedis, tmp_path: Path, name: str = "worker",
+    pool: str = "solo", concurrency: int = 1, wait: bool = True, **settings: str,
+) -> WorkerProcess:
+    """`iquest worker` on this test's fake GitHub, scripted model and Redis, logging to
+    `tmp_path/NAME.log`; `settings` are extra IQUEST_* variables. The caller stops it."""
+    env = worker_env(
+        fake_github, redis_server.url, tmp_path / "data",
+        IQUEST_MODEL_BASE_URL=model_server.base_url,
+        IQUEST_MODEL_CONTEXT_TOKENS="32768",
+        **settings,
+    )
+    process = WorkerProcess(env, tmp_path / f"{name}.log", pool, concurrency)
+    if wait:
+        try:
+            process.wait_ready()
+        except BaseException:
+            process.stop()
+            raise
+    return process
+
+
+@pytest.fixture
+def launch_worker(
+    fake_github, model_server, redis_server: TestRedis, redis_client, tmp_path: Path
+) -> Iterator[Callable[..., WorkerProcess]]:
+    """`launch_worker(name=, pool=, concurrency=, wait=, redis=, **IQUEST_settings)`: start a
+    worker as `start_worker` does (on `redis`, a `TestRedis`, when given); every worker
+    launched is stopped when the test ends. The crash, fault and flow tests share it."""
+    launched: list[WorkerProcess] = []
+
+    def launch(redis: TestRedis | None = None, **options) -> WorkerProcess:
+        process = start_worker(fake_github, model_server, redis or redis_server, tmp_path,
+                               **options)
+        launched.append(process)
+        return process
+
+    try:
+        yield launch
+    finally:
+        for process in launched:
+            process.stop()
 
 
 @pytest.fixture
@@ -98,24 +162,6 @@ def worker_settings() -> dict[str, str]:
 
 @pytest.fixture
 def worker(
-    fake_github,
-    model_server,
-    redis_server: TestRedis,
-    redis_client,
-    tmp_path: Path,
-    worker_settings: dict[str, str],
-) -> Iterator[WorkerProcess]:
-    env = worker_env(
-        fake_github,
-        redis_server.url,
-        tmp_path / "data",
-        IQUEST_MODEL_BASE_URL=model_server.base_url,
-        IQUEST_MODEL_CONTEXT_TOKENS="32768",
-        **worker_settings,
-    )
-    process = WorkerProcess(env, tmp_path / "worker.log")
-    try:
-        process.wait_ready()
-        yield process
-    finally:
-        process.stop()
+    launch_worker: Callable[..., WorkerProcess], worker_settings: dict[str, str]
+) -> WorkerProcess:
+    return launch_worker(**worker_settings)

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import threading
+
 import psutil
 
 from tests.support.webhooks import post_webhook, repo_variant
 from tests.support.worker import WorkerProcess
-from tests.workers.handlers.calc_repo import ADD_FIX, INSTALLATION_ID, MAIN, REPO, model_reply
+from tests.workers.handlers import calc_repo
+from tests.workers.handlers.calc_repo import ADD_FIX, INSTALLATION_ID, REPO, model_reply
 
 OPENED = "Opened draft pull request"
 
 
 def seed_calc(fake_github) -> None:
-    fake_github.create_repo(REPO, {"calc.py": MAIN, "README.md": "# calc\n"})
-    fake_github.add_installation(INSTALLATION_ID, "acme")
-    fake_github.add_collaborator(REPO, "alice", "maintain")
+    calc_repo.seed_calc(fake_github, alice="maintain")
 
 
 def open_autofix_issue(fake_github, receiver_url: str, title: str = "add() subtracts") -> int:
@@ -30,6 +31,16 @@ def open_autofix_issue(fake_github, receiver_url: str, title: str = "add() subtr
 
 def add_fix_reply():
     return model_reply("`add` subtracts.", ADD_FIX)
+
+
+def script_held_fix(model_server, then: int = 0) -> threading.Event:
+    """Script the model's next answer, held until the returned event is set (the test acts
+    while a job waits on the model), and `then` answers after it, given at once."""
+    held = threading.Event()
+    reply = add_fix_reply()
+    model_server.script(type(reply)(reply.content, hold=held),
+                        *(add_fix_reply() for _ in range(then)))
+    return held
 
 
 def bot_comments(fake_github, number: int) -> list:

@@ -7,19 +7,16 @@ was met by the job.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from tests.support.webhooks import post_webhook, repo_variant
-from tests.support.worker import WorkerProcess, wait_until, worker_env
+from tests.support.worker import WorkerProcess, wait_until
 from tests.workers.crash_flow import (
     OPENED,
     add_fix_reply,
     assert_one_fix,
     open_autofix_issue,
+    script_held_fix,
     seed_calc,
     status,
 )
@@ -32,22 +29,10 @@ TOKEN_ROUTE = "POST /app/installations/{installation_id}/access_tokens"
 
 
 @pytest.fixture
-def solo_worker(
-    fake_github, model_server, redis_server, redis_client, tmp_path: Path
-) -> Iterator[WorkerProcess]:
-    env = worker_env(fake_github, redis_server.url, tmp_path / "data",
-                     IQUEST_MODEL_BASE_URL=model_server.base_url,
-                     IQUEST_MODEL_CONTEXT_TOKENS="32768",
-                     # GitHub's own pacing, not the end-to-end tests' shortcut: the count below
-                     # is of what production would send.
-                     IQUEST_GITHUB_WRITE_INTERVAL_SECONDS="1.0")
-    process = WorkerProcess(env, tmp_path / "worker.log", pool="solo")
-    try:
-        process.wait_ready()
-        yield process
-    finally:
-        process.stop()
-
+def solo_worker(launch_worker) -> WorkerProcess:
+    # GitHub's own pacing, not the end-to-end tests' shortcut: the count below is of what
+    # production would send.
+    return launch_worker(IQUEST_GITHUB_WRITE_INTERVAL_SECONDS="1.0")
 
 def _most_writes_in_a_minute(calls) -> int:
     times = sorted(c.at for c in calls if c.method in WRITES and not c.path.startswith("/app/"))
@@ -102,9 +87,7 @@ def test_a_revoked_token_is_replaced_and_an_uninstalled_app_ends_its_waiting_job
     fake_github.create_repo(other_repo, {"calc.py": MAIN})
     fake_github.add_installation(other_installation, "other")
     fake_github.add_collaborator(other_repo, "alice", "maintain")
-    answer = threading.Event()
-    reply = add_fix_reply()
-    model_server.script(type(reply)(reply.content, hold=answer), add_fix_reply())
+    answer = script_held_fix(model_server, then=1)
     try:
         number = open_autofix_issue(fake_github, receiver.url)
         wait_until(lambda: len(model_server.chat_requests()) == 1, timeout=60,

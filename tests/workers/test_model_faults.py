@@ -9,13 +9,11 @@ backoff is tested in tests/workers/test_tasks.py.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from tests.fakes.model_server import ChatReply, ErrorReply, RawReply
-from tests.support.worker import WorkerProcess, wait_until, worker_env
+from tests.support.worker import WorkerProcess, wait_until
 from tests.workers.crash_flow import add_fix_reply, bot_comments, open_autofix_issue, seed_calc
 from tests.workers.handlers.calc_repo import REPO
 from workers.intake.messages import StatusState, render_status
@@ -50,21 +48,9 @@ SCENARIOS: dict[str, list] = {
 
 
 @pytest.fixture
-def impatient_worker(
-    fake_github, model_server, redis_server, redis_client, tmp_path: Path
-) -> Iterator[WorkerProcess]:
-    env = worker_env(fake_github, redis_server.url, tmp_path / "data",
-                     IQUEST_MODEL_BASE_URL=model_server.base_url,
-                     IQUEST_MODEL_CONTEXT_TOKENS="32768",
-                     IQUEST_MODEL_TIMEOUT_SECONDS="1", IQUEST_MODEL_MAX_RETRIES="1",
-                     IQUEST_JOB_MAX_RETRIES="0")
-    process = WorkerProcess(env, tmp_path / "worker.log", pool="solo")
-    try:
-        process.wait_ready()
-        yield process
-    finally:
-        process.stop()
-
+def impatient_worker(launch_worker) -> WorkerProcess:
+    return launch_worker(IQUEST_MODEL_TIMEOUT_SECONDS="1", IQUEST_MODEL_MAX_RETRIES="1",
+                         IQUEST_JOB_MAX_RETRIES="0")
 
 def test_every_model_failure_ends_in_a_failed_status_after_bounded_retries_without_a_branch(
     fake_github, model_server, receiver, impatient_worker

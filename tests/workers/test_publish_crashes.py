@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.support.worker import WorkerProcess, wait_until, worker_env
+from tests.support.worker import WorkerProcess, wait_until
 from tests.workers.crash_flow import (
     OPENED,
     add_fix_reply,
@@ -37,19 +35,8 @@ STEPS = {
 
 
 @pytest.fixture
-def prefork_worker(
-    fake_github, model_server, redis_server, redis_client, tmp_path: Path
-) -> Iterator[WorkerProcess]:
-    env = worker_env(fake_github, redis_server.url, tmp_path / "data",
-                     IQUEST_MODEL_BASE_URL=model_server.base_url,
-                     IQUEST_MODEL_CONTEXT_TOKENS="32768")
-    process = WorkerProcess(env, tmp_path / "worker.log", pool="prefork", concurrency=1)
-    try:
-        process.wait_ready()
-        yield process
-    finally:
-        process.stop()
-
+def prefork_worker(launch_worker) -> WorkerProcess:
+    return launch_worker(pool="prefork")
 
 def test_a_worker_killed_after_each_publishing_write_leaves_one_branch_commit_pr_and_comment(
     fake_github, model_server, receiver, prefork_worker

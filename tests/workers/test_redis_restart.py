@@ -8,20 +8,14 @@ is left queued or unacknowledged that could run again.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
 from tests.support.receiver import ReceiverThread, receiver_settings
 from tests.support.redis_server import TestRedis
-from tests.support.worker import WorkerProcess, wait_until, worker_env
+from tests.support.worker import wait_until
 from tests.workers.crash_flow import (
     OPENED,
-    add_fix_reply,
     assert_one_fix,
     open_autofix_issue,
+    script_held_fix,
     seed_calc,
     status,
 )
@@ -30,27 +24,14 @@ QUEUE = "iquest"
 UNACKED = "unacked"  # kombu's Redis transport: messages delivered to a worker, not yet acked
 
 
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[TestRedis]:
-    server = TestRedis(tmp_path / "redis")
-    server.start()
-    yield server
-    server.stop()
-
-
 def test_jobs_queued_and_running_survive_a_redis_restart_and_run_once(
-    fake_github, model_server, own_redis: TestRedis, tmp_path: Path
+    fake_github, model_server, own_redis: TestRedis, launch_worker
 ) -> None:
     seed_calc(fake_github)
     receiver = ReceiverThread(receiver_settings(), own_redis.url)
     receiver.start()
-    env = worker_env(fake_github, own_redis.url, tmp_path / "data",
-                     IQUEST_MODEL_BASE_URL=model_server.base_url,
-                     IQUEST_MODEL_CONTEXT_TOKENS="32768")
-    worker = WorkerProcess(env, tmp_path / "worker.log", pool="solo")
-    running = threading.Event()
-    reply = add_fix_reply()
-    model_server.script(type(reply)(reply.content, hold=running), add_fix_reply(), add_fix_reply())
+    worker = launch_worker(redis=own_redis, wait=False)
+    running = script_held_fix(model_server, then=2)
     try:
         worker.wait_ready()
         first = open_autofix_issue(fake_github, receiver.url, "add() subtracts (running)")
@@ -76,7 +57,6 @@ def test_jobs_queued_and_running_survive_a_redis_restart_and_run_once(
         client.close()
     finally:
         running.set()
-        worker.stop()
         receiver.stop()
     for number in [first, *queued]:
         assert_one_fix(fake_github, number)

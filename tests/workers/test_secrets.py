@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-from pathlib import Path
 
 import httpx
 import pytest
@@ -20,7 +19,7 @@ import pytest
 from tests.fakes.model_server import ChatReply
 from tests.support.receiver import ReceiverThread, receiver_settings
 from tests.support.webhooks import post_webhook, repo_variant
-from tests.support.worker import WorkerProcess, wait_until, worker_env
+from tests.support.worker import wait_until
 from tests.workers.crash_flow import OPENED, add_fix_reply, assert_one_fix, seed_calc, status
 from tests.workers.handlers.calc_repo import INSTALLATION_ID, REPO
 from workers.intake.jobs import JobKind
@@ -38,8 +37,7 @@ def _private_key_pieces(pem: str) -> list[str]:
 
 
 def test_no_secret_reaches_a_log_comment_pull_commit_prompt_or_job_result(
-    fake_github, model_server, redis_server, redis_client, tmp_path: Path,
-    caplog: pytest.LogCaptureFixture,
+    fake_github, model_server, redis_server, launch_worker, caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
     seed_calc(fake_github)
@@ -49,13 +47,9 @@ def test_no_secret_reaches_a_log_comment_pull_commit_prompt_or_job_result(
     receiver = ReceiverThread(receiver_settings(webhook_secret=WEBHOOK_SECRET,
                                                 repair_token=REPAIR_TOKEN), redis_server.url)
     receiver.start()
-    env = worker_env(fake_github, redis_server.url, tmp_path / "data",
-                     IQUEST_MODEL_BASE_URL=model_server.base_url,
-                     IQUEST_MODEL_CONTEXT_TOKENS="32768",
-                     IQUEST_WEBHOOK_SECRET=WEBHOOK_SECRET,
-                     IQUEST_MODEL_API_KEY=MODEL_API_KEY,
-                     IQUEST_LOG_LEVEL="DEBUG")
-    worker = WorkerProcess(env, tmp_path / "worker.log", pool="solo")
+    worker = launch_worker(wait=False, IQUEST_WEBHOOK_SECRET=WEBHOOK_SECRET,
+                           IQUEST_MODEL_API_KEY=MODEL_API_KEY, IQUEST_LOG_LEVEL="DEBUG",
+                           IQUEST_MODEL_CONTEXT_TOKENS="32768")
     auth = {"Authorization": f"Bearer {REPAIR_TOKEN}"}
     try:
         worker.wait_ready()

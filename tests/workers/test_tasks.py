@@ -11,15 +11,19 @@ import signal
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
 import psutil
 import pytest
 
 from tests.support.webhooks import post_webhook, repo_variant
-from tests.support.worker import WorkerProcess, wait_until, worker_env
-from tests.workers.handlers.calc_repo import ADD_FIX, INSTALLATION_ID, MAIN, REPO, model_reply
+from tests.support.worker import WorkerProcess, wait_until
+from tests.workers.handlers.calc_repo import (
+    ADD_FIX,
+    INSTALLATION_ID,
+    REPO,
+    model_reply,
+    seed_calc,
+)
 from workers.config import Settings
 from workers.intake.jobs import job_id_for_delivery
 from workers.tasks import busy_wait_seconds, transient_retry_seconds
@@ -31,28 +35,13 @@ COMMITS = "POST /repos/{owner}/{repo}/git/commits"
 
 
 @pytest.fixture
-def prefork_worker(
-    fake_github, model_server, redis_server, redis_client, tmp_path: Path
-) -> Iterator[WorkerProcess]:
+def prefork_worker(launch_worker) -> WorkerProcess:
     """Two pool processes, so a second job could run beside the first if the lease let it."""
-    env = worker_env(
-        fake_github, redis_server.url, tmp_path / "data",
-        IQUEST_MODEL_BASE_URL=model_server.base_url,
-        IQUEST_MODEL_CONTEXT_TOKENS="32768",
-    )
-    process = WorkerProcess(env, tmp_path / "worker.log", pool="prefork", concurrency=2)
-    try:
-        process.wait_ready()
-        yield process
-    finally:
-        process.stop()
-
+    return launch_worker(pool="prefork", concurrency=2)
 
 @pytest.fixture
 def issue(fake_github):
-    fake_github.create_repo(REPO, {"calc.py": MAIN, "README.md": "# calc\n"})
-    fake_github.add_installation(INSTALLATION_ID, "acme")
-    fake_github.add_collaborator(REPO, "alice", "maintain")
+    seed_calc(fake_github, alice="maintain")
     return fake_github.open_issue(REPO, "add() subtracts", "`add(2, 2)` returns 0.", user="carol")
 
 

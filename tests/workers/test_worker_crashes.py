@@ -12,21 +12,18 @@ restore sweep. The job time limit is cut to a few seconds here so that wait stay
 from __future__ import annotations
 
 import signal
-import threading
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.support.worker import WorkerProcess, wait_until, worker_env
+from tests.support.worker import WorkerProcess, wait_until
 from tests.workers.crash_flow import (
     OPENED,
-    add_fix_reply,
     assert_one_fix,
     connected_to,
     open_autofix_issue,
     port_of,
+    script_held_fix,
     seed_calc,
     status,
 )
@@ -38,24 +35,13 @@ SHUTDOWN_SECONDS = 10
 
 
 @pytest.fixture
-def two_workers(
-    fake_github, model_server, redis_server, redis_client, tmp_path: Path
-) -> Iterator[list[WorkerProcess]]:
-    workers = []
-    try:
-        for name in ("a", "b"):
-            env = worker_env(fake_github, redis_server.url, tmp_path / "data",
-                             IQUEST_MODEL_BASE_URL=model_server.base_url,
-                             IQUEST_MODEL_CONTEXT_TOKENS="32768",
+def two_workers(launch_worker) -> list[WorkerProcess]:
+    workers = [launch_worker(name=f"worker-{name}", wait=False,
                              IQUEST_JOB_TIMEOUT_SECONDS=str(JOB_TIMEOUT_SECONDS))
-            workers.append(WorkerProcess(env, tmp_path / f"worker-{name}.log", pool="solo"))
-        for worker in workers:
-            worker.wait_ready()
-        yield workers
-    finally:
-        for worker in workers:
-            worker.stop()
-
+               for name in ("a", "b")]
+    for worker in workers:
+        worker.wait_ready()
+    return workers
 
 def _holder(workers: list[WorkerProcess], model_url: str) -> WorkerProcess:
     port = port_of(model_url)
@@ -72,9 +58,7 @@ def test_a_worker_killed_mid_model_call_has_its_job_finished_by_the_other_worker
     fake_github, model_server, receiver, two_workers
 ) -> None:
     seed_calc(fake_github)
-    dead_call = threading.Event()
-    reply = add_fix_reply()
-    model_server.script(type(reply)(reply.content, hold=dead_call), add_fix_reply())
+    dead_call = script_held_fix(model_server, then=1)
     try:
         number = open_autofix_issue(fake_github, receiver.url)
         wait_until(lambda: len(model_server.chat_requests()) == 1, timeout=60,
@@ -98,29 +82,15 @@ def test_a_worker_killed_mid_model_call_has_its_job_finished_by_the_other_worker
 
 
 @pytest.fixture
-def prefork_worker(
-    fake_github, model_server, redis_server, redis_client, tmp_path: Path
-) -> Iterator[WorkerProcess]:
+def prefork_worker(launch_worker) -> WorkerProcess:
     """The production pool: on SIGTERM the parent waits while the pool process works on."""
-    env = worker_env(fake_github, redis_server.url, tmp_path / "data",
-                     IQUEST_MODEL_BASE_URL=model_server.base_url,
-                     IQUEST_MODEL_CONTEXT_TOKENS="32768",
-                     IQUEST_WORKER_SHUTDOWN_SECONDS=str(SHUTDOWN_SECONDS))
-    process = WorkerProcess(env, tmp_path / "worker.log", pool="prefork", concurrency=1)
-    try:
-        process.wait_ready()
-        yield process
-    finally:
-        process.stop()
-
+    return launch_worker(pool="prefork", IQUEST_WORKER_SHUTDOWN_SECONDS=str(SHUTDOWN_SECONDS))
 
 def test_a_worker_told_to_stop_mid_job_finishes_it_within_its_shutdown_window(
     fake_github, model_server, receiver, prefork_worker
 ) -> None:
     seed_calc(fake_github)
-    answer = threading.Event()
-    reply = add_fix_reply()
-    model_server.script(type(reply)(reply.content, hold=answer))
+    answer = script_held_fix(model_server)
     try:
         number = open_autofix_issue(fake_github, receiver.url)
         wait_until(lambda: len(model_server.chat_requests()) == 1, timeout=60,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
+
+from workers.cli.local_tree import add_tree_arguments, read_inputs, say
 
 # A model server that does not answer this fast is treated as absent: the command must work
 # offline, with the estimate.
@@ -22,13 +23,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
             "fix pipeline does; print the packed code section, or with --json what it holds."
         ),
     )
-    parser.add_argument("--root", required=True, type=Path, help="repository tree (no .git needed)")
-    parser.add_argument(
-        "--issue-file",
-        required=True,
-        type=Path,
-        help="file holding the issue's title (first line) and body",
-    )
+    add_tree_arguments(parser, "repository tree (no .git needed)")
     parser.add_argument("--budget", required=True, type=int, help="tokens the code section may use")
     parser.add_argument(
         "--json",
@@ -39,7 +34,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 
 def _say(message: str) -> None:
-    print(f"iquest context: {message}", file=sys.stderr, flush=True)
+    say("context", message)
 
 
 def _tokenizer():
@@ -92,16 +87,8 @@ def run(args: argparse.Namespace) -> int:
     from workers.pipeline.context.gather import gather_code
     from workers.pipeline.prompts.fix import IssueText
 
-    if not args.root.is_dir():
-        _say(f"--root {args.root} is not a directory")
-        return 2
-    if args.budget < 0:
-        _say("--budget must be zero or more")
-        return 2
-    try:
-        issue = args.issue_file.read_bytes().decode("utf-8", errors="replace")
-    except OSError as error:
-        _say(f"cannot read --issue-file: {error.strerror}")
+    issue = read_inputs(args, "context", non_negative=("budget",))
+    if issue is None:
         return 2
     title, _, body = issue.partition("\n")
     # The pipeline searches with the issue as `IssueText.as_query` joins it.

@@ -9,6 +9,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from workers.cli.local_tree import add_tree_arguments, read_inputs, say
+
 EXIT_PROPOSED = 0
 EXIT_REFUSED = 1  # no usable fix: edits that never applied, limits, nothing to change
 EXIT_USAGE = 2  # bad arguments (argparse uses 2 as well)
@@ -35,17 +37,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
             "--root/.github/iquest.yml apply. " + _EXIT_HELP
         ),
     )
-    parser.add_argument("--root", required=True, type=Path, help="the checkout to repair")
-    parser.add_argument(
-        "--issue-file", required=True, type=Path,
-        help="the issue: title on the first line, body after it ('-' for stdin)",
-    )
+    add_tree_arguments(parser, "the checkout to repair")
     parser.add_argument("--apply", action="store_true", help="write the fix into --root")
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
 
 def _say(message: str) -> None:
-    print(f"iquest repair: {message}", file=sys.stderr, flush=True)
+    say("repair", message)
 
 
 @dataclass(frozen=True)
@@ -55,12 +53,6 @@ class _Change:
     path: str
     old: bytes | None
     new: bytes | None
-
-
-def _read_issue(name: Path) -> tuple[str, str]:
-    raw = sys.stdin.buffer.read() if str(name) == "-" else name.read_bytes()
-    title, _, body = raw.decode("utf-8", "replace").strip().partition("\n")
-    return title.strip(), body.strip()
 
 
 def _write(root: Path, changes: dict[str, str | None]) -> None:
@@ -124,14 +116,11 @@ def run(args: argparse.Namespace) -> int:
     from workers.pipeline.proposal import FixOutcome, FixStatus
 
     root: Path = args.root
-    if not root.is_dir():
-        _say(f"--root {root} is not a folder")
+    issue = read_inputs(args, "repair")
+    if issue is None:
         return EXIT_USAGE
-    try:
-        title, body = _read_issue(args.issue_file)
-    except OSError as error:
-        _say(f"cannot read --issue-file: {error.strerror}")
-        return EXIT_USAGE
+    title, _, body = issue.strip().partition("\n")
+    title, body = title.strip(), body.strip()
     if not title:
         _say("the issue file is empty; its first line is the issue's title")
         return EXIT_USAGE

@@ -87,7 +87,9 @@ def run(args: argparse.Namespace) -> int:
             if settings.worker_metrics_port:
                 try:
                     stack.enter_context(serve_worker_metrics(
-                        metrics_dir, settings.worker_metrics_host, settings.worker_metrics_port
+                        metrics_dir, settings.worker_metrics_host, settings.worker_metrics_port,
+                        # Only the default may move: a port the operator set is scraped there.
+                        any_port_if_taken="worker_metrics_port" not in settings.model_fields_set,
                     ))
                 except OSError as error:
                     print(

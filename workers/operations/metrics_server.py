@@ -2,14 +2,16 @@
 
 Each pool child writes its metrics to memory-mapped files named by its pid in one directory;
 the worker's main process serves `/metrics` on `IQUEST_WORKER_METRICS_PORT` by summing those
-files at scrape time. One port per worker container or pod, whatever `--concurrency` is, and
-a child that is killed mid-job leaves its counts behind (they stay part of the totals) while
-its "in progress" gauge is dropped once the process is gone.
+files at scrape time (left unset: 9191, or a free port, logged, when another process holds
+9191). One port per worker container or pod, whatever `--concurrency` is, and a child that
+is killed mid-job leaves its counts behind (they stay part of the totals) while its "in
+progress" gauge is dropped once the process is gone.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import re
@@ -98,13 +100,28 @@ def mark_this_process_dead() -> None:
 
 
 @contextlib.contextmanager
-def serve_worker_metrics(path: Path, host: str, port: int) -> Iterator[int]:
-    """Serve the summed metrics on host:port in a thread of this (the main) process; yields the port."""
+def serve_worker_metrics(
+    path: Path, host: str, port: int, *, any_port_if_taken: bool = False
+) -> Iterator[int]:
+    """Serve the summed metrics on host:port in a thread of this (the main) process; yields the
+    port. With `any_port_if_taken` (the port is only the default), a port another process holds
+    — a second worker on the same machine — gives way to a free one, logged; otherwise a taken
+    port raises OSError."""
     from prometheus_client import CollectorRegistry, start_http_server
 
     registry = CollectorRegistry()
     registry.register(_WorkerCollector(path))  # type: ignore[arg-type]
-    server, thread = start_http_server(port, addr=host, registry=registry)
+    try:
+        server, thread = start_http_server(port, addr=host, registry=registry)
+    except OSError as error:
+        if not any_port_if_taken or error.errno != errno.EADDRINUSE:
+            raise
+        server, thread = start_http_server(0, addr=host, registry=registry)
+        log.warning(
+            "worker metrics: the default port %d is taken (another worker on this machine?); "
+            "serving on %d instead. Set IQUEST_WORKER_METRICS_PORT to choose the port.",
+            port, server.server_address[1],
+        )
     bound = server.server_address[1]
     log.info("worker metrics on http://%s:%d/metrics", host, bound)
     try:

@@ -138,7 +138,7 @@ def test_counts_with_the_model_server_s_tokenize_when_it_answers(tmp_path, capsy
 def test_unusable_inputs_exit_2_with_a_reason(tmp_path, capsys, offline):
     root, issue = make_repo(tmp_path, "x = 1\n")
     assert main(context(tmp_path / "nope", issue, 100)) == 2
-    assert "not a directory" in capsys.readouterr().err
+    assert "not a folder" in capsys.readouterr().err
     assert main(context(root, tmp_path / "none.md", 100)) == 2
     assert "cannot read" in capsys.readouterr().err
     assert main(context(root, issue, -1)) == 2

@@ -69,8 +69,8 @@ def test_starts_everything_and_ctrl_c_stops_everything(tmp_path, app_keypair, wi
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("IQUEST_")}
     env["IQUEST_DATA_DIR"] = str(tmp_path / "data")
-    # The worker's metrics port is fixed by default; other runs may hold it.
-    env["IQUEST_WORKER_METRICS_PORT"] = "0"
+    # IQUEST_WORKER_METRICS_PORT left unset: when another run holds 9191 the worker takes a
+    # free port, so runs side by side do not collide.
     if with_app:
         env.update({"IQUEST_APP_ID": "1", "IQUEST_PRIVATE_KEY": app_keypair.private_key_pem})
     process = subprocess.Popen(

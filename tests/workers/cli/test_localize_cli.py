@@ -36,7 +36,7 @@ def test_top_k_zero_prints_an_empty_array(tmp_path, capsys):
 def test_unusable_inputs_exit_2_with_a_reason(tmp_path, capsys):
     root, issue = make_repo(tmp_path)
     assert main(["localize", "--root", str(tmp_path / "nope"), "--issue-file", str(issue)]) == 2
-    assert "not a directory" in capsys.readouterr().err
+    assert "not a folder" in capsys.readouterr().err
     assert main(["localize", "--root", str(root), "--issue-file", str(tmp_path / "none.md")]) == 2
     assert "cannot read" in capsys.readouterr().err
     assert main(["localize", "--root", str(root), "--issue-file", str(issue), "--top-k", "-1"]) == 2

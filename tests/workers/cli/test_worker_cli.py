@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -102,3 +103,23 @@ def test_half_configured_app_credentials_are_an_error(fake_github, redis_server,
     )
     assert result.returncode == 2
     assert "IQUEST_PRIVATE_KEY" in result.stderr
+
+
+def test_a_metrics_port_set_explicitly_and_taken_is_an_error(
+    fake_github, redis_server, tmp_path
+) -> None:
+    # Left unset, a taken default moves to a free port (tests/workers/operations/
+    # test_metrics_server.py); a port the operator chose is where Prometheus scrapes.
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        env = worker_env(fake_github, redis_server.url, tmp_path / "data",
+                         IQUEST_WORKER_METRICS_PORT=str(port))
+        result = subprocess.run(
+            [sys.executable, "-m", "workers.cli", "worker", "--pool", "solo"],
+            env=env, capture_output=True, text=True, timeout=60,
+        )
+    assert result.returncode == 2
+    assert f"cannot serve metrics on 127.0.0.1:{port}" in result.stderr
+    assert "IQUEST_WORKER_METRICS_PORT" in result.stderr

@@ -8,9 +8,15 @@ from __future__ import annotations
 import pytest
 
 from tests.fakes.model_server import ErrorReply
-from tests.support.webhooks import post_webhook, repo_variant
 from tests.support.worker import wait_until
-from tests.workers.handlers.calc_repo import INSTALLATION_ID, PERCENT_FIX, REPO, status_comment
+from tests.workers.handlers.calc_repo import (
+    PERCENT_FIX,
+    REPO,
+    deliver,
+    open_percent_pull,
+    seed_calc,
+    status_comment,
+)
 from tests.workers.handlers.test_fix_pull import _ask, _reply
 
 CREATE = "POST /repos/{owner}/{repo}/check-runs"
@@ -19,15 +25,8 @@ UPDATE = "PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}"
 
 @pytest.fixture
 def pull(fake_github):
-    from tests.workers.handlers.calc_repo import MAIN, PR_HEAD
-
-    fake_github.create_repo(REPO, {"calc.py": MAIN, "README.md": "# calc\n"})
-    fake_github.add_installation(INSTALLATION_ID, "acme")
-    fake_github.add_collaborator(REPO, "alice", "write")
-    fake_github.add_collaborator(REPO, "mallory", "read")
-    return fake_github.open_pull(REPO, head="feature", title="Add percent",
-                                 body="Adds a percent helper.", user="alice",
-                                 files={"calc.py": PR_HEAD})
+    seed_calc(fake_github, alice="write", mallory="read")
+    return open_percent_pull(fake_github)
 
 
 def _runs(fake_github) -> dict[int, list[dict]]:
@@ -43,13 +42,10 @@ def _runs(fake_github) -> dict[int, list[dict]]:
 
 def _press(fake_github, receiver, run_id: int, identifier: str, login: str) -> None:
     run = fake_github.repo(REPO).check_runs[run_id]
-    payload = repo_variant(
-        "check_run/requested_action.json", REPO, INSTALLATION_ID,
-        **{"check_run.id": run_id, "check_run.name": "iquest", "check_run.head_sha": run.head_sha,
-           "check_run.external_id": run.external_id, "requested_action.identifier": identifier,
-           "sender.login": login},
-    )
-    assert post_webhook(receiver.url, "check_run", payload).status_code == 202
+    deliver(receiver, "check_run", "check_run/requested_action.json", **{
+        "check_run.id": run_id, "check_run.name": "iquest", "check_run.head_sha": run.head_sha,
+        "check_run.external_id": run.external_id, "requested_action.identifier": identifier,
+        "sender.login": login})
 
 
 def test_suggestions_get_a_check_run_and_open_as_draft_pr_pushes_one(

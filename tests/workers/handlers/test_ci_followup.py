@@ -1,23 +1,19 @@
-"""A failed check on the app's own draft PR: one follow-up commit per run, bounded by ci_rounds.
-
-Real receiver, real Redis, real Celery worker, the fake GitHub and the scripted model server.
-"""
+"""A failed check on the app's own draft PR: one follow-up commit per run, bounded by ci_rounds."""
 
 from __future__ import annotations
 
 import pytest
 
 from tests.fakes.model_server import ChatReply
-from tests.support.webhooks import post_webhook, repo_variant
 from tests.support.worker import wait_until
 from tests.workers.handlers.calc_repo import (
     ADD_FIX,
     BOT_BRANCH,
-    INSTALLATION_ID,
     MAIN,
     REPO,
     TRAILER,
     branch_head,
+    deliver,
     model_reply,
     open_bot_draft,
     status_comment,
@@ -53,24 +49,18 @@ def draft(fake_github):
 
 def _failed(fake_github, receiver, pull, run, delivery_id=None) -> None:
     """GitHub Actions reporting `run` completed; the sender is the pusher, here the app."""
-    payload = repo_variant(
-        "check_run/rerequested.json",
-        REPO,
-        INSTALLATION_ID,
-        **{
-            "action": "completed",
-            "check_run.id": run.id,
-            "check_run.name": run.name,
-            "check_run.head_sha": run.head_sha,
-            "check_run.conclusion": run.conclusion,
-            "check_run.check_suite.head_branch": BOT_BRANCH,
-            "check_run.check_suite.head_sha": run.head_sha,
-            "check_run.pull_requests": [{"number": pull.number}],
-            "sender.login": "iquest-autofix[bot]",
-            "sender.type": "Bot",
-        },
-    )
-    assert post_webhook(receiver.url, "check_run", payload, delivery_id).status_code == 202
+    deliver(receiver, "check_run", "check_run/rerequested.json", delivery_id=delivery_id, **{
+        "action": "completed",
+        "check_run.id": run.id,
+        "check_run.name": run.name,
+        "check_run.head_sha": run.head_sha,
+        "check_run.conclusion": run.conclusion,
+        "check_run.check_suite.head_branch": BOT_BRANCH,
+        "check_run.check_suite.head_sha": run.head_sha,
+        "check_run.pull_requests": [{"number": pull.number}],
+        "sender.login": "iquest-autofix[bot]",
+        "sender.type": "Bot",
+    })
 
 
 def test_failed_check_gets_one_follow_up_commit(

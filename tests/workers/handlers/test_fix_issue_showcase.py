@@ -1,6 +1,4 @@
 """The showcase: labelling the session-id issue `autofix` yields a draft PR with the fix and a test.
-
-Real receiver, real Redis, real Celery worker, the fake GitHub and the scripted model server.
 """
 
 from __future__ import annotations

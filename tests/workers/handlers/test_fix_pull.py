@@ -1,6 +1,4 @@
 """`/iquest fix` on a pull request: suggestions when the fix stays inside the diff, else a stacked PR.
-
-Real receiver, real Redis, real Celery worker, the fake GitHub and the scripted model server.
 """
 
 from __future__ import annotations
@@ -8,16 +6,17 @@ from __future__ import annotations
 import pytest
 
 from tests.fakes.model_server import ChatReply
-from tests.support.webhooks import post_webhook, repo_variant
 from tests.support.worker import wait_until
 from tests.workers.handlers.calc_repo import (
     ADD_FIX,
-    INSTALLATION_ID,
-    MAIN,
     PERCENT_FIX,
     PR_HEAD,
     REPO,
+    deliver,
     model_reply,
+    open_fork_pull,
+    open_percent_pull,
+    seed_calc,
     status_comment,
 )
 
@@ -28,31 +27,21 @@ def _reply(*blocks: str) -> ChatReply:
 
 @pytest.fixture
 def pull(fake_github):
-    fake_github.create_repo(REPO, {"calc.py": MAIN, "README.md": "# calc\n"})
-    fake_github.add_installation(INSTALLATION_ID, "acme")
-    fake_github.add_collaborator(REPO, "alice", "write")
-    return fake_github.open_pull(REPO, head="feature", title="Add percent",
-                                 body="Adds a percent helper.", user="alice",
-                                 files={"calc.py": PR_HEAD})
+    seed_calc(fake_github, alice="write")
+    return open_percent_pull(fake_github)
 
 
 def _ask(fake_github, receiver, number: int, body: str) -> None:
     asking = fake_github.add_issue_comment(REPO, number, body, user="alice")
-    payload = repo_variant(
-        "issue_comment/created.pull_request.json",
-        REPO,
-        INSTALLATION_ID,
-        **{
-            "issue.number": number,
-            "issue.pull_request": {"url": f"https://api.github.com/repos/{REPO}/pulls/{number}"},
-            "comment.id": asking.id,
-            "comment.body": body,
-            "comment.user.login": "alice",
-            "comment.author_association": "OWNER",
-            "sender.login": "alice",
-        },
-    )
-    assert post_webhook(receiver.url, "issue_comment", payload).status_code == 202
+    deliver(receiver, "issue_comment", "issue_comment/created.pull_request.json", **{
+        "issue.number": number,
+        "issue.pull_request": {"url": f"https://api.github.com/repos/{REPO}/pulls/{number}"},
+        "comment.id": asking.id,
+        "comment.body": body,
+        "comment.user.login": "alice",
+        "comment.author_association": "OWNER",
+        "sender.login": "alice",
+    })
 
 
 def test_fix_inside_the_diff_becomes_one_review_of_suggestions(
@@ -114,10 +103,7 @@ def test_fix_outside_the_diff_becomes_a_stacked_draft_pr(
 def test_fork_pull_gets_the_patch_in_a_comment(
     fake_github, model_server, pull, receiver, worker
 ) -> None:
-    fake_github.create_repo("mallory/calc", fork_of=REPO)
-    fork_pull = fake_github.open_pull(REPO, head="idea", head_repo="mallory/calc",
-                                      title="Add percent", user="mallory",
-                                      files={"calc.py": PR_HEAD})
+    fork_pull = open_fork_pull(fake_github)
     model_server.script(_reply(PERCENT_FIX, ADD_FIX))
     _ask(fake_github, receiver, fork_pull.number, "/iquest fix")
     wait_until(lambda: "from a fork" in status_comment(fake_github, fork_pull.number),

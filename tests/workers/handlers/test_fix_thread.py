@@ -1,21 +1,19 @@
 """`/iquest fix` inside a review thread: one suggestion for exactly its lines, or the diff beyond.
-
-Real receiver, real Redis, real Celery worker, the fake GitHub and the scripted model server.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from tests.support.webhooks import post_webhook, repo_variant
 from tests.support.worker import wait_until
 from tests.workers.handlers.calc_repo import (
     ADD_FIX,
-    INSTALLATION_ID,
-    MAIN,
     PERCENT_FIX,
     PR_HEAD,
     REPO,
+    deliver,
+    open_percent_pull,
+    seed_calc,
     status_comment,
 )
 from tests.workers.handlers.test_fix_pull import _reply
@@ -25,13 +23,8 @@ from workers.intake.jobs import job_id_for_delivery
 @pytest.fixture
 def thread(fake_github):
     """A PR adding `percent` (lines 22–23) and a reviewer's thread on those two lines."""
-    fake_github.create_repo(REPO, {"calc.py": MAIN, "README.md": "# calc\n"})
-    fake_github.add_installation(INSTALLATION_ID, "acme")
-    fake_github.add_collaborator(REPO, "alice", "write")
-    fake_github.add_collaborator(REPO, "bob", "write")
-    pull = fake_github.open_pull(REPO, head="feature", title="Add percent",
-                                 body="Adds a percent helper.", user="alice",
-                                 files={"calc.py": PR_HEAD})
+    seed_calc(fake_github, alice="write", bob="write")
+    pull = open_percent_pull(fake_github)
     fake_github.add_review(REPO, pull.number, user="bob", comments=[{
         "path": "calc.py", "start_line": 22, "line": 23,
         "body": "A percentage is out of 100, and whole may be zero."}])
@@ -43,25 +36,19 @@ def _ask(fake_github, receiver, pull, root, body: str, delivery_id: str | None =
          asking=None):
     asking = asking or fake_github.reply_to_review_comment(REPO, pull.number, root.id, body,
                                                            user="alice")
-    payload = repo_variant(
-        "pull_request_review_comment/created.json",
-        REPO,
-        INSTALLATION_ID,
-        **{
-            "pull_request.number": pull.number,
-            "pull_request.head.ref": "feature",
-            "comment.id": asking.id,
-            "comment.in_reply_to_id": root.id,
-            "comment.body": body,
-            "comment.path": "calc.py",
-            "comment.line": 23,
-            "comment.user.login": "alice",
-            "comment.author_association": "COLLABORATOR",
-            "sender.login": "alice",
-        },
-    )
-    response = post_webhook(receiver.url, "pull_request_review_comment", payload, delivery_id)
-    assert response.status_code == 202
+    deliver(receiver, "pull_request_review_comment", "pull_request_review_comment/created.json",
+            delivery_id=delivery_id, **{
+                "pull_request.number": pull.number,
+                "pull_request.head.ref": "feature",
+                "comment.id": asking.id,
+                "comment.in_reply_to_id": root.id,
+                "comment.body": body,
+                "comment.path": "calc.py",
+                "comment.line": 23,
+                "comment.user.login": "alice",
+                "comment.author_association": "COLLABORATOR",
+                "sender.login": "alice",
+            })
     return asking
 
 

@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.webhooks import post_webhook, repo_variant
 from tests.support.worker import wait_until
 from tests.workers.handlers.calc_repo import (
     ADD_FIX,
-    INSTALLATION_ID,
-    MAIN,
     PERCENT_FIX,
-    PR_HEAD,
     REPO,
+    deliver,
     model_reply,
+    open_fork_pull,
+    seed_calc,
     status_comment,
 )
 
@@ -26,10 +25,7 @@ _REPLY = model_reply("`add` subtracts.", ADD_FIX)
 
 @pytest.fixture
 def calc(fake_github) -> None:
-    fake_github.create_repo(REPO, {"calc.py": MAIN, "README.md": "# calc\n"})
-    fake_github.add_installation(INSTALLATION_ID, "acme")
-    fake_github.add_collaborator(REPO, "alice", "write")
-    fake_github.add_collaborator(REPO, "mallory", "read")
+    seed_calc(fake_github, alice="write", mallory="read")
 
 
 def _ask(fake_github, receiver, number: int, login: str, on_pull: bool) -> None:
@@ -46,8 +42,7 @@ def _ask(fake_github, receiver, number: int, login: str, on_pull: bool) -> None:
     if on_pull:
         changes["issue.pull_request"] = {"url": f"https://api.github.com/repos/{REPO}/pulls/{number}"}
     fixture = "created.pull_request" if on_pull else "created.with-installation"
-    payload = repo_variant(f"issue_comment/{fixture}.json", REPO, INSTALLATION_ID, **changes)
-    assert post_webhook(receiver.url, "issue_comment", payload).status_code == 202
+    deliver(receiver, "issue_comment", f"issue_comment/{fixture}.json", **changes)
 
 
 def _bots(fake_github, number: int) -> list:
@@ -68,6 +63,17 @@ def _assert_refused_on_its_own(fake_github, number: int, status_before: str) -> 
     assert len([c for c in _bots(fake_github, number) if "iquest:status" in c.body]) == 1
 
 
+def _mallory_is_refused_on_her_own(fake_github, receiver, number: int, on_pull: bool) -> None:
+    """After a job succeeded on `number`, a read-only user's trigger is answered on its own and
+    the status comment is not edited again."""
+    before = status_comment(fake_github, number)
+    edits = fake_github.call_count("PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}")
+    _ask(fake_github, receiver, number, "mallory", on_pull=on_pull)
+    _assert_refused_on_its_own(fake_github, number, before)
+    assert fake_github.call_count(
+        "PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}") == edits
+
+
 def test_refused_trigger_on_an_issue_keeps_the_draft_pr_status(
     fake_github, model_server, calc, receiver, worker
 ) -> None:
@@ -76,13 +82,7 @@ def test_refused_trigger_on_an_issue_keeps_the_draft_pr_status(
     _ask(fake_github, receiver, issue.number, "alice", on_pull=False)
     wait_until(lambda: "Opened draft pull request" in status_comment(fake_github, issue.number),
                timeout=60, what="the draft PR")
-    before = status_comment(fake_github, issue.number)
-    edits = fake_github.call_count("PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}")
-
-    _ask(fake_github, receiver, issue.number, "mallory", on_pull=False)
-    _assert_refused_on_its_own(fake_github, issue.number, before)
-    assert fake_github.call_count(
-        "PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}") == edits
+    _mallory_is_refused_on_her_own(fake_github, receiver, issue.number, on_pull=False)
     assert len(model_server.chat_requests()) == 1  # the refused trigger ran nothing
     assert len(fake_github.pulls(REPO)) == 1
 
@@ -90,19 +90,10 @@ def test_refused_trigger_on_an_issue_keeps_the_draft_pr_status(
 def test_refused_trigger_on_a_fork_pull_keeps_the_patch_status(
     fake_github, model_server, calc, receiver, worker
 ) -> None:
-    fake_github.create_repo("mallory/calc", fork_of=REPO)
-    fork_pull = fake_github.open_pull(REPO, head="idea", head_repo="mallory/calc",
-                                      title="Add percent", user="mallory",
-                                      files={"calc.py": PR_HEAD})
+    fork_pull = open_fork_pull(fake_github)
     model_server.script(model_reply("`percent` scales by 10.", PERCENT_FIX, ADD_FIX))
     _ask(fake_github, receiver, fork_pull.number, "alice", on_pull=True)
     wait_until(lambda: "from a fork" in status_comment(fake_github, fork_pull.number),
                timeout=60, what="the patch comment")
-    before = status_comment(fake_github, fork_pull.number)
-    edits = fake_github.call_count("PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}")
-
-    _ask(fake_github, receiver, fork_pull.number, "mallory", on_pull=True)
-    _assert_refused_on_its_own(fake_github, fork_pull.number, before)
-    assert fake_github.call_count(
-        "PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}") == edits
+    _mallory_is_refused_on_her_own(fake_github, receiver, fork_pull.number, on_pull=True)
     assert len(model_server.chat_requests()) == 1

@@ -1,23 +1,19 @@
-"""A review of the app's own draft PR: one follow-up commit on its branch, each thread answered.
-
-Real receiver, real Redis, real Celery worker, the fake GitHub and the scripted model server.
-"""
+"""A review of the app's own draft PR: one follow-up commit on its branch, each thread answered."""
 
 from __future__ import annotations
 
 import pytest
 
 from tests.fakes.model_server import ChatReply
-from tests.support.webhooks import post_webhook, repo_variant
 from tests.support.worker import wait_until
 from tests.workers.handlers.calc_repo import (
     ADD_FIX,
     BOT_BRANCH,
-    INSTALLATION_ID,
     MAIN,
     REPO,
     TRAILER,
     branch_head,
+    deliver,
     model_reply,
     open_bot_draft,
     status_comment,
@@ -43,22 +39,16 @@ def _review(fake_github, receiver, pull, comments, body="Not yet.", delivery_id=
             review=None):
     review = review or fake_github.add_review(REPO, pull.number, user="alice", body=body,
                                               event="REQUEST_CHANGES", comments=comments)
-    payload = repo_variant(
-        "pull_request_review/submitted.json",
-        REPO,
-        INSTALLATION_ID,
-        **{
-            "pull_request.number": pull.number,
-            "pull_request.head.ref": BOT_BRANCH,
-            "review.id": review.id,
-            "review.state": "changes_requested",
-            "review.body": body,
-            "review.user.login": "alice",
-            "review.author_association": "COLLABORATOR",
-            "sender.login": "alice",
-        },
-    )
-    assert post_webhook(receiver.url, "pull_request_review", payload, delivery_id).status_code == 202
+    deliver(receiver, "pull_request_review", "pull_request_review/submitted.json", delivery_id=delivery_id, **{
+        "pull_request.number": pull.number,
+        "pull_request.head.ref": BOT_BRANCH,
+        "review.id": review.id,
+        "review.state": "changes_requested",
+        "review.body": body,
+        "review.user.login": "alice",
+        "review.author_association": "COLLABORATOR",
+        "sender.login": "alice",
+    })
     return review
 
 

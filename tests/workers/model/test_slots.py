@@ -91,14 +91,18 @@ def test_a_waiter_is_told_how_many_others_wait(redis_client) -> None:
     seen: list[int] = []
     threads = []
     for expected_waiters in (1, 2):
-        thread = threading.Thread(target=_try, args=(_slots(redis_client, limit=1, wait=3.0), seen))
+        # Waits long enough that neither waiter gives up before the holder releases.
+        thread = threading.Thread(target=_try, args=(_slots(redis_client, limit=1, wait=60.0), seen))
         thread.start()
         threads.append(thread)
-        deadline = time.monotonic() + 5
-        while redis_client.zcard("iquest:model:waiters") < expected_waiters:
-            assert time.monotonic() < deadline, "the waiter never registered"
+        # Told once registered: wait for the telling, not only the registration, so the next
+        # waiter starts behind this one.
+        deadline = time.monotonic() + 30
+        while len(seen) < expected_waiters:
+            assert time.monotonic() < deadline, "the waiter was never told"
             time.sleep(0.01)
     assert seen == [0, 1]
+    assert redis_client.zcard("iquest:model:waiters") == 2
     holder.release(first)
     for thread in threads:
         thread.join(timeout=10)

@@ -5,8 +5,8 @@ mid-job leaves the multiprocess store readable and its counts sane."""
 from __future__ import annotations
 
 import os
+import re
 import signal
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,16 +26,18 @@ REPO = "acme/login-service"
 INSTALLATION_ID = 777
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 class ScrapedWorker(WorkerProcess):
-    def __init__(self, env: dict[str, str], log_path: Path, port: int) -> None:
+    """A prefork worker left to choose its metrics port: 9191, or a free one when that is
+    taken (as it is when tests run side by side); the port is read from its start-up log."""
+
+    def __init__(self, env: dict[str, str], log_path: Path) -> None:
         super().__init__(env, log_path, pool="prefork", concurrency=1)
-        self.metrics_url = f"http://127.0.0.1:{port}/metrics"
+        self.metrics_url = ""
+
+    def wait_ready(self, timeout: float = 120) -> None:
+        super().wait_ready(timeout)
+        [url] = re.findall(r"worker metrics on (http://\S+/metrics)", self.log())
+        self.metrics_url = url
 
     def scrape(self) -> Scrape:
         return scrape(self.metrics_url)
@@ -51,7 +53,6 @@ class ScrapedWorker(WorkerProcess):
 
 @pytest.fixture
 def prefork_worker(fake_github, model_server, redis_server, redis_client, tmp_path) -> Iterator[ScrapedWorker]:
-    port = _free_port()
     # The outcome ledger in the data folder (SQLite), migrated as `iquest db upgrade` would.
     upgrade(ledger_url(None, tmp_path / "data"))
     env = worker_env(
@@ -60,10 +61,10 @@ def prefork_worker(fake_github, model_server, redis_server, redis_client, tmp_pa
         tmp_path / "data",
         IQUEST_MODEL_BASE_URL=model_server.base_url,
         IQUEST_MODEL_CONTEXT_TOKENS="32768",
-        IQUEST_WORKER_METRICS_PORT=str(port),
         IQUEST_WORKER_METRICS_HOST="127.0.0.1",
     )
-    process = ScrapedWorker(env, tmp_path / "worker.log", port)
+    del env["IQUEST_WORKER_METRICS_PORT"]  # the default, as an operator who never set it
+    process = ScrapedWorker(env, tmp_path / "worker.log")
     try:
         process.wait_ready()
         yield process

@@ -1,31 +1,12 @@
-"""Shared setup for the many-repositories tests: workers with their own settings, labelled issues."""
+"""Shared by the many-repositories tests: labelled issues and what the bot said (workers: tests/support/worker.py)."""
 
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 
 from tests.support.webhooks import post_webhook, repo_variant
-from tests.support.worker import WorkerProcess, worker_env
 
 FINAL_MARKS = ("No pull request", "🚫", "⏹️", "❌", "✅")
-
-
-def start_worker(fake_github, model_server, redis_server, tmp_path: Path, name: str = "worker",
-                 pool: str = "solo", concurrency: int = 1, **env: str) -> WorkerProcess:
-    process = WorkerProcess(
-        worker_env(
-            fake_github, redis_server.url, tmp_path / "data",
-            IQUEST_MODEL_BASE_URL=model_server.base_url,
-            IQUEST_MODEL_CONTEXT_TOKENS="32768",
-            **env,
-        ),
-        tmp_path / f"{name}.log",
-        pool,
-        concurrency,
-    )
-    process.wait_ready()
-    return process
 
 
 def label_issue(receiver, repo: str, installation_id: int, number: int, login: str = "alice") -> str:

@@ -4,19 +4,19 @@ starts and a running one before its next write; only the final status is written
 
 from __future__ import annotations
 
+import threading
 import uuid
 
 import pytest
 
 from tests.fakes.model_server import ChatReply, ErrorReply
 from tests.support.webhooks import post_webhook, repo_variant
-from tests.support.worker import wait_until
+from tests.support.worker import start_worker, wait_until
 from tests.workers.sharing.support import (
     bot_comments,
     bot_status,
     is_final,
     label_issue,
-    start_worker,
 )
 
 REPO = "north/app"
@@ -103,7 +103,9 @@ def test_a_running_job_stops_at_its_next_write(
     issue = fake_github.open_issue(REPO, "KeyError", "handler crashes").number
     # Two workers: one runs the fix, the other takes the cancel while the model thinks.
     # One reply only: the repair round's call, had it been made, would be an unscripted request.
-    model_server.script(ChatReply("I could not find it.", delay_seconds=4.0))
+    # The answer is held until the cancel has been handled, however slowly the machine runs.
+    answer = threading.Event()
+    model_server.script(ChatReply("I could not find it.", hold=answer))
     first = start_worker(fake_github, model_server, redis_server, tmp_path, name="first")
     second = start_worker(fake_github, model_server, redis_server, tmp_path, name="second")
     try:
@@ -113,9 +115,11 @@ def test_a_running_job_stops_at_its_next_write(
         wait_until(lambda: "⏹️ Cancelled" in bot_status(fake_github, REPO, issue),
                    timeout=60, what="the cancelled status")
         writes = _writes_on(fake_github, issue)
+        answer.set()
         wait_until(lambda: "cancelled job=" in first.log() + second.log(), timeout=60,
                    what="the running job noticing")
     finally:
+        answer.set()
         first.stop()
         second.stop()
     # The job stopped before its repair round's model call and before any status write.

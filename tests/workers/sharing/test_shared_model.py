@@ -11,14 +11,13 @@ import pytest
 
 from tests.fakes.model_server import ErrorReply
 from tests.support.webhooks import post_webhook, repo_variant
-from tests.support.worker import wait_until
+from tests.support.worker import start_worker, wait_until
 from tests.workers.handlers.calc_repo import BOT_BRANCH, INSTALLATION_ID, MAIN, REPO, open_bot_draft
 from tests.workers.sharing.support import (
     bot_comments,
     bot_status,
     is_final,
     label_issue,
-    start_worker,
     status_writes,
 )
 from workers.model.slots import ModelSlots, SlotPolicy
@@ -162,7 +161,9 @@ def test_over_quota_the_job_is_refused_politely_before_any_model_call(
     finally:
         worker.stop()
     # A reply of its own: the refused trigger starts no job, so no status comment either.
-    [refusal] = bot_comments(fake_github, repos[101], second)
+    comments = bot_comments(fake_github, repos[101], second)
+    assert len(comments) == 1, comments
+    [refusal] = comments
     assert "reached today's limit of 1 fix job" in refusal and "resets at 00:00 UTC" in refusal
     assert "iquest:status" not in refusal
     assert fake_github.reactions(repos[101], second) == []
