@@ -48,8 +48,7 @@ def test_no_secret_reaches_a_log_comment_pull_commit_prompt_or_job_result(
                                                 repair_token=REPAIR_TOKEN), redis_server.url)
     receiver.start()
     worker = launch_worker(wait=False, IQUEST_WEBHOOK_SECRET=WEBHOOK_SECRET,
-                           IQUEST_MODEL_API_KEY=MODEL_API_KEY, IQUEST_LOG_LEVEL="DEBUG",
-                           IQUEST_MODEL_CONTEXT_TOKENS="32768")
+                           IQUEST_MODEL_API_KEY=MODEL_API_KEY, IQUEST_LOG_LEVEL="DEBUG")
     auth = {"Authorization": f"Bearer {REPAIR_TOKEN}"}
     try:
         worker.wait_ready()

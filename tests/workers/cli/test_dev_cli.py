@@ -23,14 +23,17 @@ def _free_port() -> int:
 
 
 def _children(pid: int) -> list[int]:
+    """The app's own child processes (`iquest serve`, `iquest worker`): the start-up doctor's
+    short-lived probes (interpreters, bubblewrap) are children too, but not the app's parts."""
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                command = (entry / "cmdline").read_bytes().split(b"\0")
             except OSError:
                 continue
-            if int(fields[1]) == pid:
+            if int(fields[1]) == pid and b"workers.cli" in command:
                 found.append(int(entry.name))
     return found
 
