@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import delete
 
+from tests.support.worker import wait_until
+from workers.celery_app import create_celery
 from workers.config import Settings
 from workers.handlers.monthly_summary import (
     SummaryResult,
@@ -21,6 +23,7 @@ from workers.intake.outcomes import FixKind, OutcomeEvent, OutcomeKind
 from workers.ledger.database import make_engine, upgrade
 from workers.ledger.models import MonthlySummary
 from workers.ledger.store import FixRecord, Ledger
+from workers.operations.periodic import MONTHLY_SUMMARY_TASK
 from workers.runtime import Runtime
 
 INSTALLATION = 41
@@ -166,3 +169,33 @@ def test_nothing_is_posted_when_the_ledger_is_not_migrated(fake_github, tmp_path
     finally:
         engine.dispose()
     assert "iquest db upgrade" in caplog.text
+
+
+@pytest.fixture
+def worker_settings(database_url: str) -> dict[str, str]:
+    upgrade(database_url)  # what `iquest db upgrade` does before the services start
+    return {"IQUEST_DATABASE_URL": database_url}
+
+
+def test_the_scheduled_task_posts_through_a_real_worker_once(
+    fake_github, redis_server, worker, database_url
+) -> None:
+    """What `iquest beat` sends daily, run by `iquest worker`: last month is the real one."""
+    fake_github.add_installation(INSTALLATION, "acme")
+    fake_github.create_repo(SHOP, {".github/iquest.yml": "monthly_summary:\n  issue: 1\n"})
+    fake_github.open_issue(SHOP, "Outcomes of the fix bot", "Monthly numbers go here.")
+    start, _ = previous_month(datetime.now(UTC).date())
+    engine = make_engine(database_url)
+    try:
+        _fix(Ledger(engine), FixKind.DRAFT_PR, 10, True, start + timedelta(days=2))
+    finally:
+        engine.dispose()
+    app = create_celery(Settings(_env_file=None), redis_server.url)
+    for attempt in (1, 2):  # the second is tomorrow's check, or a duplicated message
+        app.send_task(MONTHLY_SUMMARY_TASK, queue=Settings(_env_file=None).queue_name)
+        wait_until(lambda n=attempt: worker.log().count("monthly summary: 1 repositories checked") == n,
+                   timeout=60, what=f"check {attempt} of the monthly summary")
+    [comment] = fake_github.comments(SHOP, 1)
+    assert f"1 fix published in {start:%B %Y} (1 still open)." in comment.body
+    assert "| all | 1 | 100% | – | – | – | – | – |" in comment.body
+    assert "1 posted" in worker.log() and "0 posted" in worker.log()
