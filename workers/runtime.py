@@ -301,6 +301,26 @@ class Runtime:
             own_login=self.app_tokens.app_login(),
         )
 
+    def github_for_repository(self, installation_id: int, full_name: str) -> GitHubRepoClient:
+        """A client for a periodic job, which has no webhook and no Job (the monthly summary):
+        read the default branch's settings, write a comment."""
+        token = self.app_tokens.token_for(installation_id, full_name.split("/")[1], _READ_AND_COMMENT)
+        pacer = WritePacer(self.redis, installation_id, self.settings.github_write_interval_seconds)
+        return GitHubRepoClient(
+            full_name,
+            token,
+            self.settings.github_api_url,
+            self.retry,
+            before_create=pacer.wait_for_slot,
+            transport=_observed_transport(self.metrics, str(installation_id)),
+            remembered=RememberedComments(self.redis, self.settings.comment_id_ttl_seconds),
+            own_login=self.app_tokens.app_login(),
+        )
+
+
+# The monthly summary reads `.github/iquest.yml` and comments on an issue; nothing more.
+_READ_AND_COMMENT = {"contents": "read", "issues": "write", "metadata": "read"}
+
 
 def _token_permissions(job: Job) -> list[dict[str, str]]:
     """The job's permissions, then (when some are optional) the same without those."""

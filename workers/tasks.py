@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from celery import Celery, Task
 from celery.exceptions import Retry
 
 from workers.config import Settings
+from workers.handlers.monthly_summary import post_monthly_summaries
 from workers.handlers.queue_position import announce_position
 from workers.intake.jobs import TASK_NAMES, Job
 from workers.jobrunner import JobOutcome, TargetBusy, TransientJobError, report_failure, run_job
 from workers.operations.logcontext import job_log_context
 from workers.operations.metrics import JobTracking
+from workers.operations.periodic import MONTHLY_SUMMARY_TASK
 from workers.runtime import Runtime
 from workers.scheduling.lines import ANNOUNCE_TASK, NEXT_JOB_TASK
 
@@ -31,6 +34,15 @@ def register_tasks(app: Celery, runtime: Callable[[], Runtime]) -> None:
     @app.task(name=ANNOUNCE_TASK, ignore_result=True)
     def announce(job_id: str, queue: str) -> None:
         announce_position(job_id, queue, runtime())
+
+    # Sent daily by `iquest beat`; posts each opted-in repository's summary once a month.
+    @app.task(name=MONTHLY_SUMMARY_TASK, ignore_result=True)
+    def monthly_summary() -> None:
+        current = runtime()
+        outcomes = post_monthly_summaries(current.ledger, current.github_for_repository,
+                                          datetime.now(UTC))
+        log.info("monthly summary: %d repositories checked, %d posted", len(outcomes),
+                 sum(o.result == "posted" for o in outcomes))
 
 
 # A job waiting for its target retries a little after the holder's lease could have ended

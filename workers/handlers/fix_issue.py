@@ -166,7 +166,7 @@ def fix_issue(ctx: JobContext, services: FixServices) -> None:
         kind=FixKind.DRAFT_PR, repository=github.full_name, number=pull.number,
         verified=verification is not None and verification.clean,
         branch=pull.head_ref, issue_number=computed.issue.number, head_sha=pull.head_sha,
-        job_id=job.job_id,
+        job_id=job.job_id, installation_id=job.installation_id,
     ))
     files = len(outcome.proposal.changes)
     upsert_status(

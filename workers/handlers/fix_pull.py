@@ -210,7 +210,7 @@ def fix_pull(ctx: JobContext, services: FixServices) -> None:
     services.record_fix(FixRecord(
         kind=FixKind.STACKED_PR, repository=github.full_name, number=stacked.number,
         verified=is_verified(proposal), branch=stacked.head_ref, head_sha=stacked.head_sha,
-        job_id=job.job_id,
+        job_id=job.job_id, installation_id=job.installation_id,
     ))
     where = f"Stacked draft pull request #{stacked.number}: {stacked.html_url}"
     report_pushed(github, job, stacked.head_sha, proposal, where)
@@ -245,7 +245,7 @@ def _post_suggestions(
     services.record_fix(FixRecord(
         kind=FixKind.SUGGESTIONS, repository=github.full_name, number=pull.number,
         verified=is_verified(proposal), branch=pull.head_ref, review_id=review.id,
-        head_sha=pull.head_sha, job_id=job.job_id,
+        head_sha=pull.head_sha, job_id=job.job_id, installation_id=job.installation_id,
     ))
     where = f"A review with {_plural(len(comments), 'suggestion')}: {review.html_url}"
     output = render_fix_output(proposal, where)

@@ -119,6 +119,7 @@ def _push_new_commit(
     services.record_fix(FixRecord(
         kind=FixKind.FOLLOWUP, repository=github.full_name, number=pull.number,
         verified=is_verified(proposal), branch=pull.head_ref, head_sha=sha, job_id=job.job_id,
+        installation_id=job.installation_id,
     ))
     return sha, proposal.root_cause, proposal.receipt
 

@@ -92,6 +92,16 @@ class CodeScanningConfig(BaseModel):
     tools: list[str] = Field(default_factory=list, max_length=20)
 
 
+# --- issue 22: the outcome ledger's monthly summary ----------------------------------------------
+class MonthlySummaryConfig(BaseModel):
+    """`monthly_summary:` — on the 1st (a daily check), last month's outcomes as a comment on
+    this issue (docs/ledger.md). Unset: no summary."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    issue: int = Field(ge=1)
+
+
 # ------------------------------------------------------------------------------------------------
 
 
@@ -121,6 +131,8 @@ class RepoConfig(BaseModel):
     # hold (tests not run, a regression, no reproducing test) out of a pull request; the status
     # comment shows it and the check run's "Open as draft PR" opens it anyway.
     require_verified: bool = False
+    # Issue 22: unset (the default) posts no monthly summary.
+    monthly_summary: MonthlySummaryConfig | None = None
 
 
     @field_validator("instructions", mode="before")

@@ -41,6 +41,9 @@ class Fix(Base):
     reverted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     suggestions_committed: Mapped[bool] = mapped_column(Boolean, default=False)
     changes_requested: Mapped[int] = mapped_column(Integer, default=0)
+    # The installation that published it: how a periodic job (the monthly summary) reaches the
+    # repository without a webhook. None for fixes recorded before migration 0002.
+    installation_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
     events: Mapped[list[Event]] = relationship(back_populates="fix", cascade="all, delete-orphan")
 
@@ -63,3 +66,21 @@ class Event(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
 
     fix: Mapped[Fix] = relationship(back_populates="events")
+
+
+class MonthlySummary(Base):
+    """A monthly summary comment posted on a repository's issue: one per repository and month,
+    so a retried or duplicated job posts nothing twice."""
+
+    __tablename__ = "monthly_summaries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    repository: Mapped[str] = mapped_column(String(200))  # owner/name, lower case
+    month: Mapped[str] = mapped_column(String(7))  # YYYY-MM, the month summarised
+    issue_number: Mapped[int] = mapped_column(BigInteger)
+    comment_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    posted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        Index("ux_monthly_summaries_repository_month", "repository", "month", unique=True),
+    )

@@ -64,10 +64,14 @@ def tally(fixes: list[Fix]) -> Tally:
     )
 
 
-def select_fixes(engine: Engine, since: datetime | None, repository: str | None) -> list[Fix]:
+def select_fixes(engine: Engine, since: datetime | None, repository: str | None,
+                 until: datetime | None = None) -> list[Fix]:
+    """Fixes published in [since, until) (either end open when None), of one repository or all."""
     query = select(Fix).order_by(Fix.id)
     if since is not None:
         query = query.where(Fix.created_at >= since)
+    if until is not None:
+        query = query.where(Fix.created_at < until)
     if repository:
         query = query.where(Fix.repository == repository.lower())
     with Session(engine) as session:

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import Engine, or_, select
+from sqlalchemy import Engine, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from workers.intake.outcomes import FixKind, OutcomeEvent, OutcomeKind
-from workers.ledger.models import Event, Fix
+from workers.ledger.models import Event, Fix, MonthlySummary
 
 # Outcomes of a pull request apply to the fixes that live in it as its own commits.
 _PULL_KINDS = (FixKind.DRAFT_PR.value, FixKind.STACKED_PR.value, FixKind.FOLLOWUP.value)
@@ -37,6 +38,7 @@ class FixRecord:
     head_sha: str = ""
     job_id: str = ""
     created_at: datetime | None = None
+    installation_id: int | None = None  # how a periodic job reaches the repository later
 
 
 def utc(moment: datetime | None) -> datetime | None:
@@ -72,6 +74,7 @@ class Ledger:
                 edited_before_merge=False,
                 suggestions_committed=False,
                 changes_requested=0,
+                installation_id=record.installation_id,
             )
             session.add(fix)
             session.flush()
@@ -97,6 +100,45 @@ class Ledger:
     def fixes(self) -> list[Fix]:
         with self._sessions() as session:
             return list(session.scalars(select(Fix).order_by(Fix.id)))
+
+    # --- the monthly summary (docs/ledger.md) ---------------------------------------------
+    def installations(self) -> dict[str, int]:
+        """Each repository in the ledger with the installation of its latest fix that names one."""
+        newest = (select(Fix.repository, func.max(Fix.id).label("id"))
+                  .where(Fix.installation_id.is_not(None)).group_by(Fix.repository).subquery())
+        query = (select(Fix.repository, Fix.installation_id)
+                 .join(newest, Fix.id == newest.c.id).order_by(Fix.repository))
+        with self._sessions() as session:
+            return {repo: int(inst) for repo, inst in session.execute(query) if inst is not None}
+
+    def summary_posted(self, repository: str, month: str) -> bool:
+        with self._sessions() as session:
+            return session.scalar(select(MonthlySummary.id).where(
+                MonthlySummary.repository == repository.lower(),
+                MonthlySummary.month == month)) is not None
+
+    def post_summary_once(self, repository: str, month: str, issue_number: int,
+                          post: Callable[[], int]) -> bool:
+        """Run `post` (which returns the comment's id) unless this month's summary is recorded.
+
+        The row is written in the same transaction as the post: the unique (repository, month)
+        index makes a concurrent duplicate wait and then fail, and a failed post leaves no row,
+        so tomorrow's check tries again. False: already posted, nothing done.
+        """
+        repository = repository.lower()
+        try:
+            with self._sessions.begin() as session:
+                if session.scalar(select(MonthlySummary.id).where(
+                        MonthlySummary.repository == repository, MonthlySummary.month == month)):
+                    return False
+                row = MonthlySummary(repository=repository, month=month,
+                                     issue_number=issue_number, posted_at=self._now())
+                session.add(row)
+                session.flush()  # takes the unique key before anything is posted
+                row.comment_id = post()
+        except IntegrityError:
+            return False  # a duplicate job recorded it first
+        return True
 
 
 def _concerned(session: Session, repository: str, outcome: OutcomeEvent) -> list[Fix]:

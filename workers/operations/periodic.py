@@ -1,4 +1,5 @@
-"""Periodic tasks: the beat schedule `iquest beat` runs and the task it sends (delivery recovery)."""
+"""Periodic tasks: the beat schedule `iquest beat` runs and the task it sends (delivery recovery);
+the monthly summary's entry too (its task is registered in workers/tasks.py)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,11 @@ log = logging.getLogger("iquest.periodic")
 
 # Explicit and dotted, like the job tasks, so moving code never strands a queued message.
 RECOVER_DELIVERIES_TASK = "iquest.recover_deliveries"
+# Registered with the job tasks (workers/tasks.py: it combines the ledger and GitHub).
+MONTHLY_SUMMARY_TASK = "iquest.monthly_summary"
+# Daily: each repository's summary of last month goes out at the first check of the month that
+# finds it unposted, so a scheduler down on the 1st still posts it later.
+MONTHLY_SUMMARY_INTERVAL_SECONDS = 24 * 3600.0
 
 
 def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
@@ -29,7 +35,12 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
             "schedule": float(interval),
             # A check still queued when the next one is due is pointless: drop it.
             "options": {"queue": settings.queue_name, "expires": float(interval)},
-        }
+        },
+        "monthly-summary": {
+            "task": MONTHLY_SUMMARY_TASK,
+            "schedule": MONTHLY_SUMMARY_INTERVAL_SECONDS,
+            "options": {"queue": settings.queue_name, "expires": MONTHLY_SUMMARY_INTERVAL_SECONDS},
+        },
     }
 
 

@@ -73,3 +73,18 @@ def test_the_environment_setting_is_read_and_checked() -> None:
     assert environment_settings(parse_repo_config("").config) is None
     bad = parse_repo_config("environment:\n  python: 'three'\n  pip: x\n")
     assert "`environment.python`" in bad.error and "`environment.pip`" in bad.error
+
+
+def test_the_monthly_summary_is_off_by_default_and_checked() -> None:
+    assert parse_repo_config("require_verified: true\n").config.monthly_summary is None
+    on = parse_repo_config("monthly_summary:\n  issue: 42\n")
+    assert on.error is None and on.config.monthly_summary is not None
+    assert on.config.monthly_summary.issue == 42
+    for text, named in (("monthly_summary:\n  issue: 0\n", "`monthly_summary.issue`"),
+                        ("monthly_summary:\n  issue: first\n", "`monthly_summary.issue`"),
+                        ("monthly_summary: true\n", "`monthly_summary`"),
+                        ("monthly_summary: {}\n", "`monthly_summary.issue`: Field required"),
+                        ("monthly_summary:\n  issue: 4\n  weekly: true\n", "`monthly_summary.weekly`")):
+        loaded = parse_repo_config(text)
+        assert loaded.config.monthly_summary is None, text
+        assert loaded.error is not None and named in loaded.error, (text, loaded.error)

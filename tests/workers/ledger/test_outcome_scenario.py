@@ -64,6 +64,8 @@ def test_outcomes_by_webhook_are_counted_by_iquest_report(
     # its ledger row is written as fix_pull writes it, and the outcome arrives by webhook.
     engine = make_engine(database_url)
     ledger = Ledger(engine)
+    # How the monthly summary reaches the repository later, without a webhook.
+    assert {f.installation_id for f in ledger.fixes()} == {INSTALLATION_ID}
     ledger.record_fix(FixRecord(FixKind.SUGGESTIONS, REPO, 99, True, "feature/login", review_id=5))
 
     deliveries = [

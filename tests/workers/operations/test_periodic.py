@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from tests.support.worker import wait_until, worker_env
 from workers.config import Settings
-from workers.operations.periodic import RECOVER_DELIVERIES_TASK, beat_schedule
+from workers.operations.periodic import MONTHLY_SUMMARY_TASK, RECOVER_DELIVERIES_TASK, beat_schedule
 
 REDELIVER = "apps/redeliver-webhook-delivery"
 LIST = "apps/list-webhook-deliveries"
@@ -16,10 +16,18 @@ LIST = "apps/list-webhook-deliveries"
 
 def test_schedule_sends_the_recovery_task_to_the_apps_queue() -> None:
     settings = Settings(queue_name="q", redelivery_interval_seconds=300, _env_file=None)
-    [entry] = beat_schedule(settings).values()
+    entry = beat_schedule(settings)["recover-missed-deliveries"]
     assert entry["task"] == RECOVER_DELIVERIES_TASK
     assert entry["schedule"] == 300.0
     assert entry["options"] == {"queue": "q", "expires": 300.0}
+
+
+def test_schedule_checks_the_monthly_summary_daily() -> None:
+    settings = Settings(queue_name="q", _env_file=None)
+    entry = beat_schedule(settings)["monthly-summary"]
+    assert entry["task"] == MONTHLY_SUMMARY_TASK
+    assert entry["schedule"] == 86400.0
+    assert entry["options"] == {"queue": "q", "expires": 86400.0}
 
 
 def test_beat_and_worker_recover_a_lost_delivery_once(
