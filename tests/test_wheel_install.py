@@ -21,6 +21,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from workers.ledger.database import head_revision
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -143,7 +145,7 @@ def test_the_installed_wheel_migrates_the_ledger_and_reports(installed: Path, tm
     assert before.returncode == 1 and "run `iquest db upgrade`" in before.stderr
     upgraded = subprocess.run([str(installed / "iquest"), "db", "upgrade"], cwd=tmp_path, env=env,
                               capture_output=True, text=True, check=True)
-    assert "ledger at revision 0001" in upgraded.stdout
+    assert f"ledger at revision {head_revision()}" in upgraded.stdout
     assert (tmp_path / "data" / "ledger.sqlite3").is_file()
     report = subprocess.run([str(installed / "iquest"), "report", "--json", "--since", "7d"],
                             cwd=tmp_path, env=env, capture_output=True, text=True, check=True)

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from workers.cli.dev import ensure_repair_token, ensure_webhook_secret
+from workers.ledger.database import head_revision
 
 
 def _free_port() -> int:
@@ -102,7 +103,7 @@ def test_starts_everything_and_ctrl_c_stops_everything(tmp_path, app_keypair, wi
     assert "wrote a new random IQUEST_WEBHOOK_SECRET" in output
     assert "stopped" in output
     # `make run` migrates the outcome ledger (SQLite in the data folder) before it serves.
-    assert "iquest dev: ledger database at revision 0001" in output
+    assert f"iquest dev: ledger database at revision {head_revision()}" in output
     assert (tmp_path / "data" / "ledger.sqlite3").is_file()
     # Without App credentials the worker still starts (two children above), for /repair, and
     # dev says what it skips; the worker's own account is tested in test_worker_cli.
