@@ -8,85 +8,26 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from tests.fakes.model_profiles import SCRIPTED, ServerProfile, refused_field
-
-DEFAULT_MODEL = "IQuestLab/IQuest-Coder-V1-40B-Instruct"
-_TOKEN = re.compile(r"\w+|[^\w\s]")
-
-
-def count_fake_tokens(text: str) -> int:
-    """The fake's tokenizer: one token per word or punctuation mark (deterministic, simple)."""
-    return len(_TOKEN.findall(text))
-
-
-# How long a held reply waits for its gate before the server gives up and complains.
-HOLD_LIMIT_SECONDS = 120.0
-
-
-@dataclass(frozen=True)
-class ChatReply:
-    """A well-formed chat completion; streamed when the request asks for it.
-
-    With `hold`, the answer is sent only once the test sets that event (a model call the test
-    can interrupt, e.g. by killing the worker process that made it).
-    """
-
-    content: str
-    reasoning: str | None = None
-    finish_reason: str = "stop"
-    delay_seconds: float = 0.0
-    hold: threading.Event | None = field(default=None, compare=False)
-
-
-@dataclass(frozen=True)
-class ErrorReply:
-    """An HTTP error with an OpenAI-style error body (or any body given)."""
-
-    status: int
-    message: str = "scripted failure"
-    headers: dict[str, str] = field(default_factory=dict)
-    delay_seconds: float = 0.0
-
-
-@dataclass(frozen=True)
-class RawReply:
-    """Bytes sent as they are: malformed JSON, a wrong shape, an HTML error page."""
-
-    body: bytes
-    status: int = 200
-    content_type: str = "application/json"
-    delay_seconds: float = 0.0
-    # Send only this many bytes of the body (Content-Length still announces all), then close:
-    # a server or proxy that dies mid-answer.
-    cut_after: int | None = None
-
-
-Reply = ChatReply | ErrorReply | RawReply
-# Answers a chat request (its JSON body) when no scripted reply is queued; None: unexpected.
-Responder = Callable[[dict], "Reply | None"]
-
-
-@dataclass(frozen=True)
-class RecordedRequest:
-    """One request as the server saw it."""
-
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-    @property
-    def json(self) -> Any:
-        """The body parsed as JSON, or None when it is not JSON."""
-        try:
-            return json.loads(self.body)
-        except ValueError:
-            return None
+from tests.fakes.model_replies import (  # noqa: F401 - the reply types tests script come from here too
+    DEFAULT_MODEL,
+    HOLD_LIMIT_SECONDS,
+    TOKEN_PATTERN,
+    ChatReply,
+    ErrorReply,
+    RawReply,
+    RecordedRequest,
+    Reply,
+    Responder,
+    chunk_body,
+    completion_body,
+    count_fake_tokens,
+    sse_event,
+)
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -299,7 +240,7 @@ def _handler_for(server: ScriptedModelServer) -> type[BaseHTTPRequestHandler]:
                 else:
                     self._unexpected("/tokenize without a string prompt")
             elif dialect == "inputs":
-                words = _TOKEN.findall(text)
+                words = TOKEN_PATTERN.findall(text)
                 self._send_json(200, [{"id": i, "text": w, "start": 0, "stop": 0}
                                       for i, w in enumerate(words)])
             else:
@@ -362,7 +303,7 @@ def _handler_for(server: ScriptedModelServer) -> type[BaseHTTPRequestHandler]:
             else:
                 extra = server._more_choices(payload.get("n", 1), payload)
                 self._send_json(
-                    200, _completion(reply, payload, extra, server.profile.reasoning_field)
+                    200, completion_body(reply, payload, extra, server.profile.reasoning_field)
                 )
 
         def _stream(self, reply: ChatReply, payload: dict) -> None:
@@ -371,15 +312,15 @@ def _handler_for(server: ScriptedModelServer) -> type[BaseHTTPRequestHandler]:
                 chunks.append({"role": "assistant", server.profile.reasoning_field: reply.reasoning})
             pieces = re.findall(r"\S*\s*", reply.content) or [""]
             chunks += [{"content": piece} for piece in pieces if piece]
-            lines = [_sse(_chunk(payload, delta, None)) for delta in chunks]
-            lines.append(_sse(_chunk(payload, {}, reply.finish_reason)))
+            lines = [sse_event(chunk_body(payload, delta, None)) for delta in chunks]
+            lines.append(sse_event(chunk_body(payload, {}, reply.finish_reason)))
             options = payload.get("stream_options")
             if server.profile.stream_usage and isinstance(options, dict) and options.get(
                 "include_usage"
             ):
                 # OpenAI/vLLM: one more chunk with the request's usage and no choices.
-                usage = _completion(reply, payload)["usage"]
-                lines.append(_sse({**_chunk(payload, {}, None), "choices": [], "usage": usage}))
+                usage = completion_body(reply, payload)["usage"]
+                lines.append(sse_event({**chunk_body(payload, {}, None), "choices": [], "usage": usage}))
             lines.append(b"data: [DONE]\n\n")
             self._send(200, b"".join(lines), "text/event-stream")
 
@@ -415,43 +356,3 @@ def _handler_for(server: ScriptedModelServer) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(body)
 
     return Handler
-
-
-def _completion(
-    reply: ChatReply, payload: dict, extra: Sequence[ChatReply] = (),
-    reasoning_field: str = "reasoning_content",
-) -> dict:
-    choices = []
-    for index, each in enumerate((reply, *extra)):
-        message: dict[str, Any] = {"role": "assistant", "content": each.content}
-        if each.reasoning:
-            message[reasoning_field] = each.reasoning
-        choices.append({"index": index, "message": message, "finish_reason": each.finish_reason})
-    prompt_tokens = sum(count_fake_tokens(str(m.get("content", ""))) for m in payload["messages"])
-    completion_tokens = sum(count_fake_tokens(each.content) for each in (reply, *extra))
-    return {
-        "id": "chatcmpl-scripted",
-        "object": "chat.completion",
-        "created": 0,
-        "model": payload.get("model"),
-        "choices": choices,
-        "usage": {
-            "prompt_tokens": prompt_tokens,
-            "completion_tokens": completion_tokens,
-            "total_tokens": prompt_tokens + completion_tokens,
-        },
-    }
-
-
-def _chunk(payload: dict, delta: dict, finish_reason: str | None) -> dict:
-    return {
-        "id": "chatcmpl-scripted",
-        "object": "chat.completion.chunk",
-        "created": 0,
-        "model": payload.get("model"),
-        "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}],
-    }
-
-
-def _sse(data: dict) -> bytes:
-    return b"data: " + json.dumps(data).encode() + b"\n\n"
