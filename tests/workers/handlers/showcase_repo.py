@@ -20,6 +20,16 @@ def repo_files() -> dict[str, str]:
     }
 
 
+def seed_showcase(fake_github, files: dict[str, str] | None = None):
+    """The showcase repository (or `files` in its place), installed, with alice as maintainer,
+    and its issue opened by carol; returns the issue."""
+    fake_github.create_repo(REPO, repo_files() if files is None else files)
+    fake_github.add_installation(INSTALLATION_ID, "acme")
+    fake_github.add_collaborator(REPO, "alice", "maintain")
+    title, _, body = (SHOWCASE / "issue.md").read_text().partition("\n")
+    return fake_github.open_issue(REPO, title, body.strip(), user="carol")
+
+
 def labeled(number: int) -> dict:
     return repo_variant(
         "issues/labeled.json",

@@ -21,6 +21,7 @@ from tests.workers.handlers.showcase_repo import (
     SHOWCASE,
     labeled,
     repo_files,
+    seed_showcase,
     status_comment,
 )
 
@@ -84,11 +85,7 @@ def test_the_tests_run_in_the_built_environment_and_a_second_job_reuses_it(
 def broken_repo(fake_github):
     files = repo_files()
     files["requirements-test.txt"] = "tinydep\nnot-on-any-index>=1\n"
-    fake_github.create_repo(REPO, files)
-    fake_github.add_installation(INSTALLATION_ID, "acme")
-    fake_github.add_collaborator(REPO, "alice", "maintain")
-    title, _, body = (SHOWCASE / "issue.md").read_text().partition("\n")
-    return fake_github.open_issue(REPO, title, body.strip(), user="carol")
+    return seed_showcase(fake_github, files)
 
 
 def test_a_build_that_fails_leaves_the_pr_unverified_with_the_reason(

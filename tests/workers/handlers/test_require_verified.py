@@ -20,6 +20,7 @@ from tests.workers.handlers.showcase_repo import (
     SHOWCASE,
     labeled,
     repo_files,
+    seed_showcase,
     status_comment,
 )
 
@@ -29,12 +30,9 @@ GOOD = (SHOWCASE / "model_response.md").read_text()
 @pytest.fixture
 def strict_repo(fake_github):
     files = {**repo_files(), ".github/iquest.yml": "require_verified: true\n"}
-    fake_github.create_repo(REPO, files)
-    fake_github.add_installation(INSTALLATION_ID, "acme")
-    fake_github.add_collaborator(REPO, "alice", "maintain")
+    issue = seed_showcase(fake_github, files)
     fake_github.add_collaborator(REPO, "mallory", "read")
-    title, _, body = (SHOWCASE / "issue.md").read_text().partition("\n")
-    return fake_github.open_issue(REPO, title, body.strip(), user="carol")
+    return issue
 
 
 def _press(fake_github, receiver, run, login: str) -> None:

@@ -17,11 +17,11 @@ from tests.fakes.model_server import ChatReply, ScriptedModelServer
 from tests.support.webhooks import post_webhook
 from tests.support.worker import wait_until
 from tests.workers.handlers.showcase_repo import (
-    INSTALLATION_ID,
     REPO,
     SHOWCASE,
     labeled,
     repo_files,
+    seed_showcase,
     status_comment,
 )
 from workers.pipeline.edits import parse_response
@@ -47,11 +47,7 @@ def model_server(request) -> Iterator[ScriptedModelServer]:
 @pytest.fixture
 def showcase(fake_github):
     files = {**repo_files(), ".github/iquest.yml": "structured_output: true\n"}
-    fake_github.create_repo(REPO, files)
-    fake_github.add_installation(INSTALLATION_ID, "acme")
-    fake_github.add_collaborator(REPO, "alice", "maintain")
-    title, _, body = (SHOWCASE / "issue.md").read_text().partition("\n")
-    return fake_github.open_issue(REPO, title, body.strip(), user="carol")
+    return seed_showcase(fake_github, files)
 
 
 def test_a_json_reply_becomes_the_same_draft_pr(
