@@ -3,44 +3,37 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from workers.model.port import Tokenizer
+from workers.pipeline.context.allot import Candidate, Decays, allot
 from workers.pipeline.context.blocks import (
     CodeContext,
     ContextRole,
     PackedFile,
     assemble,
     merge_spans,
-    parents,
     render,
     split_lines,
 )
 from workers.pipeline.context.covering_test import find_test_file
-from workers.pipeline.context.estimate import TokenEstimate, line_sizes
+from workers.pipeline.context.estimate import ESTIMATE_HEADROOM, TokenEstimate, line_sizes
 from workers.pipeline.context.localize.evidence import IssueEvidence
-from workers.pipeline.context.localize.lexical import count_terms
-from workers.pipeline.context.localize.symbols import (
-    Definition,
-    DefinitionKind,
-    FileOutline,
-    outline_file,
-)
-from workers.pipeline.context.localize.tree import (
-    detect_language,
-    read_text,
-    walk_tree,
-)
+from workers.pipeline.context.localize.symbols import outline_file
+from workers.pipeline.context.localize.tree import detect_language, read_text, walk_tree
+from workers.pipeline.context.units import Unit, file_units
 
 MAX_READ_BYTES = 1 << 20
 DEFAULT_MAX_FILES = 6
 TEST_SHARE = 0.2
 # Below this many tokens a further file adds headers, not understanding.
 MIN_USEFUL_TOKENS = 64
-FALLBACK_CHUNK_LINES = 60
-# A definition the narrowing model named counts like a traceback line inside it.
-FOCUS_SCORE = 10.0
+# Growing into the measured section's room: at most this many measurements more, and a
+# margin for the blocks' own rounding.
+TOP_UP_ROUNDS = 2
+TOP_UP_MARGIN = 0.97
 
 
 @dataclass(frozen=True)
@@ -49,38 +42,36 @@ class PackOptions:
 
     max_files: int = DEFAULT_MAX_FILES
     test_share: float = TEST_SHARE
-    # Share of what is left that a file too large to show whole may take before the rest
-    # (bench/context_loro.py: 0.85, tuned on every budget; docs/context.md).
+    # How the edit budget is shared (allot.py). `None`: the method before it, kept for
+    # comparison — files in rank order, whole when they fit, a cut file taking at most
+    # `partial_share` of what is left.
+    decays: Decays | None = field(default_factory=Decays)
     partial_share: float = 0.85
+    # After measuring the joined section, cut files grow into what the estimates' headroom left.
+    top_up: bool = True
 
 
-@dataclass(frozen=True)
-class _Unit:
-    start: int
-    end: int
-    score: float
-    anchor: tuple[int, int] | None = None  # the enclosing class's header line, shown with a method
+class _Cut(NamedTuple):
+    """A file as packing cuts it: lines, their sizes, relevant units best first, imports."""
+
+    lines: list[str]
+    sizes: list[tuple[int, int]]
+    units: list[Unit]
+    imports: list[tuple[int, int]]
 
 
 class _Packer:
     """Plans with estimates calibrated by one measurement of the candidates (estimate.py);
-    the model server is asked twice in all (that and the joined result), not once per piece."""
+    the model server is asked a few times in all (that, the joined result, and at most
+    TOP_UP_ROUNDS more), never once per piece."""
 
-    def __init__(
-        self,
-        root: Path,
-        issue: IssueEvidence,
-        tokenizer: Tokenizer,
-        options: PackOptions = PackOptions(),
-    ):
+    def __init__(self, root: Path, issue: IssueEvidence, tokenizer: Tokenizer):
         self.root = root
-        self.options = options
         self.tokenizer = tokenizer
         self.issue = issue
-        self.query = set(issue.query)
         self.estimates = TokenEstimate()  # until measure() calibrates it
         self._texts: dict[str, str | None] = {}
-        self._path = ""  # the file whose units are being scored
+        self._cut: dict[str, _Cut] = {}
 
     def text(self, path: str) -> str | None:
         if path not in self._texts:
@@ -109,29 +100,49 @@ class _Packer:
     def estimate(self, text: str) -> int:
         return self.estimates.of(text)
 
+    def cut(self, path: str) -> _Cut:
+        """The file's lines, its relevant units (best first) and its import lines; parsed once."""
+        if path not in self._cut:
+            text = self.text(path) or ""
+            truncated = len(text.encode("utf-8", "replace")) >= MAX_READ_BYTES
+            # In a truncated read the cut last line is gone; definitions past it are dropped.
+            lines = split_lines(text, truncated)
+            structure = outline_file(text, detect_language(path))
+            units = sorted(
+                (u for u in file_units(structure, lines, self.issue, path) if u.score > 0),
+                key=lambda u: (-u.score, u.start),
+            )
+            kept = [(n, n) for n in structure.imports if n <= len(lines)]
+            self._cut[path] = _Cut(lines, line_sizes(lines), units, kept)
+        return self._cut[path]
+
+    def candidate(self, path: str, separator: int) -> Candidate:
+        """The file as the budget's greedy sees it."""
+        lines, sizes, units, kept = self.cut(path)
+        head = self.estimate(render(path, lines[:1], [(1, 1)], whole=False))
+        head += self.estimates.of_lines(sizes, kept) + separator
+        whole = self.whole_tokens(path) + separator
+        # A file none of whose units the issue's words reach (ranked by its path or a
+        # mention) is one unit: the whole of it.
+        costs = [self.estimates.of_lines(sizes, unit.spans) + 1 for unit in units]
+        return Candidate(head, whole, tuple(costs) or (max(0, whole - head),))
+
     def pack_file(self, path: str, role: ContextRole, allowance: int) -> PackedFile | None:
         """The whole file when it fits the allowance, else its most relevant parts, else None."""
         text = self.text(path)
-        if text is None or allowance < MIN_USEFUL_TOKENS:
+        if text is None or allowance <= 0:
             return None
-        truncated = len(text.encode("utf-8", "replace")) >= MAX_READ_BYTES
-        lines = split_lines(text, truncated)
+        lines, sizes, units, kept = self.cut(path)
         if not lines:
             return None
+        truncated = len(text.encode("utf-8", "replace")) >= MAX_READ_BYTES
         whole = render(path, lines, [(1, len(lines))], whole=True)
         whole_tokens = self.estimate(whole)
         if whole_tokens <= allowance and not truncated:
             return PackedFile(path, role, True, ((1, len(lines)),), whole, whole_tokens)
-        language = detect_language(path)
-        structure = outline_file(text, language)
-        # Definitions are counted in the text read; a truncated read's cut last line is gone.
-        units = [
-            replace(unit, end=min(unit.end, len(lines)))
-            for unit in self._units(structure, lines, path)
-            if unit.start <= len(lines) and (unit.anchor is None or unit.anchor[1] <= len(lines))
-        ]
-        kept = [(n, n) for n in structure.imports if n <= len(lines)]
-        chosen = self._choose(units, kept, lines, line_sizes(lines), allowance, path)
+        if allowance < MIN_USEFUL_TOKENS:
+            return None
+        chosen = self._choose(units, kept, lines, sizes, allowance, path)
         while chosen:
             spans = merge_spans(chosen, lines)
             block = render(path, lines, spans, whole=False)
@@ -145,86 +156,25 @@ class _Packer:
 
     def _choose(
         self,
-        units: list[_Unit],
+        units: list[Unit],
         kept: list[tuple[int, int]],
         lines: list[str],
         sizes: list[tuple[int, int]],
         allowance: int,
         path: str,
     ) -> list[tuple[int, int]]:
+        """The imports, then the best units while they fit (units come best first)."""
         header_cost = self.estimate(render(path, lines[:1], [(1, 1)], whole=False))
         used = header_cost + self.estimates.of_lines(sizes, kept)
         if used > allowance:
             kept, used = [], header_cost
         chosen = list(kept)
-        for unit in sorted(units, key=lambda u: (-u.score, u.start)):
-            if unit.score <= 0:
-                break
-            spans = [(unit.start, unit.end)] + ([unit.anchor] if unit.anchor else [])
-            cost = self.estimates.of_lines(sizes, spans) + 1
+        for unit in units:
+            cost = self.estimates.of_lines(sizes, unit.spans) + 1
             if used + cost <= allowance:
-                chosen.extend(spans)
+                chosen.extend(unit.spans)
                 used += cost
         return chosen if len(chosen) > len(kept) or kept else []
-
-    def _units(self, structure: FileOutline, lines: list[str], path: str) -> list[_Unit]:
-        """Whole functions and class headers (methods apart), scored by relevance to the issue."""
-        definitions = sorted(structure.definitions, key=lambda d: (d.start, -d.end))
-        self._path = path
-        hints = self.issue.pointed_lines(path)
-        if not definitions:
-            return [
-                self._score(
-                    start, min(len(lines), start + FALLBACK_CHUNK_LINES - 1), lines, hints, None
-                )
-                for start in range(1, len(lines) + 1, FALLBACK_CHUNK_LINES)
-            ]
-        enclosing = parents(definitions)
-        first_child: dict[int, int] = {}
-        in_function: list[bool] = []
-        for index, parent in enumerate(enclosing):
-            if parent is not None:
-                first_child.setdefault(parent, definitions[index].start)
-            in_function.append(
-                parent is not None
-                and (definitions[parent].kind == DefinitionKind.FUNCTION or in_function[parent])
-            )
-        units = []
-        for index, definition in enumerate(definitions):
-            if in_function[index]:
-                continue  # a function nested in a function is shown with its parent
-            parent = enclosing[index]
-            anchor = None
-            if parent is not None and definitions[parent].kind == DefinitionKind.CLASS:
-                header = definitions[parent]
-                anchor = (
-                    header.start,
-                    max(header.start, min(first_child[parent] - 1, header.start + 2)),
-                )
-            end = definition.end
-            if definition.kind == DefinitionKind.CLASS and index in first_child:
-                end = max(definition.start, first_child[index] - 1)
-            units.append(self._score(definition.start, end, lines, hints, definition, anchor))
-        return units
-
-    def _score(
-        self,
-        start: int,
-        end: int,
-        lines: list[str],
-        hints: set[int],
-        definition: Definition | None,
-        anchor: tuple[int, int] | None = None,
-    ) -> _Unit:
-        counts, _ = count_terms("\n".join(lines[start - 1 : end]))
-        score = float(sum(1 for term in self.query if term in counts))
-        score += 10.0 * sum(1 for line in hints if start <= line <= end)
-        if definition is not None:
-            score += 5.0 * self.issue.identifiers.get(definition.name, 0.0)
-            focus = self.issue.focus.get(self._path, ())
-            if definition.name in focus or definition.qualname in focus:
-                score += FOCUS_SCORE
-        return _Unit(start, end, score, anchor)
 
 
 def pack_context(
@@ -241,47 +191,35 @@ def pack_context(
     `issue` is localization's reading of the issue (`Localization.issue`): its terms,
     identifiers and the lines it points at choose what of a large file is shown.
 
-    Files come in rank order, whole when they fit, else as their imports and most relevant
-    definitions within `options.partial_share` of what is left, so the next files still
-    get room; then the cut files, in rank order, grow into what the others left. The
-    covering test file comes last (looked up in all_paths, or in the tree
-    when not given). The same inputs give the same text.
+    The edit budget is shared among the first `max_files` files by one greedy over all
+    their units (allot.py): a file is whole when it fits its share, else its imports and
+    most relevant units; then the cut files, in rank order, grow into what the others left.
+    The covering test file comes last (looked up in all_paths, or in the tree when not
+    given). Once the section is measured, cut files grow into the room the estimates'
+    headroom left. The same inputs give the same text.
     """
     root = Path(root)
-    max_files, test_share = options.max_files, options.test_share
     ranked = list(dict.fromkeys(ranked))
     if ranked and all_paths is None:
         all_paths = [f.path for f in walk_tree(root)]
     test = find_test_file(ranked[0], all_paths or ranked) if ranked else None
-    packer = _Packer(root, issue, tokenizer, options)
-    readable = [p for p in ranked if p != test and packer.text(p)][:max_files]
+    packer = _Packer(root, issue, tokenizer)
+    candidates = [p for p in ranked if p != test]
+    readable = [p for p in candidates if packer.text(p)][: options.max_files]
     packer.measure([*readable, *([test] if test else [])])
     separator = packer.estimate("\n")
     # The test's share is kept for it, but never more than its whole block needs.
     reserve = (
-        min(int(budget_tokens * test_share), packer.whole_tokens(test) + separator) if test else 0
+        min(int(budget_tokens * options.test_share), packer.whole_tokens(test) + separator)
+        if test
+        else 0
     )
     edit_budget = budget_tokens - reserve
-    candidates = [p for p in ranked if p != test]
-    packed: list[PackedFile] = []
-    omitted: list[str] = []
-    used = 0
-    for index, path in enumerate(candidates):
-        allowance = edit_budget - used - separator
-        block = None
-        if len(packed) < max_files:
-            if packer.whole_tokens(path) > allowance and index + 1 < len(candidates):
-                # Parts of a file too large to show whole leave room for the next files;
-                # what those do not take comes back to it below.
-                block = packer.pack_file(
-                    path, ContextRole.EDIT, int(allowance * options.partial_share)
-                )
-            block = block or packer.pack_file(path, ContextRole.EDIT, allowance)
-        if block is None:
-            omitted.append(path)
-            continue
-        packed.append(block)
-        used += block.tokens + separator
+    if options.decays is None:
+        packed, omitted = _in_rank_order(packer, candidates, edit_budget, separator, options)
+    else:
+        packed, omitted = _allotted(packer, candidates, readable, edit_budget, separator, options)
+    used = sum(block.tokens + separator for block in packed)
     for index, block in enumerate(packed):
         spare = edit_budget - used
         if block.whole or spare < MIN_USEFUL_TOKENS:
@@ -294,4 +232,90 @@ def pack_context(
         block = packer.pack_file(test, ContextRole.TEST, budget_tokens - used - separator)
         if block is not None:
             packed.append(block)
-    return assemble(packed, omitted, budget_tokens, tokenizer)
+    context = assemble(packed, omitted, budget_tokens, tokenizer)
+    return _top_up(packer, context, tokenizer) if options.top_up else context
+
+
+def _allotted(
+    packer: _Packer,
+    candidates: list[str],
+    readable: list[str],
+    budget: int,
+    separator: int,
+    options: PackOptions,
+) -> tuple[list[PackedFile], list[str]]:
+    assert options.decays is not None
+    shares = allot([packer.candidate(p, separator) for p in readable], budget, options.decays)
+    blocks: dict[str, PackedFile] = {}
+    for path, share in zip(readable, shares, strict=True):
+        block = packer.pack_file(path, ContextRole.EDIT, share - separator) if share else None
+        if block is not None:
+            blocks[path] = block
+    used = sum(block.tokens + separator for block in blocks.values())
+    # What the units' granularity left goes to the files the greedy left out, in rank order.
+    for path in readable:
+        if path not in blocks:
+            block = packer.pack_file(path, ContextRole.EDIT, budget - used - separator)
+            if block is not None:
+                blocks[path] = block
+                used += block.tokens + separator
+    packed = [blocks[path] for path in readable if path in blocks]
+    return packed, [p for p in candidates if p not in blocks]
+
+
+def _in_rank_order(
+    packer: _Packer, candidates: list[str], budget: int, separator: int, options: PackOptions
+) -> tuple[list[PackedFile], list[str]]:
+    packed: list[PackedFile] = []
+    omitted: list[str] = []
+    used = 0
+    for index, path in enumerate(candidates):
+        allowance = budget - used - separator
+        block = None
+        if len(packed) < options.max_files:
+            if packer.whole_tokens(path) > allowance and index + 1 < len(candidates):
+                # Parts of a file too large to show whole leave room for the next files.
+                block = packer.pack_file(
+                    path, ContextRole.EDIT, int(allowance * options.partial_share)
+                )
+            block = block or packer.pack_file(path, ContextRole.EDIT, allowance)
+        if block is None:
+            omitted.append(path)
+            continue
+        packed.append(block)
+        used += block.tokens + separator
+    return packed, omitted
+
+
+def _top_up(packer: _Packer, context: CodeContext, tokenizer: Tokenizer) -> CodeContext:
+    """Grow the cut files into the room the measured section left.
+
+    Packing plans with estimates that carry headroom, so the measured section usually
+    leaves a tenth of the budget unused. Calibrated on the section itself, the estimates
+    are nearly exact: the cut files, in order, grow into that room, and the result is
+    measured again; a result over the budget is dropped for the one before.
+    """
+    for _ in range(TOP_UP_ROUNDS):
+        spare = context.budget - context.tokens
+        if spare < MIN_USEFUL_TOKENS or not context.text:
+            return context
+        packer.estimates = TokenEstimate.from_count(context.tokens, context.text)
+        # In estimate units (headroom included) the room is that much larger too.
+        room = int(spare * ESTIMATE_HEADROOM * TOP_UP_MARGIN)
+        blocks = list(context.files)
+        for index, block in enumerate(blocks):
+            if block.whole or room < MIN_USEFUL_TOKENS:
+                continue
+            current = packer.estimate(block.text)
+            grown = packer.pack_file(block.path, block.role, current + room)
+            if grown is not None and grown.spans != block.spans:
+                blocks[index] = grown
+                room -= packer.estimate(grown.text) - current
+        if blocks == list(context.files):
+            return context
+        text = "\n".join(block.text for block in blocks)
+        tokens = tokenizer.count_tokens(text)
+        if tokens > context.budget:
+            return context
+        context = CodeContext(text, tokens, context.budget, tuple(blocks), context.omitted)
+    return context

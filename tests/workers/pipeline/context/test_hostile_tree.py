@@ -59,7 +59,9 @@ def test_a_hostile_tree_is_extracted_then_localized_and_packed_within_its_bounds
 
     def add(archive):
         for index in range(10_000):
-            _file(archive, f"gen/m{index // 100}/f{index}.py", f"VALUE_{index} = {index}\n".encode())
+            _file(
+                archive, f"gen/m{index // 100}/f{index}.py", f"VALUE_{index} = {index}\n".encode()
+            )
         _file(archive, "huge.py", huge)
         _file(archive, "logo.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 40)
         _file(archive, "latin1.py", "def grüße():\n    return 'é'\n".encode("latin-1"))

@@ -259,7 +259,7 @@ def test_a_file_cut_to_parts_leaves_room_for_the_next_file_then_grows(tmp_path):
     tokenizer = EstimatingTokenizer()
     ranked = ["pkg/big.py", "pkg/small.py"]
     greedy = pack_context(
-        root, ranked, ISSUE, 4000, tokenizer, options=PackOptions(partial_share=1.0)
+        root, ranked, ISSUE, 4000, tokenizer, options=PackOptions(decays=None, partial_share=1.0)
     )
     assert [block.path for block in greedy.files] == ["pkg/big.py"]
     shared = pack_context(root, ranked, ISSUE, 4000, tokenizer)
@@ -282,3 +282,46 @@ def test_a_small_covering_test_leaves_the_rest_of_its_share_to_the_code(tmp_path
     assert test.role == ContextRole.TEST and test.whole
     # The test needs far less than its 20% share: the code got more than the other 80%.
     assert code.tokens > 0.8 * 3000 and context.tokens <= 3000
+
+
+def test_the_function_an_issue_names_in_a_later_file_is_shown_beside_huge_first_files(tmp_path):
+    # The first four files match the issue's words everywhere and could fill any budget;
+    # the fifth holds the function the issue names. Its best unit gets room.
+    def noisy(tag: str) -> str:
+        return "\n".join(
+            f"def {tag}_settle_{n}(balance):\n    return balance  # settle balance rounds\n"
+            for n in range(600)
+        )
+
+    ranked = [f"pkg/noisy{n}.py" for n in range(4)] + ["pkg/ledger.py"]
+    files = {path: noisy(f"n{n}") for n, path in enumerate(ranked[:4])}
+    root = write_tree(tmp_path, files | {"pkg/ledger.py": big_module()})
+    before = pack_context(
+        root, ranked, ISSUE, 6000, EstimatingTokenizer(), options=PackOptions(decays=None)
+    )
+    assert "def settle_balance(self, amount):" not in before.text
+    context = pack_context(root, ranked, ISSUE, 6000, EstimatingTokenizer())
+    assert "def settle_balance(self, amount):" in context.text
+    assert "class Ledger:" in context.text  # the method's class header comes with it
+    assert context.tokens <= 6000
+    assert [block.path for block in context.files] == ranked  # rank order kept in the prompt
+
+
+def test_cut_files_grow_into_the_room_the_estimates_headroom_left(tmp_path):
+    relevant = "\n".join(
+        f"def settle_balance_{n}(amount):\n    return round(amount, {n})  # settle balance\n"
+        for n in range(400)
+    )
+    root = write_tree(tmp_path, {"pkg/big.py": relevant})
+    tokenizer = EstimatingTokenizer()
+    planned = pack_context(
+        root, ["pkg/big.py"], ISSUE, 3000, tokenizer, options=PackOptions(top_up=False)
+    )
+    topped = pack_context(root, ["pkg/big.py"], ISSUE, 3000, tokenizer)
+    # Planned with 10% headroom, the section leaves room; measured, it is used.
+    assert planned.tokens < 0.9 * 3000
+    assert 0.94 * 3000 <= topped.tokens <= 3000
+    assert topped.tokens == tokenizer.count_tokens(topped.text)
+    assert set(planned.files[0].spans) < set(topped.files[0].spans) or (
+        topped.files[0].spans[-1][1] > planned.files[0].spans[-1][1]
+    )

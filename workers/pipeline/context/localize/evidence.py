@@ -38,9 +38,7 @@ class IssueEvidence:
 
     def pointed_lines(self, path: str) -> set[int]:
         """Lines of `path` the issue points at (traceback frames, blob URLs with a line)."""
-        return {
-            m.line for m in self.mentions if m.path == path and m.line and m.kind in LINE_KINDS
-        }
+        return {m.line for m in self.mentions if m.path == path and m.line and m.kind in LINE_KINDS}
 
 
 def read_issue(text: str, paths: Iterable[str]) -> IssueEvidence:

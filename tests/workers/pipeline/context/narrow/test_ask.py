@@ -32,7 +32,9 @@ def repo(tmp_path):
         "app/loader.py": "def load(path):\n    '''Open a config file.'''\n    return open(path).read()\n",
         "tests/test_config.py": "from app.config import parse_config\n",
     }
-    files.update({f"app/extra/mod_{n}.py": f"def helper_{n}():\n    return {n}\n" for n in range(40)})
+    files.update(
+        {f"app/extra/mod_{n}.py": f"def helper_{n}():\n    return {n}\n" for n in range(40)}
+    )
     return write_tree(tmp_path, files)
 
 

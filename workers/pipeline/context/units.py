@@ -1,0 +1,129 @@
+"""A file cut into the units packing shows or leaves out, each scored by what the issue says.
+
+Units are whole functions, class headers (a method is its own unit, shown with its class's
+header line), and the module-level code between definitions (constants, registrations,
+`__all__`), in chunks; a file nothing can parse is cut into fixed chunks. A unit's score
+counts the issue's terms it holds, the traceback lines inside it, and whether the issue (or
+the narrowing model) names it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from workers.pipeline.context.blocks import parents
+from workers.pipeline.context.localize.evidence import IssueEvidence
+from workers.pipeline.context.localize.lexical import count_terms
+from workers.pipeline.context.localize.symbols import Definition, DefinitionKind, FileOutline
+
+CHUNK_LINES = 60
+# A line the issue points at (a traceback frame) inside the unit.
+POINTED_LINE_SCORE = 10.0
+# Per unit of an identifier's weight when the issue names the unit's definition.
+NAMED_SCORE = 5.0
+# A definition the narrowing model named counts like a traceback line inside it.
+FOCUS_SCORE = 10.0
+
+
+@dataclass(frozen=True)
+class Unit:
+    """Lines start..end (1-based, inclusive), and the class header shown with a method."""
+
+    start: int
+    end: int
+    score: float
+    anchor: tuple[int, int] | None = None
+
+    @property
+    def spans(self) -> list[tuple[int, int]]:
+        return [(self.start, self.end)] + ([self.anchor] if self.anchor else [])
+
+
+def file_units(
+    structure: FileOutline, lines: list[str], issue: IssueEvidence, path: str
+) -> list[Unit]:
+    """The file's units within its lines, scored for the issue, in file order."""
+    scorer = _Scorer(issue, path, lines)
+    total = len(lines)
+    definitions = sorted(
+        (d for d in structure.definitions if d.start <= total),
+        key=lambda d: (d.start, -d.end),
+    )
+    if not definitions:
+        return [scorer.unit(start, end) for start, end in _chunks(1, total)]
+    enclosing = parents(definitions)
+    first_child: dict[int, int] = {}
+    in_function: list[bool] = []
+    for index, parent in enumerate(enclosing):
+        if parent is not None:
+            first_child.setdefault(parent, definitions[index].start)
+        in_function.append(
+            parent is not None
+            and (definitions[parent].kind == DefinitionKind.FUNCTION or in_function[parent])
+        )
+    units = []
+    for index, definition in enumerate(definitions):
+        if in_function[index]:
+            continue  # a function nested in a function is shown with its parent
+        parent = enclosing[index]
+        anchor = None
+        if parent is not None and definitions[parent].kind == DefinitionKind.CLASS:
+            header = definitions[parent]
+            anchor = (
+                header.start,
+                max(header.start, min(first_child[parent] - 1, header.start + 2)),
+            )
+        end = min(definition.end, total)
+        if definition.kind == DefinitionKind.CLASS and index in first_child:
+            end = max(definition.start, first_child[index] - 1)
+        units.append(scorer.unit(definition.start, end, definition, anchor))
+    units += [scorer.unit(start, end) for start, end in module_code(definitions, total)]
+    return sorted(units, key=lambda u: u.start)
+
+
+def module_code(definitions: list[Definition], total: int) -> list[tuple[int, int]]:
+    """Runs of lines outside every definition, in chunks: the code a fix that adds an
+    import, a constant or a registration edits."""
+    covered = bytearray(total + 1)
+    for definition in definitions:
+        end = min(definition.end, total)
+        covered[definition.start : end + 1] = b"\x01" * max(0, end - definition.start + 1)
+    runs: list[tuple[int, int]] = []
+    start = None
+    for number in range(1, total + 2):
+        inside = number > total or covered[number]
+        if not inside and start is None:
+            start = number
+        elif inside and start is not None:
+            runs += _chunks(start, number - 1)
+            start = None
+    return runs
+
+
+def _chunks(start: int, end: int) -> list[tuple[int, int]]:
+    return [(s, min(end, s + CHUNK_LINES - 1)) for s in range(start, end + 1, CHUNK_LINES)]
+
+
+class _Scorer:
+    def __init__(self, issue: IssueEvidence, path: str, lines: list[str]):
+        self.issue = issue
+        self.query = set(issue.query)
+        self.pointed = issue.pointed_lines(path)
+        self.focus = issue.focus.get(path, frozenset())
+        self.lines = lines
+
+    def unit(
+        self,
+        start: int,
+        end: int,
+        definition: Definition | None = None,
+        anchor: tuple[int, int] | None = None,
+    ) -> Unit:
+        counts, _ = count_terms("\n".join(self.lines[start - 1 : end]))
+        score = float(sum(1 for term in self.query if term in counts))
+        score += POINTED_LINE_SCORE * sum(1 for line in self.pointed if start <= line <= end)
+        if definition is not None:
+            score += NAMED_SCORE * self.issue.identifiers.get(definition.name, 0.0)
+            if definition.name in self.focus or definition.qualname in self.focus:
+                score += FOCUS_SCORE
+        return Unit(start, end, score, anchor)
