@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from workers.pipeline.context.localize.evidence import IssueEvidence, read_issue
+from workers.pipeline.context.localize.graph import import_shares, resolve_imports, scan_imports
 from workers.pipeline.context.localize.identifiers import normalize_name
 from workers.pipeline.context.localize.lexical import TermIndex
-from workers.pipeline.context.localize.mentions import Mention, score_mentions
+from workers.pipeline.context.localize.mentions import Mention, PathIndex, score_mentions
 from workers.pipeline.context.localize.symbols import outline_tree_sitter, scan_definition_names
 from workers.pipeline.context.localize.tree import (
     FileKind,
@@ -37,6 +38,10 @@ class RankWeights:
     content: float = 0.5
     title: float = 0.5
     path: float = 0.3
+    # A file that one of the `graph_seeds` strongest files imports, and that defines what the
+    # issue names, is lifted to this share of its importer's score (see graph.py).
+    graph: float = 0.8
+    graph_seeds: int = 5
     kind_factor: dict[FileKind, float] = field(
         default_factory=lambda: {
             FileKind.SOURCE: 1.0,
@@ -73,6 +78,8 @@ class Evidence:
     files: dict[str, RepoFile]
     issue: IssueEvidence
     signals: dict[str, dict[str, float]]
+    # Python source file -> the repository files it imports.
+    imports: dict[str, set[str]] = field(default_factory=dict)
 
     @property
     def mentions(self) -> tuple[Mention, ...]:
@@ -154,6 +161,7 @@ def gather_evidence(
     )
     searched = 0
     parse_budget = limits.max_parse_bytes
+    imported: dict[str, list[str]] = {}
     for repo_file in readable:
         if budget <= 0:
             break
@@ -174,6 +182,10 @@ def gather_evidence(
             for name in names:
                 definitions[name].add(repo_file.path)
             definitions[_module_stem(repo_file.path)].add(repo_file.path)
+            if repo_file.language == "python":
+                imported[repo_file.path] = scan_imports(text)
+    modules = PathIndex([p for p in files if p.endswith(".py")]).modules
+    imports = {path: resolve_imports(path, names, modules) for path, names in imported.items()}
     for path in files:
         paths.add(path, path.replace("/", " "))
     signals = {
@@ -185,12 +197,38 @@ def gather_evidence(
         "title": content.score(issue.title_query),
         "path": paths.score(query),
     }
-    return Evidence(files, issue, signals)
+    return Evidence(files, issue, signals, imports)
 
 
 def _normalized(scores: dict[str, float]) -> dict[str, float]:
     top = max(scores.values(), default=0.0)
     return {path: value / top for path, value in scores.items()} if top > 0 else {}
+
+
+def _lift_imported(
+    scores: dict[str, float],
+    evidence: Evidence,
+    defines: dict[str, float],
+    weights: RankWeights,
+) -> dict[str, float]:
+    """Lift source files the strongest files import, when they define what the issue names.
+
+    A lifted file never passes its importer (the share is below 1) and only files that
+    already have evidence move: the graph reorders, it does not invent candidates.
+    Changes `scores` in place and returns each lifted file's share.
+    """
+    if not weights.graph:
+        return {}
+    relevance = {
+        path: value
+        for path, value in defines.items()
+        if path in scores and evidence.files[path].kind == FileKind.SOURCE
+    }
+    shares = import_shares(scores, evidence.imports, relevance, weights.graph_seeds)
+    top = max(scores.values(), default=0.0)
+    for path, share in shares.items():
+        scores[path] = max(scores[path], weights.graph * share * top)
+    return shares
 
 
 def combine_evidence(evidence: Evidence, weights: RankWeights = RankWeights()) -> list[RankedFile]:
@@ -205,20 +243,25 @@ def combine_evidence(evidence: Evidence, weights: RankWeights = RankWeights()) -
         if weight:
             for path, value in normalized[name].items():
                 totals[path] += weight * value
-    ranked = []
+    scores = {}
     for path, total in totals.items():
         repo_file = evidence.files.get(path)
         if repo_file is None or total <= 0:
             continue
-        score = total * weights.kind_factor.get(repo_file.kind, 1.0)
-        ranked.append(
-            RankedFile(
-                path,
-                score,
-                repo_file.kind,
-                {name: normalized[name].get(path, 0.0) for name in SIGNALS},
-            )
+        scores[path] = total * weights.kind_factor.get(repo_file.kind, 1.0)
+    graph = _lift_imported(scores, evidence, normalized["symbol"], weights)
+    ranked = [
+        RankedFile(
+            path,
+            score,
+            evidence.files[path].kind,
+            {
+                **{name: normalized[name].get(path, 0.0) for name in SIGNALS},
+                "graph": graph.get(path, 0.0),
+            },
         )
+        for path, score in scores.items()
+    ]
     # Ties broken by path so the same input always gives the same order.
     ranked.sort(key=lambda r: (-r.score, r.path))
     return ranked
