@@ -11,7 +11,7 @@ AND matching the issue on its own gets a share of that file's score.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 # `from pkg.mod import a, b` (parenthesised lists may span lines) and `import a.b as c, d`.
 # Indented imports count too: a function-level import is a dependency taken lazily.
@@ -68,7 +68,7 @@ def resolve_imports(path: str, imported: Iterable[str], modules: Mapping[str, st
 
 def import_shares(
     scores: Mapping[str, float],
-    imports: Mapping[str, set[str]],
+    imports_of: Callable[[str], Iterable[str]],
     relevance: Mapping[str, float],
     seeds: int,
 ) -> dict[str, float]:
@@ -76,7 +76,8 @@ def import_shares(
 
     The share is the importer's score (relative to the best file's) times the file's own
     relevance to the issue (0..1): being imported alone earns nothing, so a utility module
-    every file imports is not lifted unless the issue's words are in it too.
+    every file imports is not lifted unless the issue's words are in it too. Only the
+    seeds' imports are asked for, so the graph costs a few file reads, not a tree scan.
     """
     ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:seeds]
     if not ranked or ranked[0][1] <= 0:
@@ -84,7 +85,7 @@ def import_shares(
     top = ranked[0][1]
     shares: dict[str, float] = {}
     for seed, score in ranked:
-        for target in imports.get(seed, ()):
+        for target in imports_of(seed):
             own = relevance.get(target, 0.0)
             if own > 0:
                 shares[target] = max(shares.get(target, 0.0), score / top * own)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -78,8 +79,20 @@ class Evidence:
     files: dict[str, RepoFile]
     issue: IssueEvidence
     signals: dict[str, dict[str, float]]
-    # Python source file -> the repository files it imports.
-    imports: dict[str, set[str]] = field(default_factory=dict)
+    root: str = ""
+
+    def imports_of(self, path: str) -> set[str]:
+        """The repository files a Python source file imports (read again: asked for a few)."""
+        repo_file = self.files.get(path)
+        if repo_file is None or repo_file.language != "python" or not self.root:
+            return set()
+        text = read_text(self.root, path, ScanLimits.max_file_bytes) or ""
+        return resolve_imports(path, scan_imports(text), self.modules)
+
+    @functools.cached_property
+    def modules(self) -> dict[str, str]:
+        """Dotted module name -> Python file, built only when an import is resolved."""
+        return PathIndex([p for p in self.files if p.endswith(".py")]).modules
 
     @property
     def mentions(self) -> tuple[Mention, ...]:
@@ -161,7 +174,6 @@ def gather_evidence(
     )
     searched = 0
     parse_budget = limits.max_parse_bytes
-    imported: dict[str, list[str]] = {}
     for repo_file in readable:
         if budget <= 0:
             break
@@ -182,10 +194,6 @@ def gather_evidence(
             for name in names:
                 definitions[name].add(repo_file.path)
             definitions[_module_stem(repo_file.path)].add(repo_file.path)
-            if repo_file.language == "python":
-                imported[repo_file.path] = scan_imports(text)
-    modules = PathIndex([p for p in files if p.endswith(".py")]).modules
-    imports = {path: resolve_imports(path, names, modules) for path, names in imported.items()}
     for path in files:
         paths.add(path, path.replace("/", " "))
     signals = {
@@ -197,7 +205,7 @@ def gather_evidence(
         "title": content.score(issue.title_query),
         "path": paths.score(query),
     }
-    return Evidence(files, issue, signals, imports)
+    return Evidence(files, issue, signals, str(root))
 
 
 def _normalized(scores: dict[str, float]) -> dict[str, float]:
@@ -224,7 +232,7 @@ def _lift_imported(
         for path, value in defines.items()
         if path in scores and evidence.files[path].kind == FileKind.SOURCE
     }
-    shares = import_shares(scores, evidence.imports, relevance, weights.graph_seeds)
+    shares = import_shares(scores, evidence.imports_of, relevance, weights.graph_seeds)
     top = max(scores.values(), default=0.0)
     for path, share in shares.items():
         scores[path] = max(scores[path], weights.graph * share * top)
