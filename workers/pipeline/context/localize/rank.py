@@ -223,7 +223,7 @@ def _lift_imported(
 
     A lifted file never passes its importer (the share is below 1) and only files that
     already have evidence move: the graph reorders, it does not invent candidates.
-    Changes `scores` in place and returns each lifted file's share.
+    Changes `scores` in place and returns the share of each file it lifted.
     """
     if not weights.graph:
         return {}
@@ -234,9 +234,12 @@ def _lift_imported(
     }
     shares = import_shares(scores, evidence.imports_of, relevance, weights.graph_seeds)
     top = max(scores.values(), default=0.0)
+    lifted = {}
     for path, share in shares.items():
-        scores[path] = max(scores[path], weights.graph * share * top)
-    return shares
+        if weights.graph * share * top > scores[path]:
+            scores[path] = weights.graph * share * top
+            lifted[path] = share
+    return lifted
 
 
 def combine_evidence(evidence: Evidence, weights: RankWeights = RankWeights()) -> list[RankedFile]:
