@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 
+from workers.pipeline.context.localize.mentions import SOURCE_ROOTS, PathIndex
+
 # `from pkg.mod import a, b` (parenthesised lists may span lines) and `import a.b as c, d`.
 # Indented imports count too: a function-level import is a dependency taken lazily.
 _FROM_IMPORT = re.compile(
@@ -41,6 +43,23 @@ def scan_imports(text: str) -> list[str]:
             if name:
                 found.append(name)
     return found
+
+
+def module_map(paths: Iterable[str]) -> dict[str, str]:
+    """Dotted module name -> Python file, top-level modules (`six.py`, `src/six.py`) included.
+
+    The issue's prose resolves only dotted names (a bare word is rarely a module there);
+    an import line is code, so a one-part name is as good as any.
+    """
+    python = [p for p in paths if p.endswith(".py")]
+    modules = dict(PathIndex(python).modules)
+    for path in python:
+        parts = path[: -len(".py")].split("/")
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        if len(parts) == 1 or (len(parts) == 2 and parts[0] in SOURCE_ROOTS):
+            modules.setdefault(parts[-1], path)
+    return modules
 
 
 def _package_of(path: str) -> list[str]:

@@ -9,10 +9,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from workers.pipeline.context.localize.evidence import IssueEvidence, read_issue
-from workers.pipeline.context.localize.graph import import_shares, resolve_imports, scan_imports
+from workers.pipeline.context.localize.graph import (
+    import_shares,
+    module_map,
+    resolve_imports,
+    scan_imports,
+)
 from workers.pipeline.context.localize.identifiers import normalize_name
 from workers.pipeline.context.localize.lexical import TermIndex
-from workers.pipeline.context.localize.mentions import Mention, PathIndex, score_mentions
+from workers.pipeline.context.localize.mentions import Mention, score_mentions
 from workers.pipeline.context.localize.symbols import outline_tree_sitter, scan_definition_names
 from workers.pipeline.context.localize.tree import (
     FileKind,
@@ -92,7 +97,7 @@ class Evidence:
     @functools.cached_property
     def modules(self) -> dict[str, str]:
         """Dotted module name -> Python file, built only when an import is resolved."""
-        return PathIndex([p for p in self.files if p.endswith(".py")]).modules
+        return module_map(self.files)
 
     @property
     def mentions(self) -> tuple[Mention, ...]:

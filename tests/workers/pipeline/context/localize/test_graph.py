@@ -1,6 +1,11 @@
 from tests.workers.pipeline.context.localize.trees import filler_module, write_tree
 from workers.pipeline.context.localize import RankWeights, localize, rank_files
-from workers.pipeline.context.localize.graph import import_shares, resolve_imports, scan_imports
+from workers.pipeline.context.localize.graph import (
+    import_shares,
+    module_map,
+    resolve_imports,
+    scan_imports,
+)
 from workers.pipeline.context.localize.mentions import PathIndex
 
 
@@ -39,6 +44,17 @@ def test_resolve_imports_maps_absolute_relative_and_src_layout_names_to_files():
     }
     # Too many dots for the folder, or a module outside the tree: nothing, not an error.
     assert resolve_imports("src/docgen/astutil.py", [".....x", "numpy.linalg"], modules) == set()
+
+
+def test_top_level_modules_resolve_from_import_lines():
+    modules = module_map(["six.py", "src/compat.py", "setup.cfg", "pkg/__init__.py", "pkg/a.py"])
+    imported = scan_imports("import six\nfrom compat import shim\nfrom pkg import a\n")
+    assert resolve_imports("pkg/a.py", imported, modules) == {
+        "six.py",
+        "src/compat.py",
+        "pkg/__init__.py",
+    }
+    assert resolve_imports("six.py", ["pkg.a"], modules) == {"pkg/a.py"}
 
 
 def test_an_imported_file_earns_a_share_only_with_relevance_of_its_own_and_a_strong_importer():
