@@ -89,7 +89,14 @@ def _run_instance(job: tuple) -> dict:
             localization = locate_files(tree, query, top_k=LOCALIZE_TOP_K)
         cached.write_bytes(pickle.dumps(localization))
     tokenizer = EstimatingTokenizer()
-    out: dict = {"instance_id": row["instance_id"], "repo": row["repo"], "variants": {}}
+    ranked = localization.paths
+    out: dict = {
+        "instance_id": row["instance_id"],
+        "repo": row["repo"],
+        "variants": {},
+        # Rank of every gold file in the localization packing starts from (None: not ranked).
+        "gold_ranks": {g: ranked.index(g) if g in ranked else None for g in row["gold_hunks"]},
+    }
     for name, options in variants.items():
         started = time.perf_counter()
         per_budget = {}
@@ -189,6 +196,30 @@ def summarise(results: list[dict], variants: list[str], budgets, tune_budget: in
     return {"variants": table, "loro": loro, "repos": {r: len(by_repo[r]) for r in repos}}
 
 
+RANK_CUTS = (1, 3, 6, 10, 15)
+
+
+def worst_gold_ranks(results: list[dict]) -> dict:
+    """Per repository and overall: instances whose every gold file is ranked within each cut."""
+    by_repo: dict[str, list[dict]] = defaultdict(list)
+    for r in results:
+        by_repo[r["repo"]].append(r)
+    table = {}
+    for name, rows in [("all", results), *sorted(by_repo.items())]:
+        worst = [
+            max((x if x is not None else 1 << 30) for x in r["gold_ranks"].values()) for r in rows
+        ]
+        table[name] = {"n": len(rows), **{str(k): sum(w < k for w in worst) for k in RANK_CUTS}}
+    return table
+
+
+def _print_ranks(table: dict) -> None:
+    print("worst gold file within top k: " + "".join(f"{k:>6d}" for k in RANK_CUTS) + "     n")
+    for name, row in table.items():
+        cells = "".join(f"{row[str(k)]:6d}" for k in RANK_CUTS)
+        print(f"  {name.split('/')[-1]:27s}{cells}{row['n']:6d}")
+
+
 def _print(summary: dict, budgets) -> None:
     print(
         "variant            "
@@ -240,6 +271,8 @@ def main(argv=None) -> int:
         variants = list(saved["summary"]["options"])
         summary = summarise(saved["results"], variants, budgets, args.tune_budget)
         _print(summary, budgets)
+        if all("gold_ranks" in r for r in saved["results"]):
+            _print_ranks(worst_gold_ranks(saved["results"]))
         return 0
     variants = {"base": {}}
     for spec in args.variant:
@@ -264,10 +297,12 @@ def main(argv=None) -> int:
     with ProcessPoolExecutor(args.jobs) as pool:
         results = list(pool.map(_run_instance, jobs))
     summary = summarise(results, list(variants), budgets, args.tune_budget)
+    summary["worst_gold_ranks"] = worst_gold_ranks(results)
     summary["machine"] = describe_machine()
     summary["seconds"] = time.perf_counter() - started
     summary["options"] = variants
     _print(summary, budgets)
+    _print_ranks(summary["worst_gold_ranks"])
     out = args.out or ROOT / "bench/results" / f"context-loro-{time.strftime('%Y%m%dT%H%M%S')}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     if not args.spans:

@@ -51,7 +51,7 @@ _IMPORT_LINE = re.compile(r"^\s*(?:from\s+\S+\s+)?import\s", re.M)
 # Frames from the interpreter's own library say nothing about the project.
 _STDLIB = re.compile(r"(?:^|/)(?:lib|Lib)/python\d[\d.]*/(?!site-packages/|dist-packages/)")
 _INSTALLED = re.compile(r"^.*?/(?:site|dist)-packages/")
-_SOURCE_ROOTS = ("src", "lib", "python")
+SOURCE_ROOTS = ("src", "lib", "python")
 # Names that are file names in prose but rarely the file meant ("setup.py install").
 _GENERIC_NAMES = frozenset({"__init__.py", "__main__.py", "index.js", "mod.rs", "main.go"})
 
@@ -119,7 +119,7 @@ def _module_names(path: str) -> list[str]:
     if parts[-1] == "__init__":
         parts = parts[:-1]
     names = [".".join(parts)] if len(parts) > 1 else []
-    if len(parts) > 2 and parts[0] in _SOURCE_ROOTS:
+    if len(parts) > 2 and parts[0] in SOURCE_ROOTS:
         names.append(".".join(parts[1:]))
     return names
 

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from workers.pipeline.context.localize.evidence import IssueEvidence, read_issue
+from workers.pipeline.context.localize.graph import (
+    import_shares,
+    module_map,
+    resolve_imports,
+    scan_imports,
+)
 from workers.pipeline.context.localize.identifiers import normalize_name
 from workers.pipeline.context.localize.lexical import TermIndex
 from workers.pipeline.context.localize.mentions import Mention, score_mentions
@@ -37,6 +44,10 @@ class RankWeights:
     content: float = 0.5
     title: float = 0.5
     path: float = 0.3
+    # A file that one of the `graph_seeds` strongest files imports, and that defines what the
+    # issue names, is lifted to this share of its importer's score (see graph.py).
+    graph: float = 0.8
+    graph_seeds: int = 5
     kind_factor: dict[FileKind, float] = field(
         default_factory=lambda: {
             FileKind.SOURCE: 1.0,
@@ -73,6 +84,20 @@ class Evidence:
     files: dict[str, RepoFile]
     issue: IssueEvidence
     signals: dict[str, dict[str, float]]
+    root: str = ""
+
+    def imports_of(self, path: str) -> set[str]:
+        """The repository files a Python source file imports (read again: asked for a few)."""
+        repo_file = self.files.get(path)
+        if repo_file is None or repo_file.language != "python" or not self.root:
+            return set()
+        text = read_text(self.root, path, ScanLimits.max_file_bytes) or ""
+        return resolve_imports(path, scan_imports(text), self.modules)
+
+    @functools.cached_property
+    def modules(self) -> dict[str, str]:
+        """Dotted module name -> Python file, built only when an import is resolved."""
+        return module_map(self.files)
 
     @property
     def mentions(self) -> tuple[Mention, ...]:
@@ -185,12 +210,41 @@ def gather_evidence(
         "title": content.score(issue.title_query),
         "path": paths.score(query),
     }
-    return Evidence(files, issue, signals)
+    return Evidence(files, issue, signals, str(root))
 
 
 def _normalized(scores: dict[str, float]) -> dict[str, float]:
     top = max(scores.values(), default=0.0)
     return {path: value / top for path, value in scores.items()} if top > 0 else {}
+
+
+def _lift_imported(
+    scores: dict[str, float],
+    evidence: Evidence,
+    defines: dict[str, float],
+    weights: RankWeights,
+) -> dict[str, float]:
+    """Lift source files the strongest files import, when they define what the issue names.
+
+    A lifted file never passes its importer (the share is below 1) and only files that
+    already have evidence move: the graph reorders, it does not invent candidates.
+    Changes `scores` in place and returns the share of each file it lifted.
+    """
+    if not weights.graph:
+        return {}
+    relevance = {
+        path: value
+        for path, value in defines.items()
+        if path in scores and evidence.files[path].kind == FileKind.SOURCE
+    }
+    shares = import_shares(scores, evidence.imports_of, relevance, weights.graph_seeds)
+    top = max(scores.values(), default=0.0)
+    lifted = {}
+    for path, share in shares.items():
+        if weights.graph * share * top > scores[path]:
+            scores[path] = weights.graph * share * top
+            lifted[path] = share
+    return lifted
 
 
 def combine_evidence(evidence: Evidence, weights: RankWeights = RankWeights()) -> list[RankedFile]:
@@ -205,20 +259,25 @@ def combine_evidence(evidence: Evidence, weights: RankWeights = RankWeights()) -
         if weight:
             for path, value in normalized[name].items():
                 totals[path] += weight * value
-    ranked = []
+    scores = {}
     for path, total in totals.items():
         repo_file = evidence.files.get(path)
         if repo_file is None or total <= 0:
             continue
-        score = total * weights.kind_factor.get(repo_file.kind, 1.0)
-        ranked.append(
-            RankedFile(
-                path,
-                score,
-                repo_file.kind,
-                {name: normalized[name].get(path, 0.0) for name in SIGNALS},
-            )
+        scores[path] = total * weights.kind_factor.get(repo_file.kind, 1.0)
+    graph = _lift_imported(scores, evidence, normalized["symbol"], weights)
+    ranked = [
+        RankedFile(
+            path,
+            score,
+            evidence.files[path].kind,
+            {
+                **{name: normalized[name].get(path, 0.0) for name in SIGNALS},
+                "graph": graph.get(path, 0.0),
+            },
         )
+        for path, score in scores.items()
+    ]
     # Ties broken by path so the same input always gives the same order.
     ranked.sort(key=lambda r: (-r.score, r.path))
     return ranked

@@ -146,4 +146,4 @@ def test_each_signal_can_be_switched_off_and_changes_the_evidence(tmp_path):
     assert all(r.signals["path"] > 0 for r in ranked)
     full = rank_files(tmp_path, issue)
     assert full[0].path == "shop/inventory.py"
-    assert set(full[0].signals) == {"mention", "symbol", "content", "title", "path"}
+    assert set(full[0].signals) == {"mention", "symbol", "content", "title", "path", "graph"}
