@@ -174,6 +174,9 @@ def summarise(results: list[dict], variants: list[str], budgets, tune_budget: in
         tuning = budgets if tune_budget == 0 else [tune_budget]
 
         def tuned(name: str, others=others, tuning=tuning) -> float:
+            # One repository alone (--repo X) has nothing to tune on: the baseline stays.
+            if not others:
+                return 0.0
             return sum(table[name][str(b)]["per_repo"][o] for o in others for b in tuning) / (
                 len(others) * len(tuning)
             )
