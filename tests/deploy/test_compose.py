@@ -68,10 +68,27 @@ def test_compose_file_is_valid_as_written(compose, schema) -> None:
     jsonschema.validate(compose, schema)
 
 
+# The one variable compose requires (Redis's password); everything else has a default.
+REQUIRED = {"REDIS_PASSWORD": "0123abcd"}
+
+
 @pytest.mark.parametrize("env", [{}, "env.example"], ids=["defaults", "env.example"])
 def test_compose_file_is_valid_interpolated(compose, schema, env) -> None:
     values = env_example() if env == "env.example" else {}
-    jsonschema.validate(interpolate(compose, values), schema)
+    jsonschema.validate(interpolate(compose, values | REQUIRED), schema)
+
+
+def test_redis_requires_a_password_and_every_client_sends_it(compose) -> None:
+    with pytest.raises(ValueError, match="REDIS_PASSWORD"):
+        interpolate(compose, {})
+    services = interpolate(compose, REQUIRED)["services"]
+    redis = services["redis"]
+    assert redis["command"][-2:] == ["--requirepass", "0123abcd"]
+    assert redis["environment"]["REDISCLI_AUTH"] == "0123abcd"
+    assert "redis-cli ping" in redis["healthcheck"]["test"][1]
+    for name in ("receiver", "worker", "beat", "migrate"):
+        assert services[name]["environment"]["IQUEST_REDIS_URL"] == "redis://:0123abcd@redis:6379/0"
+    assert "--broker=redis://:0123abcd@redis:6379/0" in services["flower"]["command"]
 
 
 def test_the_schema_catches_mistakes(compose, schema) -> None:
@@ -86,7 +103,7 @@ def test_the_schema_catches_mistakes(compose, schema) -> None:
 
 
 def test_one_gpu_box_is_wired_together(compose) -> None:
-    services = interpolate(compose, {})["services"]
+    services = interpolate(compose, REQUIRED)["services"]
     assert set(services) >= {"redis", "receiver", "worker", "beat", "vllm", "flower"}
     redis = services["redis"]
     assert "--appendonly" in redis["command"] and redis["volumes"] == ["redis-data:/data"]
@@ -96,7 +113,7 @@ def test_one_gpu_box_is_wired_together(compose) -> None:
         assert service["depends_on"]["redis"]["condition"] == "service_healthy"
         assert service["restart"] == "unless-stopped"
         assert service["healthcheck"]["test"]
-        assert service["environment"]["IQUEST_REDIS_URL"] == "redis://redis:6379/0"
+        assert service["environment"]["IQUEST_REDIS_URL"] == "redis://:0123abcd@redis:6379/0"
     worker = services["worker"]
     grace = int(worker["stop_grace_period"].removesuffix("s"))
     assert grace >= Settings.model_fields["worker_shutdown_seconds"].default + 30
@@ -123,7 +140,7 @@ def test_prometheus_scrapes_the_receivers_metrics() -> None:
 
 def test_an_external_model_url_replaces_vllm(compose) -> None:
     url = "https://models.example.com/v1"
-    services = interpolate(compose, {"COMPOSE_MODEL_BASE_URL": url})["services"]
+    services = interpolate(compose, {"COMPOSE_MODEL_BASE_URL": url} | REQUIRED)["services"]
     assert services["worker"]["environment"]["IQUEST_MODEL_BASE_URL"] == url
 
 
