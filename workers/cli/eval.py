@@ -101,11 +101,14 @@ def _predictor(settings, sandbox):  # type: ignore[no-untyped-def]
         index=index_from_settings(settings),
     )
     name = f"iquest-autofix:{settings.model}"
+    # Scored as the workers run it: IQUEST_CONTEXT_NARROWING on or off (docs/context.md).
+    narrow_tokens = settings.context_narrowing_tokens if settings.context_narrowing else 0
 
     def run(tree: Path, instance):  # type: ignore[no-untyped-def]
         result = predict(tree, instance.repo, instance.problem_statement, model, tokenizer,
                          settings.model_context_tokens, verification,
-                         progress=lambda m: _say(f"{instance.instance_id}: {m}"))
+                         progress=lambda m: _say(f"{instance.instance_id}: {m}"),
+                         narrow_tokens=narrow_tokens)
         extra = {
             "app_verdict": result.app_verdict, "app_verification": result.app_verification,
             "pipeline_status": result.status,

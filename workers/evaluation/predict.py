@@ -90,7 +90,10 @@ def predict(
     context_tokens: int,
     verification: VerifyServices | None,
     progress: Callable[[str], None] = lambda message: None,
+    narrow_tokens: int = 0,
 ) -> PipelineResult:
+    """The app's pipeline on one instance; `narrow_tokens` > 0 turns on model-assisted
+    narrowing as `IQUEST_CONTEXT_NARROWING` does in a worker (docs/context.md)."""
     config_file = tree / CONFIG_PATH
     loaded = parse_repo_config(config_file.read_text() if config_file.is_file() else None)
     metered = MeteredModel(model)
@@ -105,6 +108,7 @@ def predict(
             limits_for(loaded.config),
             progress=progress,
             verify=verifier_for(verification, loaded.config),
+            narrow_tokens=narrow_tokens,
         )
     except ModelError as error:
         outcome = FixOutcome(FixStatus.FAILED, reason=str(error))

@@ -52,10 +52,11 @@ def dataset(tmp_path: Path) -> tuple[Path, Path, list[dict]]:
     return write_jsonl(tmp_path / "instances.jsonl", rows), repos, rows
 
 
-def _iquest(args: list[str], tmp_path: Path, model_url: str = "http://127.0.0.1:9/v1"):
+def _iquest(args: list[str], tmp_path: Path, model_url: str = "http://127.0.0.1:9/v1",
+            **settings: str):
     env = {k: v for k, v in os.environ.items() if not k.startswith("IQUEST_")}
     env.update(IQUEST_MODEL_BASE_URL=model_url, IQUEST_MODEL_CONTEXT_TOKENS="32768",
-               IQUEST_DATA_DIR=str(tmp_path / "data"), IQUEST_SANDBOX="bubblewrap")
+               IQUEST_DATA_DIR=str(tmp_path / "data"), IQUEST_SANDBOX="bubblewrap", **settings)
     return subprocess.run([sys.executable, "-m", "workers.cli", "eval", *args], env=env,
                           capture_output=True, text=True, timeout=300, cwd=tmp_path)
 
@@ -156,6 +157,25 @@ def test_the_full_pipeline_with_the_oracle_model_resolves_what_gold_resolves(dat
     # The prediction is the app's own diff, rendered from the files it changed.
     [calc] = [p for p in _rows(out, "predictions.jsonl") if p["instance_id"] == "acme__calc-1"]
     assert "-    return a - b\n+    return a + b" in calc["model_patch"]
+
+
+def test_narrowing_is_scored_as_the_workers_run_it(dataset, tmp_path) -> None:
+    # docs/context.md scores narrowing with `IQUEST_CONTEXT_NARROWING=true iquest eval`: the
+    # pipeline must then ask the narrowing questions before the fix, and still resolve.
+    instances, repos, rows = dataset
+    with oracle_server(rows) as server:
+        out = tmp_path / "narrowed"
+        result = _iquest(["--instances", str(instances), "--repos-dir", str(repos),
+                          "--out", str(out)], tmp_path, server.base_url,
+                         IQUEST_CONTEXT_NARROWING="true")
+        assert result.returncode == 0, result.stderr
+        prompts = ["\n".join(str(m.get("content", "")) for m in r.json["messages"])
+                   for r in server.chat_requests()]
+    narrowing = [p for p in prompts if "You help find the code a GitHub issue is about" in p]
+    assert len(narrowing) >= len(rows)
+    judged = {r["instance_id"]: r for r in _rows(out)}
+    assert all(r["resolved"] for r in judged.values()), judged
+    assert all(r["model_calls"] >= 2 for r in judged.values())
 
 
 def test_bad_arguments_are_refused_clearly(dataset, tmp_path) -> None:
