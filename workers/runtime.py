@@ -220,10 +220,14 @@ class Runtime:
             verification=self.verification,
             candidates=self.settings.candidates,
             record_fix=FixRecorder(self.ledger, self.metrics),
-            narrow_tokens=(
-                self.settings.context_narrowing_tokens if self.settings.context_narrowing else 0
-            ),
+            narrow_tokens=self._narrow_tokens,
         )
+
+    @property
+    def _narrow_tokens(self) -> int:
+        """Model-assisted narrowing's budget for the jobs that look for code from a text
+        (issues, `/iquest fix`, `/repair`); 0 when IQUEST_CONTEXT_NARROWING is off."""
+        return self.settings.context_narrowing_tokens if self.settings.context_narrowing else 0
 
     @cached_property
     def target_locks(self) -> TargetLocks:
@@ -267,6 +271,7 @@ class Runtime:
             timer=self.metrics.time_stage,
             limits=FixLimits(candidates=self.settings.candidates),
             verification=self.verification,
+            narrow_tokens=self._narrow_tokens,
         )
 
     def forget_token(self, job: Job) -> None:

@@ -123,6 +123,7 @@ def _compute(
         timer=services.timer,
         ranked_first=changed,
         render_prompt=partial(render_pull_prompt, changed_files=changed, request=request),
+        narrow_tokens=services.narrow_tokens,
         verify=verifier_for(services.verification, config),
     )
     return outcome, snapshot.root

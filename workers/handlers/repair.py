@@ -40,6 +40,8 @@ class RepairServices:
     limits: FixLimits = FixLimits()
     timer: StageTimer = untimed
     verification: VerifyServices | None = None
+    # Model-assisted narrowing's budget; 0 (IQUEST_CONTEXT_NARROWING off) skips it.
+    narrow_tokens: int = 0
 
 
 class UnsafeRepairPath(ValueError):
@@ -93,6 +95,7 @@ def _compute(request: RepairRequest, services: RepairServices, job: Job) -> Repa
             timer=services.timer,
             # A caller's files have no `.github/iquest.yml`: detection decides what runs.
             verify=verifier_for(services.verification, RepoConfig()),
+            narrow_tokens=services.narrow_tokens,
         )
     return result_for(outcome)
 

@@ -145,3 +145,23 @@ def test_a_push_while_the_model_works_restarts_the_fix_once_on_the_new_head(
     restarted = [c.body["body"] for c in fake_github.calls() if c.body and isinstance(c.body, dict)
                  and "moved on while I worked" in str(c.body.get("body", ""))]
     assert len(restarted) == 1
+
+
+def test_with_narrowing_on_the_model_names_the_code_before_it_fixes_it(
+    fake_github, model_server, pull, receiver, launch_worker
+) -> None:
+    launch_worker(IQUEST_CONTEXT_NARROWING="true", IQUEST_CONTEXT_NARROWING_TOKENS="4000")
+    model_server.script(
+        ChatReply("calc.py"), ChatReply("calc.py::percent"), _reply(PERCENT_FIX)
+    )
+    _ask(fake_github, receiver, pull.number, "/iquest fix percent should be out of 100")
+    wait_until(lambda: "Posted a review" in status_comment(fake_github, pull.number),
+               timeout=60, what="the review")
+
+    files, functions, fix = model_server.chat_requests()
+    assert "You help find the code" in files.json["messages"][0]["content"]
+    assert "calc.py" in files.json["messages"][0]["content"]
+    assert "outlines of the files you picked" in functions.json["messages"][0]["content"]
+    assert "Pull request #" in fix.json["messages"][-1]["content"]
+    [comment] = fake_github.review_comments(REPO, pull.number)
+    assert comment.path == "calc.py" and "return part / whole * 100" in comment.body

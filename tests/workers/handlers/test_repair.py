@@ -62,6 +62,26 @@ def test_showcase_repair_returns_root_cause_diff_and_tests(
     assert fake_github.call_count() == 0
 
 
+def test_with_narrowing_on_repair_asks_where_the_code_is_first(
+    fake_github, model_server, receiver, launch_worker
+) -> None:
+    launch_worker(IQUEST_CONTEXT_NARROWING="true", IQUEST_CONTEXT_NARROWING_TOKENS="4000")
+    model_server.script(
+        ChatReply("utils.py"),
+        ChatReply("utils.py::new_session_id"),
+        ChatReply((SHOWCASE / "model_response.md").read_text()),
+    )
+    answer = httpx.post(f"{receiver.url}/repair", json=_showcase_request(), headers=AUTH)
+    assert answer.status_code == 202, answer.text
+    result = _final(receiver, answer.json()["status_url"])
+    assert result["status"] == "done", result
+    files, functions, fix = model_server.chat_requests()
+    assert "You help find the code" in files.json["messages"][0]["content"]
+    assert "outlines of the files you picked" in functions.json["messages"][0]["content"]
+    assert "Concurrent logins can get the same session id" in str(fix.json["messages"])
+    assert "+import secrets" in result["diff"]
+
+
 def test_a_model_failure_is_reported_as_failed(fake_github, model_server, receiver, worker) -> None:
     model_server.script(ErrorReply(400, "context length exceeded"))
     answer = httpx.post(f"{receiver.url}/repair", json=_showcase_request(), headers=AUTH)
