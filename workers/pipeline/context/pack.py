@@ -218,7 +218,9 @@ def pack_context(
     if options.decays is None:
         packed, omitted = _in_rank_order(packer, candidates, edit_budget, separator, options)
     else:
-        packed, omitted = _allotted(packer, candidates, readable, edit_budget, separator, options)
+        packed, omitted = _allotted(
+            packer, candidates, readable, edit_budget, separator, options.decays
+        )
     used = sum(block.tokens + separator for block in packed)
     for index, block in enumerate(packed):
         spare = edit_budget - used
@@ -242,10 +244,10 @@ def _allotted(
     readable: list[str],
     budget: int,
     separator: int,
-    options: PackOptions,
+    decays: Decays,
 ) -> tuple[list[PackedFile], list[str]]:
-    assert options.decays is not None
-    shares = allot([packer.candidate(p, separator) for p in readable], budget, options.decays)
+    """The first files' blocks, each within the share the greedy over units gave it."""
+    shares = allot([packer.candidate(p, separator) for p in readable], budget, decays)
     blocks: dict[str, PackedFile] = {}
     for path, share in zip(readable, shares, strict=True):
         block = packer.pack_file(path, ContextRole.EDIT, share - separator) if share else None
@@ -266,6 +268,8 @@ def _allotted(
 def _in_rank_order(
     packer: _Packer, candidates: list[str], budget: int, separator: int, options: PackOptions
 ) -> tuple[list[PackedFile], list[str]]:
+    """The method before the greedy (kept for comparison): files in rank order, whole when
+    they fit, a cut file taking at most `partial_share` of what is left."""
     packed: list[PackedFile] = []
     omitted: list[str] = []
     used = 0
