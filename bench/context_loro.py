@@ -243,13 +243,25 @@ def _print(summary: dict, budgets) -> None:
         print(f"  {name:16s} " + " ".join(f"{100 * per.get(r, 0):5.1f}" for r in repos))
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def add_dev_set_arguments(parser: argparse.ArgumentParser) -> None:
+    """Where the context dev set is (the shared folder beside the checkout by default), how
+    many processes score it, and where its trees and localizations are cached."""
     parser.add_argument(
         "--bench-dir",
         type=Path,
-        default=Path(os.environ.get("CONTEXT_DEV_DIR", "/work/shared/bench/context-dev")),
+        default=Path(
+            os.environ.get("CONTEXT_DEV_DIR", ROOT.parent / "shared" / "bench" / "context-dev")
+        ),
     )
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument(
+        "--cache-dir", default=os.environ.get("CONTEXT_CACHE_DIR", "/tmp/iquest-context-cache")
+    )
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_dev_set_arguments(parser)
     parser.add_argument("--variant", action="append", default=[], help="NAME=JSON options")
     parser.add_argument("--budgets", default=",".join(map(str, BUDGETS)))
     # 0: tune on the mean over every budget (the bar names all three).
@@ -257,11 +269,7 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--resummarise", type=Path, help="a results file: only recompute the tables"
     )
-    parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--repo", action="append", default=[])
-    parser.add_argument(
-        "--cache-dir", default=os.environ.get("CONTEXT_CACHE_DIR", "/tmp/iquest-context-cache")
-    )
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--spans", action="store_true", help="keep the packed spans in --out")
     # Packing judged on another ranking too: e.g. '{"symbol": 0, "title": 0}' is close to the

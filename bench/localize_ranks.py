@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.context_loro import _harness, _query  # noqa: E402
+from bench.context_loro import _harness, _query, add_dev_set_arguments  # noqa: E402
 from bench.machine import describe_machine  # noqa: E402
 
 CUTS = (1, 3, 6, 10, 15)
@@ -103,17 +103,9 @@ def _compare(results: list[dict], old_path: Path) -> None:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--bench-dir",
-        type=Path,
-        default=Path(os.environ.get("CONTEXT_DEV_DIR", "/work/shared/bench/context-dev")),
-    )
-    parser.add_argument("--jobs", type=int, default=2)
+    add_dev_set_arguments(parser)
     parser.add_argument("--repo", action="append", default=[])
     parser.add_argument("--ids", nargs="*", default=[])
-    parser.add_argument(
-        "--cache-dir", default=os.environ.get("CONTEXT_CACHE_DIR", "/tmp/iquest-context-cache")
-    )
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument(
         "--compare", type=Path, default=None, help="an earlier --out to diff against"

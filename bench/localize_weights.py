@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.context_loro import _harness, _query  # noqa: E402
+from bench.context_loro import _harness, _query, add_dev_set_arguments  # noqa: E402
 from bench.localize_ranks import CUTS, UNRANKED  # noqa: E402
 
 DEPTH = 50
@@ -72,17 +72,9 @@ def report(results: list[dict], names: list[str], cut: int) -> dict:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--bench-dir",
-        type=Path,
-        default=Path(os.environ.get("CONTEXT_DEV_DIR", "/work/shared/bench/context-dev")),
-    )
+    add_dev_set_arguments(parser)
     parser.add_argument("--variant", action="append", default=[], help="NAME=JSON RankWeights")
     parser.add_argument("--cut", type=int, default=6, help="all@cut is what LORO tunes")
-    parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument(
-        "--cache-dir", default=os.environ.get("CONTEXT_CACHE_DIR", "/tmp/iquest-context-cache")
-    )
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
     variants = {}
