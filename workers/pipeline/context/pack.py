@@ -52,12 +52,15 @@ class PackOptions:
 
 
 class _Cut(NamedTuple):
-    """A file as packing cuts it: lines, their sizes, relevant units best first, imports."""
+    """A file as packing cuts it: lines, their sizes, relevant units best first, imports,
+    and its whole block (never shown when the read was truncated)."""
 
     lines: list[str]
     sizes: list[tuple[int, int]]
     units: list[Unit]
     imports: list[tuple[int, int]]
+    whole: str
+    truncated: bool
 
 
 class _Packer:
@@ -91,11 +94,13 @@ class _Packer:
 
     def whole_tokens(self, path: str) -> int:
         """The estimate of the file's whole block (large when it cannot be read)."""
-        text = self.text(path)
-        if not text:
+        if not self.text(path):
             return 1 << 30
-        lines = split_lines(text)
-        return self.estimate(render(path, lines, [(1, len(lines))], whole=True))
+        return self.estimate(self.cut(path).whole)
+
+    def header_tokens(self, path: str, lines: list[str]) -> int:
+        """The estimate of an excerpt's frame: its path line, fence and markers."""
+        return self.estimate(render(path, lines[:1], [(1, 1)], whole=False))
 
     def estimate(self, text: str) -> int:
         return self.estimates.of(text)
@@ -113,36 +118,35 @@ class _Packer:
                 key=lambda u: (-u.score, u.start),
             )
             kept = [(n, n) for n in structure.imports if n <= len(lines)]
-            self._cut[path] = _Cut(lines, line_sizes(lines), units, kept)
+            whole = render(path, lines, [(1, len(lines))], whole=True)
+            self._cut[path] = _Cut(lines, line_sizes(lines), units, kept, whole, truncated)
         return self._cut[path]
 
     def candidate(self, path: str, separator: int) -> Candidate:
         """The file as the budget's greedy sees it."""
-        lines, sizes, units, kept = self.cut(path)
-        head = self.estimate(render(path, lines[:1], [(1, 1)], whole=False))
-        head += self.estimates.of_lines(sizes, kept) + separator
+        cut = self.cut(path)
+        head = self.header_tokens(path, cut.lines)
+        head += self.estimates.of_lines(cut.sizes, cut.imports) + separator
         whole = self.whole_tokens(path) + separator
         # A file none of whose units the issue's words reach (ranked by its path or a
         # mention) is one unit: the whole of it.
-        costs = [self.estimates.of_lines(sizes, unit.spans) + 1 for unit in units]
+        costs = [self.estimates.of_lines(cut.sizes, unit.spans) + 1 for unit in cut.units]
         return Candidate(head, whole, tuple(costs) or (max(0, whole - head),))
 
     def pack_file(self, path: str, role: ContextRole, allowance: int) -> PackedFile | None:
         """The whole file when it fits the allowance, else its most relevant parts, else None."""
-        text = self.text(path)
-        if text is None or allowance <= 0:
+        if self.text(path) is None or allowance <= 0:
             return None
-        lines, sizes, units, kept = self.cut(path)
+        cut = self.cut(path)
+        lines = cut.lines
         if not lines:
             return None
-        truncated = len(text.encode("utf-8", "replace")) >= MAX_READ_BYTES
-        whole = render(path, lines, [(1, len(lines))], whole=True)
-        whole_tokens = self.estimate(whole)
-        if whole_tokens <= allowance and not truncated:
-            return PackedFile(path, role, True, ((1, len(lines)),), whole, whole_tokens)
+        whole_tokens = self.estimate(cut.whole)
+        if whole_tokens <= allowance and not cut.truncated:
+            return PackedFile(path, role, True, ((1, len(lines)),), cut.whole, whole_tokens)
         if allowance < MIN_USEFUL_TOKENS:
             return None
-        chosen = self._choose(units, kept, lines, sizes, allowance, path)
+        chosen = self._choose(cut, allowance, path)
         while chosen:
             spans = merge_spans(chosen, lines)
             block = render(path, lines, spans, whole=False)
@@ -154,22 +158,15 @@ class _Packer:
             chosen = chosen[: len(chosen) * 9 // 10]
         return None
 
-    def _choose(
-        self,
-        units: list[Unit],
-        kept: list[tuple[int, int]],
-        lines: list[str],
-        sizes: list[tuple[int, int]],
-        allowance: int,
-        path: str,
-    ) -> list[tuple[int, int]]:
+    def _choose(self, cut: _Cut, allowance: int, path: str) -> list[tuple[int, int]]:
         """The imports, then the best units while they fit (units come best first)."""
-        header_cost = self.estimate(render(path, lines[:1], [(1, 1)], whole=False))
+        sizes, kept = cut.sizes, cut.imports
+        header_cost = self.header_tokens(path, cut.lines)
         used = header_cost + self.estimates.of_lines(sizes, kept)
         if used > allowance:
             kept, used = [], header_cost
         chosen = list(kept)
-        for unit in units:
+        for unit in cut.units:
             cost = self.estimates.of_lines(sizes, unit.spans) + 1
             if used + cost <= allowance:
                 chosen.extend(unit.spans)
