@@ -155,6 +155,22 @@ def test_alerts_the_settings_do_not_ask_for_start_nothing(
     assert model_server.chat_requests() == []
 
 
+def _ask_for_a_fix(fake_github, receiver, number: int) -> None:
+    """alice comments `/iquest fix` on pull request `number`, and GitHub delivers it."""
+    asking = fake_github.add_issue_comment(REPO, number, "/iquest fix", user="alice")
+    payload = repo_variant(
+        "issue_comment/created.pull_request.json", REPO, INSTALLATION_ID,
+        **{
+            "issue.number": number,
+            "issue.pull_request": {"url": f"https://api.github.com/repos/{REPO}/pulls/{number}"},
+            "comment.id": asking.id, "comment.body": "/iquest fix",
+            "comment.user.login": "alice", "comment.author_association": "OWNER",
+            "sender.login": "alice",
+        },
+    )
+    assert post_webhook(receiver.url, "issue_comment", payload).status_code == 202
+
+
 def test_iquest_fix_on_a_pull_request_includes_its_open_alerts(
     fake_github, model_server, receiver, worker
 ) -> None:
@@ -176,18 +192,7 @@ def test_iquest_fix_on_a_pull_request_includes_its_open_alerts(
         ref=f"refs/pull/{pull.number}/merge", severity="note",
     )
     model_server.script(ChatReply(FIX))
-    asking = fake_github.add_issue_comment(REPO, pull.number, "/iquest fix", user="alice")
-    payload = repo_variant(
-        "issue_comment/created.pull_request.json", REPO, INSTALLATION_ID,
-        **{
-            "issue.number": pull.number,
-            "issue.pull_request": {"url": f"https://api.github.com/repos/{REPO}/pulls/{pull.number}"},
-            "comment.id": asking.id, "comment.body": "/iquest fix",
-            "comment.user.login": "alice", "comment.author_association": "OWNER",
-            "sender.login": "alice",
-        },
-    )
-    assert post_webhook(receiver.url, "issue_comment", payload).status_code == 202
+    _ask_for_a_fix(fake_github, receiver, pull.number)
     wait_until(lambda: len(fake_github.pulls(REPO)) == 2, timeout=120, what="the stacked PR")
     [request] = model_server.chat_requests()
     prompt = request.json["messages"][-1]["content"]
@@ -217,18 +222,7 @@ def test_iquest_fix_without_the_permission_says_what_to_grant_and_fixes_anyway(
         ref=f"refs/pull/{pull.number}/merge", severity="error",
     )
     model_server.script(ChatReply(FIX))
-    asking = fake_github.add_issue_comment(REPO, pull.number, "/iquest fix", user="alice")
-    payload = repo_variant(
-        "issue_comment/created.pull_request.json", REPO, INSTALLATION_ID,
-        **{
-            "issue.number": pull.number,
-            "issue.pull_request": {"url": f"https://api.github.com/repos/{REPO}/pulls/{pull.number}"},
-            "comment.id": asking.id, "comment.body": "/iquest fix",
-            "comment.user.login": "alice", "comment.author_association": "OWNER",
-            "sender.login": "alice",
-        },
-    )
-    assert post_webhook(receiver.url, "issue_comment", payload).status_code == 202
+    _ask_for_a_fix(fake_github, receiver, pull.number)
     wait_until(lambda: len(fake_github.pulls(REPO)) == 2, timeout=120, what="the stacked PR")
     notes = [c.body for c in fake_github.comments(REPO, pull.number)
              if c.user.type == "Bot" and "code-scanning-permission" in c.body]
