@@ -49,17 +49,13 @@ Add a test that sums two amounts.
 '''
 
 
-def test_root_and_nested_agents_md_reach_the_prompt_nearest_first_and_the_pr_names_them(
-    fake_github, model_server, receiver, worker
-) -> None:
-    fake_github.create_repo(REPO, FILES)
+def _fix_labeled_issue(fake_github, model_server, receiver, files: dict, body: str):
+    """The repository with `files`, an issue with `body` labelled `autofix` by a maintainer,
+    the draft PR awaited; the issue and the prompt the model was sent."""
+    fake_github.create_repo(REPO, files)
     fake_github.add_installation(INSTALLATION_ID, "acme")
     fake_github.add_collaborator(REPO, "alice", "maintain")
-    issue = fake_github.open_issue(
-        REPO, "invoice_total is one cent short",
-        "`invoice_total` in services/billing/billing.py returns one cent less than the sum of "
-        "the amounts.", user="alice",
-    )
+    issue = fake_github.open_issue(REPO, "invoice_total is one cent short", body, user="alice")
     model_server.script(ChatReply(FIX))
     payload = repo_variant(
         "issues/labeled.json", REPO, INSTALLATION_ID,
@@ -67,9 +63,18 @@ def test_root_and_nested_agents_md_reach_the_prompt_nearest_first_and_the_pr_nam
     )
     assert post_webhook(receiver.url, "issues", payload).status_code == 202
     wait_until(lambda: fake_github.pulls(REPO), timeout=120, what="the draft PR")
-
     [request] = model_server.chat_requests()
-    user = request.json["messages"][-1]["content"]
+    return issue, request.json["messages"][-1]["content"]
+
+
+def test_root_and_nested_agents_md_reach_the_prompt_nearest_first_and_the_pr_names_them(
+    fake_github, model_server, receiver, worker
+) -> None:
+    issue, user = _fix_labeled_issue(
+        fake_github, model_server, receiver, FILES,
+        "`invoice_total` in services/billing/billing.py returns one cent less than the sum of "
+        "the amounts.",
+    )
     nested = user.index('<guidance path="services/billing/AGENTS.md">')
     scoped = user.index('<guidance path=".github/instructions/python.instructions.md">')
     root = user.index('<guidance path="AGENTS.md">')
@@ -105,23 +110,11 @@ def test_root_and_nested_agents_md_reach_the_prompt_nearest_first_and_the_pr_nam
 def test_instructions_disabled_in_the_settings_leave_the_guidance_out(
     fake_github, model_server, receiver, worker
 ) -> None:
-    fake_github.create_repo(
-        REPO, {**FILES, ".github/iquest.yml": "instructions:\n  enabled: false\n  text: Be brief.\n"}
+    _, user = _fix_labeled_issue(
+        fake_github, model_server, receiver,
+        {**FILES, ".github/iquest.yml": "instructions:\n  enabled: false\n  text: Be brief.\n"},
+        "services/billing/billing.py invoice_total",
     )
-    fake_github.add_installation(INSTALLATION_ID, "acme")
-    fake_github.add_collaborator(REPO, "alice", "maintain")
-    issue = fake_github.open_issue(
-        REPO, "invoice_total is one cent short", "services/billing/billing.py invoice_total", user="alice"
-    )
-    model_server.script(ChatReply(FIX))
-    payload = repo_variant(
-        "issues/labeled.json", REPO, INSTALLATION_ID,
-        **{"label.name": "autofix", "issue.number": issue.number, "sender.login": "alice"},
-    )
-    assert post_webhook(receiver.url, "issues", payload).status_code == 202
-    wait_until(lambda: fake_github.pulls(REPO), timeout=120, what="the draft PR")
-    [request] = model_server.chat_requests()
-    user = request.json["messages"][-1]["content"]
     assert "<guidance" not in user and "Be brief." in user
     [pull] = fake_github.pulls(REPO)
     assert "Repository guidance used" not in fake_github.issue(REPO, pull.number).body
