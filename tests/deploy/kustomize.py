@@ -2,9 +2,9 @@
 
 Supported: `resources` (files, and directories holding a kustomization.yaml), `namespace`,
 `images` (newName/newTag), and `patches` given by `path` or inline `patch` — strategic-merge
-patches (matched by kind and name; `$patch: delete` removes a resource; lists of objects merge
-by `name`, `mountPath` or `containerPort`, other lists are replaced) and JSON 6902 patches
-(add/replace/remove) with a `target`. Anything else in a kustomization is refused, so a
+patches (matched by kind and name; `$patch: delete` removes a resource, one per patch; lists
+of objects merge by `name`, `mountPath` or `containerPort`, other lists are replaced) and JSON
+6902 patches (add/replace/remove) with a `target`. Anything else in a kustomization is refused, so a
 manifest that needs more of kustomize fails the tests instead of being rendered wrongly.
 """
 
@@ -63,6 +63,9 @@ def _apply_patch(directory: Path, entry: dict[str, Any],
         for op in docs[0]:
             _json6902(resource, op)
         return resources
+    if len(docs) > 1 and any(doc.get("$patch") == "delete" for doc in docs):
+        # kustomize before 5.7 (kubectl before 1.34) panics on it.
+        raise KustomizeError("a `$patch: delete` must be a patch of its own")
     for doc in docs:
         kind, name = doc["kind"], doc["metadata"]["name"]
         found = _matching(resources, {"kind": kind, "name": name})

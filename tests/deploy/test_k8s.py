@@ -177,3 +177,14 @@ def test_the_renderer_refuses_what_it_does_not_support(tmp_path: Path) -> None:
     (tmp_path / "kustomization.yaml").write_text("configMapGenerator: []\n")
     with pytest.raises(KustomizeError, match="does not support"):
         render(tmp_path)
+
+
+def test_the_renderer_refuses_several_deletions_in_one_patch(tmp_path: Path) -> None:
+    """kustomize before 5.7 (kubectl before 1.34) panics on them: one deletion per patch."""
+    (tmp_path / "kustomization.yaml").write_text(
+        f"resources: [{K8S / 'base'}]\npatches: [{{path: gone.yaml}}]\n")
+    (tmp_path / "gone.yaml").write_text(
+        "{$patch: delete, apiVersion: v1, kind: Service, metadata: {name: redis}}\n---\n"
+        "{$patch: delete, apiVersion: v1, kind: Service, metadata: {name: vllm}}\n")
+    with pytest.raises(KustomizeError, match="patch of its own"):
+        render(tmp_path)
