@@ -2,9 +2,9 @@
 
 Supported: `resources` (files, and directories holding a kustomization.yaml), `namespace`,
 `images` (newName/newTag), and `patches` given by `path` or inline `patch` — strategic-merge
-patches (matched by kind and name; `$patch: delete` removes a resource, one per patch; lists
-of objects merge by `name`, `mountPath` or `containerPort`, other lists are replaced) and JSON
-6902 patches (add/replace/remove) with a `target`. Anything else in a kustomization is refused, so a
+patches (matched by kind and name; `$patch: delete` removes a resource, one per patch; a field
+set to null is removed; lists of objects merge by `name`, `mountPath` or `containerPort`, other
+lists are replaced) and JSON 6902 patches (add/replace/remove) with a `target`. Anything else in a kustomization is refused, so a
 manifest that needs more of kustomize fails the tests instead of being rendered wrongly.
 """
 
@@ -94,12 +94,23 @@ def _matching(resources: list[dict[str, Any]], target: dict[str, str]) -> list[d
 
 def _merge(base: dict[str, Any], patch: dict[str, Any]) -> None:
     for key, value in patch.items():
-        if isinstance(value, dict) and isinstance(base.get(key), dict):
+        if value is None:
+            base.pop(key, None)  # `key: null` removes the field
+        elif isinstance(value, dict) and isinstance(base.get(key), dict):
             _merge(base[key], value)
         elif isinstance(value, list) and isinstance(base.get(key), list):
             base[key] = _merge_list(base[key], value)
         else:
-            base[key] = copy.deepcopy(value)
+            base[key] = _without_nulls(value)
+
+
+def _without_nulls(value: Any) -> Any:
+    """A copy of what a patch adds, without the fields it sets to null (kustomize's rendering)."""
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
 
 
 def _merge_list(base: list[Any], patch: list[Any]) -> list[Any]:
@@ -109,7 +120,7 @@ def _merge_list(base: list[Any], patch: list[Any]) -> list[Any]:
             for item in patch:
                 twin = next((m for m in merged if m[merge_key] == item[merge_key]), None)
                 if twin is None:
-                    merged.append(copy.deepcopy(item))
+                    merged.append(_without_nulls(item))
                 else:
                     _merge(twin, item)
             return merged

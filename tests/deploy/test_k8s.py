@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import copy
+import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -188,3 +190,131 @@ def test_the_renderer_refuses_several_deletions_in_one_patch(tmp_path: Path) -> 
         "{$patch: delete, apiVersion: v1, kind: Service, metadata: {name: vllm}}\n")
     with pytest.raises(KustomizeError, match="patch of its own"):
         render(tmp_path)
+
+
+# Redis answers only with its password. The checks resolve each container's environment as the
+# kubelet would: the ConfigMap (envFrom), then `env` in order, a Secret's key standing for its
+# value and $(VAR) expanded from the variables defined before it.
+TARGETS = ["base"] + [f"overlays/{overlay}" for overlay in OVERLAYS]
+REDIS_CLIENT_COMMANDS = {"serve", "worker", "beat"}
+
+
+def _secret(ref: dict[str, Any]) -> str:
+    return f"<{ref['name']}/{ref['key']}>"
+
+
+def _expand(text: str, env: dict[str, str]) -> str:
+    """Kubernetes' $(VAR) expansion: `$$` is a literal `$`, an unknown name stays as written."""
+    return re.sub(r"\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)",
+                  lambda m: "$" if m.group(0) == "$$" else env.get(m.group(1), m.group(0)), text)
+
+
+def _environment(container: dict[str, Any], rendered: dict[tuple[str, str], Any]) -> dict[str, str]:
+    env: dict[str, str] = {}
+    for source in container.get("envFrom", []):
+        env.update(rendered[("ConfigMap", source["configMapRef"]["name"])]["data"])
+    for var in container.get("env", []):
+        # A kustomize patch setting valueFrom over a base's value leaves both: refused by the API.
+        assert not ("value" in var and "valueFrom" in var), var
+        if "valueFrom" in var:
+            env[var["name"]] = _secret(var["valueFrom"]["secretKeyRef"])
+        else:
+            env[var["name"]] = _expand(var["value"], env)
+    return env
+
+
+def _redis_password_ref(rendered: dict[tuple[str, str], Any]) -> dict[str, Any] | None:
+    """The Secret key the in-cluster Redis takes its password from; None without one."""
+    redis = rendered.get(("StatefulSet", "redis"))
+    if redis is None:
+        return None
+    env = {var["name"]: var for var in _container(redis).get("env", [])}
+    assert "secretKeyRef" in env.get("REDIS_PASSWORD", {}).get("valueFrom", {}), \
+        "the in-cluster Redis takes no password from a Secret"
+    return env["REDIS_PASSWORD"]["valueFrom"]["secretKeyRef"]
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_the_in_cluster_redis_requires_the_password_of_a_secret(target: str) -> None:
+    rendered = _by_kind(render(K8S / target))
+    ref = _redis_password_ref(rendered)
+    if ref is None:  # the external-redis overlay: no Redis of its own
+        assert target == "overlays/external-redis"
+        return
+    assert ref["name"] == "iquest-redis" and not ref.get("optional")
+    redis = _container(rendered[("StatefulSet", "redis")])
+    env = _environment(redis, rendered)
+    password = env["REDIS_PASSWORD"]
+    args = [_expand(arg, env) for arg in redis["args"]]
+    assert args[args.index("--requirepass") + 1] == password
+    # The probes talking to Redis authenticate (REDISCLI_AUTH) and want its PONG, not just any
+    # answer: redis-cli exits 0 on a NOAUTH error. A TCP probe needs no password.
+    assert env["REDISCLI_AUTH"] == password
+    assert "exec" in redis["readinessProbe"]
+    for kind in ("readinessProbe", "livenessProbe", "startupProbe"):
+        probe = redis.get(kind, {})
+        if "exec" in probe:
+            command = " ".join(probe["exec"]["command"])
+            assert "redis-cli" in command and "PONG" in command, kind
+    # The base's Secret is an empty placeholder, like the App's; the overlays leave it out.
+    if target == "base":
+        assert rendered[("Secret", "iquest-redis")]["stringData"] == {"password": ""}
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_every_redis_client_sends_the_password(target: str) -> None:
+    rendered = _by_kind(render(K8S / target))
+    ref = _redis_password_ref(rendered)
+    clients = set()
+    for (kind, name), resource in rendered.items():
+        if kind not in ("Deployment", "StatefulSet"):
+            continue
+        pod = resource["spec"]["template"]["spec"]
+        for container in pod.get("initContainers", []) + pod["containers"]:
+            env = _environment(container, rendered)
+            command = container.get("command", [])
+            if "IQUEST_REDIS_URL" not in env and not (
+                    command[:1] == ["iquest"] and command[1] in REDIS_CLIENT_COMMANDS):
+                continue
+            clients.add(name)
+            url = env["IQUEST_REDIS_URL"]
+            if ref is None:  # external-redis: the whole URL (with its password) from a Secret
+                assert url == "<iquest-redis/url>", (name, url)
+            else:  # the in-cluster Redis's own password, from the key Redis takes it from
+                assert url == f"redis://:{_secret(ref)}@redis:6379/0", (name, url)
+    assert clients >= {"iquest-receiver", "iquest-worker", "iquest-beat"}
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_keda_authenticates_to_redis(target: str) -> None:
+    rendered = _by_kind(render(K8S / target))
+    ref = _redis_password_ref(rendered)
+    scaled = rendered[("ScaledObject", "iquest-worker")]["spec"]
+    # KEDA resolves passwordFromEnv in the scale target's (first) container.
+    scale_target = rendered[("Deployment", scaled["scaleTargetRef"]["name"])]
+    env = _environment(_container(scale_target), rendered)
+    expected = _secret(ref) if ref is not None else "<iquest-redis/password>"
+    for trigger in scaled["triggers"]:
+        assert env[trigger["metadata"]["passwordFromEnv"]] == expected
+
+
+def test_redis_refuses_to_start_with_an_empty_password(tmp_path: Path) -> None:
+    """Run the container's command with /bin/sh: `--requirepass ""` would mean no password."""
+    redis = _container(_by_kind(render(K8S / "base"))[("StatefulSet", "redis")])
+    # The image's entrypoint, standing in: prints what it would run.
+    entrypoint = tmp_path / "docker-entrypoint.sh"
+    entrypoint.write_text('#!/bin/sh\nprintf "%s\\n" "$@"\n')
+    entrypoint.chmod(0o755)
+
+    def start(password: str) -> subprocess.CompletedProcess[str]:
+        env = {"PATH": f"{tmp_path}:/usr/bin:/bin", "REDIS_PASSWORD": password}
+        argv = [_expand(a, env) for a in redis["command"] + redis["args"]]
+        return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=10)
+
+    refused = start("")
+    assert refused.returncode != 0 and refused.stdout == ""
+    assert "iquest-redis" in refused.stderr
+    started = start("0123abcd")
+    assert started.returncode == 0, started.stderr
+    argv = started.stdout.splitlines()
+    assert argv[0] == "redis-server" and argv[argv.index("--requirepass") + 1] == "0123abcd"
