@@ -56,6 +56,7 @@ class JobOutcome(StrEnum):
     GAVE_UP = "gave_up"  # transient trouble past the retry limit, reported on the target
     CRASHED = "crashed"  # a bug of ours
     CANCELLED = "cancelled"  # stopped by /iquest cancel, a closed issue or a removed label
+    INTERRUPTED = "interrupted"  # the worker shut down mid-run; the message goes back to the queue
 
 
 # The handler for each GitHub job kind; every fix handler takes the pipeline's services.

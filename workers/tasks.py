@@ -8,7 +8,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from celery import Celery, Task
-from celery.exceptions import Retry
+from celery.exceptions import Reject, Retry
+from celery.worker import state as worker_state
 
 from workers.config import Settings
 from workers.handlers.monthly_summary import post_monthly_summaries
@@ -100,14 +101,32 @@ def _register_next_job(app: Celery, runtime: Callable[[], Runtime]) -> None:
         try:
             with job_log_context(job), current.metrics.track_job(job.kind.value) as tracking:
                 _run(self, job, current, tracking, busy_waits, busy_seconds, queue=queue)
-        except Retry:
-            raise  # the same ticket comes back to the same job
+        except (Retry, Reject):
+            raise  # the same ticket comes back to the same job (a retry, or a shutdown)
         except Exception:
             lines.finish(self.request.id, job)  # a crash, already reported on GitHub
             raise
         # Not on a shutdown or a lost worker (BaseException): the ticket is handed back and
         # must find its job again.
         lines.finish(self.request.id, job)
+
+
+def cold_shutdown_under_way() -> bool:
+    """Celery's cold shutdown (SIGTERM under `iquest worker`) has begun in this process.
+
+    In the solo pool a job runs in the worker's own process, and the cold shutdown's signal
+    handler cancels it by calling the pool's `terminate_job`, which the solo pool does not
+    implement: the handler's NotImplementedError surfaces inside the job, wherever it was, as
+    if the job had raised it. Celery sets this flag as the exception leaves its handler.
+    """
+    return worker_state.should_terminate not in (None, False)
+
+
+def _interrupted(job: Job, tracking: JobTracking, error: BaseException) -> None:
+    tracking.outcome = JobOutcome.INTERRUPTED
+    log.warning("job=%s delivery=%s interrupted by the worker's shutdown (%s); its message "
+                "goes back to the queue and a worker runs it again",
+                job.job_id, job.delivery_id, type(error).__name__)
 
 
 def _run(
@@ -152,8 +171,19 @@ def _run(
             exc=error, countdown=countdown, max_retries=max_retries + busy_waits, **where,
         ) from error
     except Exception as error:
+        if cold_shutdown_under_way():
+            # Not a failure, and nothing to say on GitHub: the job runs again. Re-raising would
+            # fail the task, and a failed task's message is acknowledged even with late acks,
+            # losing the job; Reject hands the message back instead.
+            _interrupted(job, tracking, error)
+            raise Reject(f"worker shutdown: {type(error).__name__}", requeue=True) from error
         # A bug of ours: say so on GitHub rather than leave a status that never moves.
         tracking.outcome = JobOutcome.CRASHED
         log.exception("job crashed job=%s delivery=%s", job.job_id, job.delivery_id)
         report_failure(job, current, f"an internal error stopped me ({type(error).__name__}).")
+        raise
+    except (SystemExit, KeyboardInterrupt) as stop:
+        # A prefork pool process told to stop by the cold shutdown: billiard's signal handler
+        # raises SystemExit in the job, and Celery leaves the message unacknowledged.
+        _interrupted(job, tracking, stop)
         raise

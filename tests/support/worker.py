@@ -62,7 +62,8 @@ class WorkerProcess:
             return
         # A job may still be finishing after what the test waited for (its lease released, its
         # ticket closed): stopping mid-way would cut it short (IQUEST_WORKER_SHUTDOWN_SECONDS is
-        # 1 here) and report a crash on GitHub. Bounded: a stuck job is the test's failure.
+        # 1 here) and hand it back to the queue unfinished. Bounded: a stuck job is the test's
+        # failure.
         deadline = time.monotonic() + 20
         while self.busy() and self.process.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)

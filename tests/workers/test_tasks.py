@@ -14,6 +14,7 @@ import uuid
 
 import psutil
 import pytest
+from celery.worker import state as celery_worker_state
 
 from tests.support.webhooks import post_webhook, repo_variant
 from tests.support.worker import WorkerProcess, wait_until
@@ -26,7 +27,7 @@ from tests.workers.handlers.calc_repo import (
 )
 from workers.config import Settings
 from workers.intake.jobs import job_id_for_delivery
-from workers.tasks import busy_wait_seconds, transient_retry_seconds
+from workers.tasks import busy_wait_seconds, cold_shutdown_under_way, transient_retry_seconds
 
 # The default lease (15 s): the re-run reaching the model well within it shows it took its
 # lease over rather than waited for it to expire.
@@ -154,3 +155,17 @@ def test_a_busy_target_is_retried_just_after_the_lease_could_end_within_a_bounde
 
 def test_transient_failures_back_off_exponentially_up_to_ten_minutes() -> None:
     assert [transient_retry_seconds(n) for n in range(7)] == [15, 30, 60, 120, 240, 480, 600]
+
+
+@pytest.mark.parametrize(("terminate", "stop", "interrupted"), [
+    (None, None, False),  # a running worker: an exception is a crash, reported on GitHub
+    (None, 0, False),  # a warm shutdown lets the job run on: its exceptions are its own
+    (1, None, True),  # the cold shutdown's signal handler (EX_FAILURE), then…
+    (True, None, True),  # …on_cold_shutdown once it has cancelled the running jobs
+])
+def test_only_celery_s_cold_shutdown_makes_an_exception_an_interruption(
+    monkeypatch, terminate, stop, interrupted
+) -> None:
+    monkeypatch.setattr(celery_worker_state, "should_terminate", terminate)
+    monkeypatch.setattr(celery_worker_state, "should_stop", stop)
+    assert cold_shutdown_under_way() is interrupted

@@ -20,6 +20,7 @@ from tests.support.worker import WorkerProcess, wait_until
 from tests.workers.crash_flow import (
     OPENED,
     assert_one_fix,
+    bot_comments,
     connected_to,
     open_autofix_issue,
     port_of,
@@ -109,3 +110,33 @@ def test_a_worker_told_to_stop_mid_job_finishes_it_within_its_shutdown_window(
     assert stopping.process.wait(SHUTDOWN_SECONDS + 30) == 0
     assert_one_fix(fake_github, number)
     assert len(model_server.chat_requests()) == 1  # finished once, not re-run elsewhere
+
+
+def test_a_solo_worker_stopped_mid_job_hands_it_back_without_reporting_a_crash(
+    fake_github, model_server, receiver, launch_worker, redis_client
+) -> None:
+    """In the solo pool the job runs in the worker process itself, and SIGTERM's cold
+    shutdown surfaces inside it as Celery's NotImplementedError (the solo pool cannot
+    terminate a job): not a crash to report, and not a failed task whose message is acked."""
+    seed_calc(fake_github)
+    stalled = script_held_fix(model_server, then=1)
+    stopped = launch_worker(name="stopped")
+    try:
+        number = open_autofix_issue(fake_github, receiver.url)
+        wait_until(lambda: len(model_server.chat_requests()) == 1, timeout=60,
+                   what="the model call")
+        stopped.process.send_signal(signal.SIGTERM)  # as `docker stop` sends it
+        stopped.process.wait(20)
+    finally:
+        stalled.set()
+    said = [c.body for c in bot_comments(fake_github, number)]
+    assert said and not any("internal error" in body or "could not finish" in body
+                            for body in said), said
+    assert "interrupted by the worker's shutdown (NotImplementedError)" in stopped.log()
+    assert redis_client.llen("iquest") == 1, stopped.log()  # its ticket, handed back
+
+    launch_worker(name="next")
+    wait_until(lambda: OPENED in status(fake_github, number), timeout=60,
+               what="the next worker to finish the job")
+    assert_one_fix(fake_github, number)
+    assert len(model_server.chat_requests()) == 2

@@ -69,8 +69,13 @@ def test_sigterm_hands_a_running_job_back_and_another_worker_finishes_it(
         if first.poll() is None:
             first.kill()
     # Back in the queue at once, not after Redis' visibility timeout.
-    assert redis_client.llen("iquest") == 1, (tmp_path / "first.log").read_text()
+    first_log = (tmp_path / "first.log").read_text()
+    assert redis_client.llen("iquest") == 1, first_log
     assert fake_github.pulls(REPO) == []
+    # The pool process was stopped (billiard raises SystemExit in it): no failure on GitHub.
+    assert "interrupted by the worker's shutdown (SystemExit)" in first_log
+    said = [c.body for c in fake_github.comments(REPO, issue.number)]
+    assert not any("internal error" in body or "could not finish" in body for body in said), said
 
     second = _start_worker(env, tmp_path / "second.log")
     try:
