@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from workers.pipeline.context.localize.boilerplate import strip_boilerplate
 from workers.pipeline.context.localize.identifiers import extract_identifiers, extract_joined_words
 from workers.pipeline.context.localize.lexical import build_query
 from workers.pipeline.context.localize.mentions import (
@@ -42,7 +43,12 @@ class IssueEvidence:
 
 
 def read_issue(text: str, paths: Iterable[str]) -> IssueEvidence:
-    """Parse the issue's text once, resolving the files it names against the tree's paths."""
+    """Parse the issue's text once, resolving the files it names against the tree's paths.
+
+    Template comments, checklists and installed-version listings are left out first
+    (boilerplate.py): they name the reporter's setup, not the code.
+    """
+    text = strip_boilerplate(text)
     return IssueEvidence(
         mentions=tuple(find_mentions(text, PathIndex(list(paths)))),
         identifiers=extract_identifiers(text),
