@@ -7,6 +7,7 @@ end to end in tests/workers/operations/test_metrics.py, after a real job.
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -17,6 +18,7 @@ from tests.support.promql import (
     metric_names,
     referenced_metric_names,
 )
+from workers.jobrunner import JobOutcome
 
 
 def test_every_alert_has_an_expression_a_severity_and_an_explanation() -> None:
@@ -55,3 +57,16 @@ def test_bad_promql_is_caught() -> None:
         metric_names("sum(rate(iquest_jobs_total[5m])")
     assert metric_names("a_total / on (x) group_left b") == {"a_total", "b"}
     assert "iquest_queue_depth" in referenced_metric_names()
+
+
+def test_the_job_failure_rate_counts_only_finished_jobs_and_real_outcomes() -> None:
+    # After these the job's message runs again: the run is not a finished job.
+    runs_again = {JobOutcome.RETRYING, JobOutcome.WAITING, JobOutcome.INTERRUPTED}
+    rates = [rule["expr"] for rule in alert_rules() if rule["alert"] == "IquestJobFailureRate"]
+    rates += [expr for expr in dashboard_exprs() if 'outcome!~' in expr and "iquest_jobs_total" in expr]
+    assert len(rates) == 2
+    for expr in rates:
+        (excluded,) = re.findall(r'outcome!~"([^"]+)"', expr)
+        assert set(excluded.split("|")) == {outcome.value for outcome in runs_again}, expr
+        (failed,) = re.findall(r'outcome=~"([^"]+)"', expr)
+        assert set(failed.split("|")) <= {outcome.value for outcome in JobOutcome}, expr
