@@ -80,13 +80,19 @@ class TermIndex:
         self.doc_freq.update(hits.keys())
 
     def score(self, query: Counter[str]) -> dict[str, float]:
-        """Okapi BM25 of every document with at least one of the query's terms."""
+        """Okapi BM25 of every document with at least one of the query's terms.
+
+        A term counts as often as the query repeats it (BM25's query-term frequency with
+        k3 -> infinity, as search engines that treat the query as a document do): an issue
+        says what it is about many times, and a word it uses once in passing ("thumbs",
+        "eventually") should not weigh as much as the subject it keeps coming back to.
+        """
         total = len(self.doc_length)
         if not total:
             return {}
         average = max(1.0, sum(self.doc_length.values()) / total)
-        idf = {
-            term: math.log(1.0 + (total - df + 0.5) / (df + 0.5))
+        weight = {
+            term: query[term] * math.log(1.0 + (total - df + 0.5) / (df + 0.5))
             for term, df in self.doc_freq.items()
             if term in query
         }
@@ -94,6 +100,6 @@ class TermIndex:
         for doc_id, hits in self.doc_terms.items():
             norm = K1 * (1.0 - B + B * self.doc_length[doc_id] / average)
             for term, tf in hits.items():
-                if term in idf:
-                    scores[doc_id] += idf[term] * tf * (K1 + 1.0) / (tf + norm)
+                if term in weight:
+                    scores[doc_id] += weight[term] * tf * (K1 + 1.0) / (tf + norm)
         return dict(scores)

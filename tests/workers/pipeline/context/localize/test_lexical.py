@@ -31,3 +31,19 @@ def test_bm25_prefers_the_document_that_matches_rare_terms():
     assert scores["time.py"] > scores.get("util.py", 0.0)
     assert "empty.py" not in scores
     assert TermIndex(set()).score(query) == {}
+
+
+def test_a_term_the_issue_keeps_repeating_outweighs_one_used_in_passing():
+    # Both terms are equally rare in the tree; the issue is about "cache", not "thumbs".
+    query = build_query(
+        "Cache not cleared\nThe cache keeps stale entries. Clearing the cache does not empty "
+        "the cache. Thumbs up if you see it too."
+    )
+    assert query["cache"] == 4 and query["thumbs"] == 1
+    index = TermIndex(set(query))
+    index.add("store.py", "def cache_lookup(key): return CACHE[key]")
+    index.add("poll.py", "def thumbs_count(votes): return len(votes)")
+    for filler in range(4):
+        index.add(f"other{filler}.py", "def unrelated(value): return value")
+    scores = index.score(query)
+    assert scores["store.py"] > 2 * scores["poll.py"]
