@@ -3,12 +3,18 @@
 Units are whole functions, class headers (a method is its own unit, shown with its class's
 header line), and the module-level code between definitions (constants, registrations,
 `__all__`), in chunks; a file nothing can parse is cut into fixed chunks. A unit's score
-counts the issue's terms it holds, the traceback lines inside it, and whether the issue (or
+weighs the issue's terms it holds, the traceback lines inside it, and whether the issue (or
 the narrowing model) names it.
+
+A term counts by how rare it is among the file's units (idf over the units: "attrs" is in
+half of xarray's dataset.py, "where" in one function) times how often the issue uses it,
+relative to the average term the file holds, so a unit holding one average term scores 1
+and the fixed bonuses below keep their meaning in every file.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from workers.pipeline.context.blocks import parents
@@ -50,7 +56,7 @@ def file_units(
         key=lambda d: (d.start, -d.end),
     )
     if not definitions:
-        return [scorer.unit(start, end) for start, end in _chunks(1, total)]
+        return scorer.scored([_Span(start, end) for start, end in _chunks(1, total)])
     enclosing = parents(definitions)
     first_child: dict[int, int] = {}
     in_function: list[bool] = []
@@ -76,9 +82,9 @@ def file_units(
         end = min(definition.end, total)
         if definition.kind == DefinitionKind.CLASS and index in first_child:
             end = max(definition.start, first_child[index] - 1)
-        units.append(scorer.unit(definition.start, end, definition, anchor))
-    units += [scorer.unit(start, end) for start, end in module_code(definitions, total)]
-    return sorted(units, key=lambda u: u.start)
+        units.append(_Span(definition.start, end, definition, anchor))
+    units += [_Span(start, end) for start, end in module_code(definitions, total)]
+    return scorer.scored(sorted(units, key=lambda u: u.start))
 
 
 def module_code(definitions: list[Definition], total: int) -> list[tuple[int, int]]:
@@ -104,6 +110,16 @@ def _chunks(start: int, end: int) -> list[tuple[int, int]]:
     return [(s, min(end, s + CHUNK_LINES - 1)) for s in range(start, end + 1, CHUNK_LINES)]
 
 
+@dataclass(frozen=True)
+class _Span:
+    """A unit before it is scored."""
+
+    start: int
+    end: int
+    definition: Definition | None = None
+    anchor: tuple[int, int] | None = None
+
+
 class _Scorer:
     def __init__(self, issue: IssueEvidence, path: str, lines: list[str]):
         self.issue = issue
@@ -112,18 +128,43 @@ class _Scorer:
         self.focus = issue.focus.get(path, frozenset())
         self.lines = lines
 
-    def unit(
-        self,
-        start: int,
-        end: int,
-        definition: Definition | None = None,
-        anchor: tuple[int, int] | None = None,
-    ) -> Unit:
-        counts, _ = count_terms("\n".join(self.lines[start - 1 : end]))
-        score = float(sum(1 for term in self.query if term in counts))
-        score += POINTED_LINE_SCORE * sum(1 for line in self.pointed if start <= line <= end)
+    def scored(self, spans: list[_Span]) -> list[Unit]:
+        """Every span as a unit, its terms weighed over all the file's units."""
+        held = [self._terms(span) for span in spans]
+        weights = term_weights(held, self.issue.query)
+        return [
+            Unit(span.start, span.end, self._score(span, terms, weights), span.anchor)
+            for span, terms in zip(spans, held, strict=True)
+        ]
+
+    def _terms(self, span: _Span) -> set[str]:
+        counts, _ = count_terms("\n".join(self.lines[span.start - 1 : span.end]))
+        return {term for term in self.query if term in counts}
+
+    def _score(self, span: _Span, terms: set[str], weights: dict[str, float]) -> float:
+        score = sum(weights[term] for term in terms)
+        score += POINTED_LINE_SCORE * sum(
+            1 for line in self.pointed if span.start <= line <= span.end
+        )
+        definition = span.definition
         if definition is not None:
             score += NAMED_SCORE * self.issue.identifiers.get(definition.name, 0.0)
             if definition.name in self.focus or definition.qualname in self.focus:
                 score += FOCUS_SCORE
-        return Unit(start, end, score, anchor)
+        return score
+
+
+def term_weights(held: list[set[str]], query: dict[str, int]) -> dict[str, float]:
+    """Each query term the units hold: its idf over the units times how often the issue uses
+    it, divided by the mean of those over the terms present (the average term weighs 1)."""
+    units = len(held)
+    frequency: dict[str, int] = {}
+    for terms in held:
+        for term in terms:
+            frequency[term] = frequency.get(term, 0) + 1
+    raw = {
+        term: query[term] * math.log(1.0 + (units - count + 0.5) / (count + 0.5))
+        for term, count in frequency.items()
+    }
+    mean = sum(raw.values()) / len(raw) if raw else 1.0
+    return {term: value / mean for term, value in raw.items()} if mean > 0 else {}

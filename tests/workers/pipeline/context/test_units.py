@@ -80,3 +80,22 @@ def test_a_file_nothing_parses_is_cut_into_chunks():
         (1, CHUNK_LINES),
         (CHUNK_LINES + 1, CHUNK_LINES + 10),
     ]
+
+
+def test_a_term_rare_in_the_file_that_the_issue_repeats_outweighs_common_ones():
+    # "attrs", "coords" and "dataset" are in every function, "reindex" only in one, and the
+    # issue is about it. Counting distinct terms would prefer a function with the common three.
+    functions = [
+        f"def step_{n}(dataset, attrs, coords):\n    return dataset.merge(attrs, coords)\n"
+        for n in range(6)
+    ]
+    functions.insert(3, "def pick(cond, left, right):\n    return reindex(cond, left, right)\n")
+    text = "\n\n".join(functions)
+    issue = (
+        "reindex drops attributes\n"
+        "Calling reindex on a dataset loses the coords attrs. reindex should keep them: "
+        "the result of reindex has none."
+    )
+    units, lines = _units(text, issue)
+    best = max(units, key=lambda unit: unit.score)
+    assert lines[best.start - 1] == "def pick(cond, left, right):"
