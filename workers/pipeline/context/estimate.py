@@ -21,14 +21,20 @@ ESTIMATE_HEADROOM = 1.1
 # What the one measuring request may carry: a prefix of each text, so huge files still
 # make a bounded request.
 SAMPLE_CHARS = 200_000
-# A numbered line in the prompt ("   123\t" and its line break): pieces and characters added.
-LINE_OVERHEAD = (3, 8)
+# A numbered line in the prompt ("   123\t" and its line break): pieces and characters added
+# (its number is one piece per three digits, so lines past 999 add one more).
+LINE_OVERHEAD = (2, 8)
 
 _PIECE = re.compile(r"[A-Za-z]+|\d{1,3}|[^\sA-Za-z\d]|\n")
 
 
 def count_pieces(text: str) -> int:
     return sum(1 for _ in _PIECE.finditer(text))
+
+
+def number_pieces(n: int) -> int:
+    """Pieces line `n`'s number and line break add to the prompt."""
+    return LINE_OVERHEAD[0] + (n > 999) + (n > 999_999)
 
 
 def line_sizes(lines: Sequence[str]) -> list[tuple[int, int]]:
@@ -72,7 +78,7 @@ class TokenEstimate:
         pieces = chars = 0
         for start, end in spans:
             for n in range(start, end + 1):
-                pieces += sizes[n - 1][0] + LINE_OVERHEAD[0]
+                pieces += sizes[n - 1][0] + number_pieces(n)
                 chars += sizes[n - 1][1] + LINE_OVERHEAD[1]
         return self._tokens(pieces, chars)
 

@@ -23,6 +23,10 @@ from workers.pipeline.context.localize.lexical import count_terms
 from workers.pipeline.context.localize.symbols import Definition, DefinitionKind, FileOutline
 
 CHUNK_LINES = 60
+# A definition's unit takes the blank lines that separate it from what follows (PEP 8 puts
+# two after a top-level one): a fix that appends code after a function inserts there, and
+# the model can only anchor that insertion if it sees where the function ends.
+TRAILING_BLANK_LINES = 2
 # A line the issue points at (a traceback frame) inside the unit.
 POINTED_LINE_SCORE = 10.0
 # Per unit of an identifier's weight when the issue names the unit's definition.
@@ -82,18 +86,28 @@ def file_units(
         end = min(definition.end, total)
         if definition.kind == DefinitionKind.CLASS and index in first_child:
             end = max(definition.start, first_child[index] - 1)
+        end = _through_blank_lines(lines, end)
         units.append(_Span(definition.start, end, definition, anchor))
-    units += [_Span(start, end) for start, end in module_code(definitions, total)]
+    covered = [(d.start, d.end) for d in definitions] + [(u.start, u.end) for u in units]
+    units += [_Span(start, end) for start, end in module_code(covered, total)]
     return scorer.scored(sorted(units, key=lambda u: u.start))
 
 
-def module_code(definitions: list[Definition], total: int) -> list[tuple[int, int]]:
-    """Runs of lines outside every definition, in chunks: the code a fix that adds an
-    import, a constant or a registration edits."""
+def _through_blank_lines(lines: list[str], end: int) -> int:
+    """The last line of a unit ending at `end`, with the blank lines right after it."""
+    limit = min(len(lines), end + TRAILING_BLANK_LINES)
+    while end < limit and not lines[end].strip():
+        end += 1
+    return end
+
+
+def module_code(covered_spans: list[tuple[int, int]], total: int) -> list[tuple[int, int]]:
+    """Runs of lines outside every covered span (the definitions and their units), in
+    chunks: the code a fix that adds an import, a constant or a registration edits."""
     covered = bytearray(total + 1)
-    for definition in definitions:
-        end = min(definition.end, total)
-        covered[definition.start : end + 1] = b"\x01" * max(0, end - definition.start + 1)
+    for start, end in covered_spans:
+        end = min(end, total)
+        covered[start : end + 1] = b"\x01" * max(0, end - start + 1)
     runs: list[tuple[int, int]] = []
     start = None
     for number in range(1, total + 2):

@@ -66,7 +66,7 @@ def test_a_method_is_its_own_unit_shown_with_its_class_header():
 
 def test_long_module_level_runs_come_in_chunks():
     definitions = outline_file("def f():\n    pass\n", "python").definitions
-    runs = module_code(definitions, 2 + 2 * CHUNK_LINES + 5)
+    runs = module_code([(d.start, d.end) for d in definitions], 2 + 2 * CHUNK_LINES + 5)
     assert runs[0] == (3, 2 + CHUNK_LINES)
     assert runs[-1][1] == 2 + 2 * CHUNK_LINES + 5
     assert all(end - start + 1 <= CHUNK_LINES for start, end in runs)
@@ -99,3 +99,15 @@ def test_a_term_rare_in_the_file_that_the_issue_repeats_outweighs_common_ones():
     units, lines = _units(text, issue)
     best = max(units, key=lambda unit: unit.score)
     assert lines[best.start - 1] == "def pick(cond, left, right):"
+
+
+def test_a_definition_takes_the_blank_lines_that_separate_it_from_what_follows():
+    # A fix appending to helper() inserts after its last line: the blank lines are the
+    # insertion point, and they come with the function instead of a scoreless unit.
+    units, lines = _units(SOURCE, "helper returns the wrong RETRY_LIMIT")
+    helper = next(u for u in units if lines[u.start - 1] == "def helper():")
+    assert lines[helper.start - 1 : helper.end] == ["def helper():", "    return RETRY_LIMIT", "", ""]
+    fetch = next(u for u in units if lines[u.start - 1].strip().startswith("def fetch"))
+    assert lines[fetch.end - 1] == ""  # one blank line before the next method
+    assert lines[fetch.end] == "    def close(self):"
+    assert not any(u.start > helper.start and u.start <= helper.end for u in units)
