@@ -83,8 +83,12 @@ def test_worker_without_app_runs_repair_and_leaves_github_jobs_queued(
         wait_until(finished, timeout=60, what="the repair job to finish")
         assert result["status"] == "done", result
         assert "+import secrets" in result["diff"]
-        # One ticket taken (its job: the repair), the GitHub job's ticket left alone.
-        assert len(re.findall(r"Task iquest\.next_job\[\w+\] succeeded", worker.log())) == 1
+        # One ticket taken (its job: the repair), the GitHub job's ticket left alone. Celery
+        # logs the task's success after it returns, which can be after the status says done.
+        succeeded = r"Task iquest\.next_job\[\w+\] succeeded"
+        wait_until(lambda: re.search(succeeded, worker.log()), timeout=30,
+                   what="the worker to log the ticket's task as done")
+        assert len(re.findall(succeeded, worker.log())) == 1
         assert "Task iquest.fix_issue[" not in worker.log()
     finally:
         worker.stop()
