@@ -7,7 +7,7 @@ weighs the issue's terms it holds, the traceback lines inside it, and whether th
 the narrowing model) names it.
 
 A term counts by how rare it is among the file's units (idf over the units: "attrs" is in
-half of xarray's dataset.py, "where" in one function) times how often the issue uses it,
+half of xarray's dataset.py, "reindex" in a few functions) times how often the issue uses it,
 relative to the average term the file holds, so a unit holding one average term scores 1
 and the fixed bonuses below keep their meaning in every file.
 """
@@ -15,6 +15,7 @@ and the fixed bonuses below keep their meaning in every file.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass
 
 from workers.pipeline.context.blocks import parents
@@ -172,13 +173,11 @@ def term_weights(held: list[set[str]], query: dict[str, int]) -> dict[str, float
     """Each query term the units hold: its idf over the units times how often the issue uses
     it, divided by the mean of those over the terms present (the average term weighs 1)."""
     units = len(held)
-    frequency: dict[str, int] = {}
-    for terms in held:
-        for term in terms:
-            frequency[term] = frequency.get(term, 0) + 1
     raw = {
         term: query[term] * math.log(1.0 + (units - count + 0.5) / (count + 0.5))
-        for term, count in frequency.items()
+        for term, count in Counter(term for terms in held for term in terms).items()
     }
-    mean = sum(raw.values()) / len(raw) if raw else 1.0
-    return {term: value / mean for term, value in raw.items()} if mean > 0 else {}
+    if not raw:
+        return {}
+    mean = sum(raw.values()) / len(raw)
+    return {term: value / mean for term, value in raw.items()}
